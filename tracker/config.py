@@ -1,0 +1,351 @@
+"""Loading and validating ``sources.yaml``.
+
+The whole file is checked before any work starts: unknown keys, bad URLs,
+bad dates, schedules and time zones, missing report files. Every problem is
+reported with its dotted key path (``feeds[3].url``) and the file's path in
+one :class:`~tracker.errors.ConfigError`. Relative paths resolve against the
+folder holding the config file.
+
+What this module deliberately does not do: read the reports themselves or
+touch the network.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from tracker.errors import ConfigError
+from tracker.schedule import Schedule, parse_schedule
+
+DEFAULT_CONFIG_NAME = "sources.yaml"
+CONFIG_ENV = "TRACKER_CONFIG"
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    return value.strip()
+
+
+def _schedule(value: str) -> str:
+    parse_schedule(value)
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+ScheduleText = Annotated[str, AfterValidator(_schedule)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ReportConfig(_Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    path: Path
+    language: str = Field(default="zh", pattern=r"^[a-z]{2}(-[A-Za-z]{2,4})?$")
+    since: date | None = None
+    editions_dir: Path | None = None  # default: "editions" beside the report
+
+    @property
+    def output_dir(self) -> Path:
+        return self.path.parent
+
+    @property
+    def editions_path(self) -> Path:
+        return self.editions_dir or self.path.parent / "editions"
+
+
+class FeedConfig(_Strict):
+    name: str = Field(min_length=1)
+    url: HttpUrl
+    every: ScheduleText | None = None  # faster or slower polling than schedule.refresh
+    enabled: bool = True
+
+
+class FetchConfig(_Strict):
+    allow_private_networks: bool = False
+    user_agent: str | None = None
+    connect_timeout: float = Field(default=10.0, gt=0)
+    read_timeout: float = Field(default=30.0, gt=0)
+    max_body_mb: float = Field(default=10.0, gt=0)
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    concurrency: int = Field(default=64, ge=1, le=1024)
+    per_host: int = Field(default=6, ge=1, le=64)
+    respect_robots: bool = True
+
+
+class MatchConfig(_Strict):
+    threshold: float | None = Field(default=None, ge=0, le=1)
+    gone_after: int = Field(default=3, ge=1)  # checks before a dead source gets a suggestion
+
+
+class ScheduleConfig(_Strict):
+    timezone: str = "UTC"
+    refresh: ScheduleText = "every 6h"
+    digest: ScheduleText = "mon 08:00"
+    misfire_grace_seconds: int = Field(default=3600, ge=1)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @property
+    def refresh_schedule(self) -> Schedule:
+        return parse_schedule(self.refresh)
+
+    @property
+    def digest_schedule(self) -> Schedule:
+        return parse_schedule(self.digest)
+
+
+class DaemonConfig(_Strict):
+    listen: str = "127.0.0.1:8765"
+    token_env: str = "TRACKER_API_TOKEN"
+    shutdown_grace_seconds: float = Field(default=30.0, ge=0)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        host, sep, port = value.rpartition(":")
+        if not sep or not port.isdigit() or not 0 <= int(port) <= 65535 or not host:
+            raise ValueError(f"{value!r} is not HOST:PORT")
+        return value
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+    @property
+    def is_loopback(self) -> bool:
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False
+
+
+class SmtpConfig(_Strict):
+    host: str = Field(min_length=1)
+    port: int | None = Field(default=None, ge=1, le=65535)
+    security: Literal["starttls", "ssl", "none"] = "starttls"
+    username: str | None = None
+    password_env: str | None = None
+    timeout: float = Field(default=30.0, gt=0)
+    retries: int = Field(default=3, ge=0, le=10)
+    retry_backoff: float = Field(default=5.0, ge=0)
+
+    @property
+    def effective_port(self) -> int:
+        if self.port is not None:
+            return self.port
+        return {"ssl": 465, "starttls": 587, "none": 25}[self.security]
+
+    @model_validator(mode="after")
+    def _password_needs_user(self) -> SmtpConfig:
+        if self.password_env and not self.username:
+            raise ValueError("password_env is set but username is missing")
+        return self
+
+
+_ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+
+
+def _address(value: str) -> str:
+    if not _ADDRESS.match(value.strip()):
+        raise ValueError(f"{value!r} is not an e-mail address")
+    return value.strip()
+
+
+Address = Annotated[str, AfterValidator(_address)]
+
+
+class EmailConfig(_Strict):
+    to: list[Address] = Field(min_length=1)
+    from_: Address = Field(alias="from")
+    smtp: SmtpConfig | None = None  # none: messages go to state/outbox as .eml files
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class DigestConfig(_Strict):
+    send_empty: bool = False
+    base_url: HttpUrl | None = None  # public address of the daemon's pages, for links
+
+
+class Config(_Strict):
+    state_dir: Path = Path("state")
+    reports: list[ReportConfig] = Field(min_length=1)
+    feeds: list[FeedConfig] = Field(default_factory=list)
+    watch_cited: bool = True
+    fetch: FetchConfig = FetchConfig()
+    match: MatchConfig = MatchConfig()
+    schedule: ScheduleConfig = ScheduleConfig()
+    daemon: DaemonConfig = DaemonConfig()
+    email: EmailConfig | None = None
+    digest: DigestConfig = DigestConfig()
+
+    # Where the file was read from; set by load_config, not by the YAML.
+    source_path: Path = Field(default=Path(DEFAULT_CONFIG_NAME), exclude=True)
+
+    @field_validator("reports", "feeds")
+    @classmethod
+    def _unique_names(
+        cls, items: list[ReportConfig] | list[FeedConfig]
+    ) -> list[ReportConfig] | list[FeedConfig]:
+        seen: set[str] = set()
+        for item in items:
+            name = item.id if isinstance(item, ReportConfig) else item.name
+            if name in seen:
+                raise ValueError(f"{name!r} appears twice")
+            seen.add(name)
+        return items
+
+    @property
+    def database_path(self) -> Path:
+        return self.state_dir / "tracker.sqlite3"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.state_dir / "outbox"
+
+    def report(self, report_id: str) -> ReportConfig:
+        for report in self.reports:
+            if report.id == report_id:
+                return report
+        raise KeyError(report_id)
+
+
+class _Loader(yaml.SafeLoader):
+    """Safe YAML without implicit timestamps: dates stay strings for pydantic
+    to check, so ``since: 2026-02-31`` is reported against its key instead of
+    failing inside the YAML parser."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regex) for tag, regex in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def resolve_config_path(explicit: str | os.PathLike[str] | None) -> Path:
+    """``--config``, else ``$TRACKER_CONFIG``, else ``./sources.yaml``."""
+    if explicit:
+        return Path(explicit)
+    if env := os.environ.get(CONFIG_ENV):
+        return Path(env)
+    return Path(DEFAULT_CONFIG_NAME)
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read, validate and resolve a config file; raise ConfigError listing every problem."""
+    config_path = resolve_config_path(path)
+    shown = str(config_path)
+    try:
+        raw_text = config_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(shown, ["file not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(shown, [f"cannot be read: {exc}"]) from None
+    try:
+        raw = yaml.load(raw_text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(shown, [f"not valid YAML{at}: {problem}"]) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(shown, ["the top level must be a mapping of keys"])
+    raw.pop("source_path", None)
+    return parse_config(raw, config_path)
+
+
+def parse_config(raw: dict[str, Any], config_path: Path) -> Config:
+    """Validate already-loaded YAML data as if it came from ``config_path``."""
+    shown = str(config_path)
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(shown, [_describe(error) for error in exc.errors()]) from None
+    config = _resolve_paths(config, config_path.resolve().parent)
+    config = config.model_copy(update={"source_path": config_path})
+    problems = [
+        f"reports[{i}].path: report file {r.path} does not exist"
+        for i, r in enumerate(config.reports)
+        if not r.path.is_file()
+    ]
+    if problems:
+        raise ConfigError(shown, problems)
+    return config
+
+
+def _resolve_paths(config: Config, base: Path) -> Config:
+    def resolve(p: Path) -> Path:
+        return p if p.is_absolute() else base / p
+
+    reports = [
+        r.model_copy(
+            update={
+                "path": resolve(r.path),
+                "editions_dir": resolve(r.editions_dir) if r.editions_dir else None,
+            }
+        )
+        for r in config.reports
+    ]
+    return config.model_copy(
+        update={
+            "state_dir": resolve(config.state_dir),
+            "reports": reports,
+        }
+    )
+
+
+def _describe(error: Any) -> str:
+    """One line per pydantic error: ``feeds[2].url: 'ftp://x' is not an http(s) URL``."""
+    path = ""
+    for part in error["loc"]:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            name = "from" if part == "from_" else str(part)
+            path += f".{name}" if path else name
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        message = "unknown key"
+    elif kind == "missing":
+        message = "required key is missing"
+    else:
+        message = str(error["msg"])
+        message = message.removeprefix("Value error, ")
+        if "input" in error and kind.endswith(("_parsing", "_type")):
+            message += f" (got {error['input']!r})"
+    return f"{path or '(top level)'}: {message}"

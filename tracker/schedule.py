@@ -1,0 +1,98 @@
+"""Schedule expressions from the config, parsed into plain data.
+
+Three forms are accepted:
+
+* ``every 6h`` / ``every 30m`` / ``every 1d`` / ``every 90s``: a fixed interval;
+* a five-field cron expression, ``0 */6 * * *``;
+* ``mon 08:00`` (a weekday and a time), the natural form for a weekly digest;
+  ``daily 07:30`` runs every day.
+
+This module only parses; the daemon turns the result into APScheduler
+triggers, so the config can be validated without importing the scheduler.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_INTERVAL = re.compile(
+    r"^every\s+(\d+)\s*([smhdw])(?:ec(?:ond)?s?|in(?:ute)?s?|ours?|rs?|ays?|eeks?)?$",
+    re.IGNORECASE,
+)
+_WEEKDAY_TIME = re.compile(
+    r"^(mon|tue|wed|thu|fri|sat|sun|daily)\s+([01]?\d|2[0-3]):([0-5]\d)$", re.IGNORECASE
+)
+_CRON_FIELD = re.compile(r"^[\d*/,\-a-zA-Z]+$")
+
+
+@dataclass(frozen=True)
+class IntervalSchedule:
+    seconds: int
+
+
+@dataclass(frozen=True)
+class CronSchedule:
+    minute: str
+    hour: str
+    day: str
+    month: str
+    day_of_week: str
+
+
+Schedule = IntervalSchedule | CronSchedule
+
+
+def parse_schedule(text: str) -> Schedule:
+    """Parse a schedule expression; raise ``ValueError`` with a readable reason."""
+    spec = text.strip()
+    if m := _INTERVAL.match(spec):
+        seconds = int(m.group(1)) * _UNITS[m.group(2).lower()]
+        if seconds < 10:
+            raise ValueError(f"interval {spec!r} is shorter than 10 seconds")
+        return IntervalSchedule(seconds)
+    if m := _WEEKDAY_TIME.match(spec):
+        day = m.group(1).lower()
+        return CronSchedule(
+            minute=str(int(m.group(3))),
+            hour=str(int(m.group(2))),
+            day="*",
+            month="*",
+            day_of_week="*" if day == "daily" else day,
+        )
+    fields = spec.split()
+    if len(fields) == 5 and all(_CRON_FIELD.match(f) for f in fields):
+        # Cron numbers weekdays from Sunday = 0; APScheduler from Monday = 0.
+        # Translate numeric weekdays to names so both read the same way.
+        return CronSchedule(*fields[:4], day_of_week=_cron_weekdays(fields[4]))
+    raise ValueError(
+        f"{spec!r} is not a schedule: use 'every 6h', a cron expression like "
+        "'0 */6 * * *', or a weekday and time like 'mon 08:00'"
+    )
+
+
+_CRON_DAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+def _cron_weekdays(field: str) -> str:
+    def name(token: str) -> str:
+        if token.isdigit():
+            number = int(token)
+            if number > 7:
+                raise ValueError(f"day of week {number} is out of range 0-7")
+            return _CRON_DAY_NAMES[number]
+        return token
+
+    parts = []
+    for item in field.split(","):
+        step = ""
+        if "/" in item:
+            item, step = item.split("/", 1)
+            step = "/" + step
+        if "-" in item:
+            low, high = item.split("-", 1)
+            parts.append(f"{name(low)}-{name(high)}{step}")
+        else:
+            parts.append(f"{name(item)}{step}")
+    return ",".join(parts)
