@@ -277,7 +277,7 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(shown, [f"cannot be read: {exc}"]) from None
     try:
-        raw = yaml.load(raw_text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        raw = yaml.load(raw_text, Loader=_Loader)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""

@@ -1,0 +1,384 @@
+"""The ``tracker`` command: a thin layer over the library.
+
+Exit codes: 0 success (a refresh whose sources partly failed still
+succeeded), 2 a bad config or bad arguments, 1 anything else. Errors are one
+line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from tracker.config import Config, load_config
+from tracker.errors import ConfigError, LockError, TrackerError
+from tracker.jsonout import to_json, to_jsonable
+from tracker.types import RunSummary, Suggestion, SuggestionStatus
+
+app = typer.Typer(
+    help="Keep a research report current: watch its sources, suggest edits, publish editions.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+_state: dict[str, str | None] = {"config": None}
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    err.print(f"tracker: {message}", markup=False)
+    raise typer.Exit(code)
+
+
+def _config() -> Config:
+    try:
+        return load_config(_state["config"])
+    except ConfigError as exc:
+        detail = "; ".join(exc.problems)
+        _fail(f"bad config {exc.path}: {detail}", 2)
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Translate tracker's errors into one line and an exit code."""
+    try:
+        yield
+    except ConfigError as exc:
+        _fail(f"bad config {exc.path}: {'; '.join(exc.problems)}", 2)
+    except LockError as exc:
+        _fail(str(exc), 1)
+    except TrackerError as exc:
+        _fail(str(exc), 1)
+
+
+def _open_store(config: Config):  # type: ignore[no-untyped-def]
+    from tracker.store import open_store
+
+    return open_store(config.database_path)
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(to_json(value) + "\n")
+
+
+@app.callback()
+def main_options(
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config", "-c", metavar="PATH",
+            help="Config file [default: $TRACKER_CONFIG, then ./sources.yaml].",
+        ),
+    ] = None,
+) -> None:
+    _state["config"] = config
+
+
+# --------------------------------------------------------------------------
+# refresh
+
+
+@app.command()
+def refresh(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON.")] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for a running refresh instead of exiting.")
+    ] = False,
+    via_daemon: Annotated[
+        bool, typer.Option("--via-daemon", help="Ask the running daemon to refresh now.")
+    ] = False,
+) -> None:
+    """Run one full cycle for every report: fetch, extract, match, suggest, publish."""
+    config = _config()
+    if via_daemon:
+        from tracker.control import request_refresh
+
+        with _errors():
+            reply = request_refresh(config)
+        if as_json:
+            _print_json(reply)
+        else:
+            out.print(f"daemon started refresh run {reply['run_id']}")
+        return
+
+    from tracker.progress import progress_events
+    from tracker.refresh import run_refresh
+
+    with _errors(), progress_events(err, enabled=not as_json) as events:
+        summary = run_refresh(config, trigger="cli", wait=wait, events=events)
+    if as_json:
+        _print_json(summary)
+    else:
+        _print_summary(summary)
+    if summary.outcome == "failed":
+        raise typer.Exit(1)
+
+
+def _print_summary(summary: RunSummary) -> None:
+    requests = ", ".join(f"{n}×{status}" for status, n in sorted(summary.requests.items()))
+    out.print(
+        f"run {summary.run_id} {summary.outcome}: "
+        f"{summary.sources_ok} sources ok, {summary.sources_failed} failed; "
+        f"{summary.new_entries} new entries, {summary.new_articles} new articles; "
+        f"cited sources: {summary.cited_changed} changed, {summary.cited_gone} gone; "
+        f"{summary.new_suggestions} new suggestions"
+        + (f"; requests {requests}" if requests else ""),
+        markup=False,
+    )
+    for failure in summary.failures:
+        out.print(f"  failed  {failure.source}: {failure.url} — {failure.reason}", markup=False)
+    for warning in summary.warnings:
+        out.print(f"  warning {warning.source}: {warning.url} — {warning.reason}", markup=False)
+    if summary.editions:
+        for path in summary.editions:
+            out.print(f"  wrote {path}", markup=False)
+    elif summary.outcome == "ok":
+        out.print("  no new edition: nothing changed", markup=False)
+
+
+# --------------------------------------------------------------------------
+# articles
+
+
+@app.command()
+def articles(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Include the extracted text.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
+) -> None:
+    """List the articles collected so far, newest first."""
+    config = _config()
+    with _errors(), _open_store(config) as store:
+        found = store.articles(source=source, limit=limit)
+    rows = []
+    for article in found:
+        row: dict[str, Any] = {
+            "id": article.id,
+            "title": article.title,
+            "url": article.url,
+            "source": article.source,
+            "published": article.published,
+            "language": article.language,
+            "text_length": len(article.text),
+            "from_feed_only": article.from_feed_only,
+        }
+        if full:
+            row["text"] = article.text
+        rows.append(row)
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("published", "source", "lang", "chars", "title / url", show_lines=False)
+    for row in rows:
+        published = row["published"].date().isoformat() if row["published"] else "—"
+        table.add_row(
+            published, row["source"], row["language"] or "?", str(row["text_length"]),
+            f"{row['title']}\n[dim]{row['url']}[/dim]",
+        )
+    out.print(table)
+    if full:
+        for row in rows:
+            out.rule(row["title"])
+            out.print(row["text"], markup=False)
+
+
+# --------------------------------------------------------------------------
+# suggestions
+
+
+class StatusChoice(str, Enum):
+    pending = "pending"
+    accepted = "accepted"
+    rejected = "rejected"
+
+
+@app.command()
+def suggestions(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    status: Annotated[StatusChoice | None, typer.Option("--status")] = None,
+    section: Annotated[str | None, typer.Option("--section", help="A section id, e.g. 3.2.")] = None,
+    report: Annotated[str | None, typer.Option("--report", help="A report id.")] = None,
+) -> None:
+    """List suggested edits."""
+    config = _config()
+    with _errors(), _open_store(config) as store:
+        found = store.suggestions(
+            report=report,
+            status=SuggestionStatus(status.value) if status else None,
+            section=section,
+        )
+    if as_json:
+        _print_json([_suggestion_json(s) for s in found])
+        return
+    table = Table("id", "status", "section", "kind", "score", "title / source")
+    for s in found:
+        table.add_row(
+            str(s.id), s.status, f"{s.section} {s.section_title}", s.kind, f"{s.score:.2f}",
+            f"{s.title}\n[dim]{s.source} · {s.url}[/dim]",
+        )
+    out.print(table)
+
+
+def _suggestion_json(s: Suggestion) -> dict[str, Any]:
+    data = to_jsonable(s)
+    data["urls"] = list(s.urls) or [s.url]
+    return data
+
+
+@app.command()
+def show(suggestion_id: Annotated[int, typer.Argument(help="A suggestion id.")]) -> None:
+    """Show one suggestion and why it was made."""
+    config = _config()
+    with _errors(), _open_store(config) as store:
+        s = store.suggestion(suggestion_id)
+    if s is None:
+        _fail(f"no suggestion {suggestion_id}")
+    out.print(f"[bold]#{s.id}[/bold] {s.kind} · {s.status} · report {s.report}")
+    out.print(f"section {s.section} {s.section_title}", markup=False)
+    out.print(f"title   {s.title}", markup=False)
+    out.print(f"source  {s.source} · {s.published or 'undated'}", markup=False)
+    for url in s.urls or (s.url,):
+        out.print(f"url     {url}", markup=False)
+    out.print(f"score   {s.score:.3f}", markup=False)
+    for name, value in sorted(s.features.items()):
+        out.print(f"  {name:<18} {value:.3f}", markup=False)
+    out.print("\n[bold]why[/bold] (closest sentence):")
+    out.print(s.excerpt, markup=False)
+    out.print("\n[bold]proposed text[/bold]:")
+    out.print(s.proposed_text, markup=False)
+    if s.reference:
+        out.print("\n[bold]new reference[/bold]:")
+        out.print(s.reference, markup=False)
+
+
+def _decide(ids: Sequence[int], status: SuggestionStatus) -> None:
+    config = _config()
+    with _errors(), _open_store(config) as store:
+        done = store.set_suggestion_status(ids, status, datetime.now(UTC))
+    missing = sorted(set(ids) - set(done))
+    for suggestion_id in done:
+        out.print(f"{status} #{suggestion_id}")
+    if missing:
+        _fail(f"no suggestion {', '.join(map(str, missing))}")
+    out.print("The next refresh publishes an edition that reflects this.")
+
+
+@app.command()
+def accept(ids: Annotated[list[int], typer.Argument(help="Suggestion ids.")]) -> None:
+    """Accept suggestions: the next edition merges them into their sections."""
+    _decide(ids, SuggestionStatus.ACCEPTED)
+
+
+@app.command()
+def reject(ids: Annotated[list[int], typer.Argument(help="Suggestion ids.")]) -> None:
+    """Reject suggestions: they leave the next edition."""
+    _decide(ids, SuggestionStatus.REJECTED)
+
+
+# --------------------------------------------------------------------------
+# status
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Runs, sources' health, next scheduled jobs and pending suggestions."""
+    from tracker.status import collect_status, print_status
+
+    config = _config()
+    with _errors():
+        data = collect_status(config, now=datetime.now(UTC))
+    if as_json:
+        _print_json(data)
+    else:
+        print_status(out, data)
+
+
+# --------------------------------------------------------------------------
+# digest, daemon, demo
+
+
+def _parse_day(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value), time.min, tzinfo=UTC)
+    except ValueError:
+        _fail(f"--since {value!r} is not a date (YYYY-MM-DD)", 2)
+
+
+@app.command()
+def digest(
+    send: Annotated[bool, typer.Option("--send", help="Mail it (or write it to the outbox).")] = False,
+    since: Annotated[str | None, typer.Option("--since", metavar="DATE")] = None,
+    to: Annotated[list[str] | None, typer.Option("--to", metavar="ADDR")] = None,
+) -> None:
+    """The weekly digest of suggested edits; prints it unless --send."""
+    from tracker.digest import run_digest
+
+    config = _config()
+    start = _parse_day(since)
+    with _errors(), _open_store(config) as store:
+        result = run_digest(config, store, now=datetime.now(UTC), send=send, since=start, to=to)
+    if not send:
+        sys.stdout.write(result.text + ("\n" if not result.text.endswith("\n") else ""))
+        return
+    if result.sent and result.outbox_path:
+        out.print(f"digest written to {result.outbox_path}", markup=False)
+    elif result.sent:
+        out.print(f"digest sent: {result.suggestions} suggestions, {result.message_id}", markup=False)
+    else:
+        out.print(f"digest not sent: {result.skipped_reason}", markup=False)
+
+
+@app.command()
+def daemon() -> None:
+    """Run the scheduler and control API in the foreground (SIGTERM/SIGINT stop it)."""
+    from tracker.daemon import run_daemon
+
+    config_path = _state["config"]
+    _config()  # fail fast, with exit code 2, on a bad config
+    with _errors():
+        code = run_daemon(config_path)
+    raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Where to put the demo [default: ./tracker-demo].")
+    ] = None,
+) -> None:
+    """The whole cycle offline, on bundled fixture sources served from 127.0.0.1."""
+    from tracker.demo import run_demo
+
+    with _errors():
+        run_demo(directory or Path("tracker-demo"), out)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console-script entry point."""
+    _run(app, argv)
+
+
+def _run(command: Callable[..., Any], argv: Sequence[str] | None) -> None:
+    try:
+        command(args=list(argv) if argv is not None else None, prog_name="tracker")
+    except KeyboardInterrupt:
+        err.print("tracker: interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
