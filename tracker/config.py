@@ -82,8 +82,19 @@ class FeedConfig(_Strict):
     enabled: bool = True
 
 
+def _network(value: str) -> str:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IP network such as 10.1.2.0/24") from None
+    return value
+
+
 class FetchConfig(_Strict):
     allow_private_networks: bool = False
+    # Private networks trusted one by one (an intranet wiki, a test server),
+    # while the rest stay refused.
+    allowed_networks: list[Annotated[str, AfterValidator(_network)]] = Field(default_factory=list)
     user_agent: str | None = None
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=30.0, gt=0)

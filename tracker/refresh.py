@@ -25,10 +25,12 @@ import asyncio
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from time import perf_counter
 from typing import TYPE_CHECKING, Protocol
 
 from tracker.config import Config, FeedConfig, ReportConfig
@@ -89,6 +91,15 @@ class _RunState:
     suggestions: list[Suggestion] = field(default_factory=list)
     editions: list[str] = field(default_factory=list)
     requests: Counter[str] = field(default_factory=Counter)
+    durations: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        start = perf_counter()
+        try:
+            yield
+        finally:
+            self.durations[stage] = self.durations.get(stage, 0.0) + perf_counter() - start
 
     def fail(self, source: str, url: str, reason: str) -> None:
         self.failures.append(SourceFailure(source, url, reason))
@@ -107,6 +118,7 @@ def fetch_policy(config: Config) -> FetchPolicy:
         max_connections=fetch.concurrency,
         max_per_host=fetch.per_host,
         allow_private_networks=fetch.allow_private_networks,
+        allowed_networks=tuple(fetch.allowed_networks),
     )
 
 
@@ -182,9 +194,11 @@ class _Refresh:
             feeds = self._feeds_to_poll(feed_names, due_only, started)
             asyncio.run(self._collect(reports, feeds, state))
             self._checkpoint()
-            self._match_and_suggest(reports, state)
+            with state.timed("match"):
+                self._match_and_suggest(reports, state)
             self._checkpoint()
-            self._publish(reports, state)
+            with state.timed("publish"):
+                self._publish(reports, state)
         except _Stopped:
             outcome = "interrupted"
         except TrackerError as exc:
@@ -260,7 +274,8 @@ class _Refresh:
 
         async with Fetcher(fetch_policy(self.config)) as fetcher:
             self.events.stage("sources", len(requests))
-            results = await fetcher.fetch_many(requests, on_result=self._advance("sources"))
+            with state.timed("fetch"):
+                results = await fetcher.fetch_many(requests, on_result=self._advance("sources"))
             records = []
             feed_results, cited_results = [], []
             for result in results:
@@ -268,19 +283,23 @@ class _Refresh:
                 name = feed_by_url[result.url].name if kind == "feed" else "cited"
                 records.append((result, kind, name))
                 (feed_results if kind == "feed" else cited_results).append(result)
-            self._record_fetches(records, state)
+            with state.timed("store"):
+                self._record_fetches(records, state)
             self._checkpoint()
 
-            new_entries = self._parse_feeds(feed_results, feed_by_url, since, state)
+            with state.timed("parse"):
+                new_entries = self._parse_feeds(feed_results, feed_by_url, since, state)
             state.new_entries += len(new_entries)
             self._checkpoint()
 
             # Pending entries include those a killed refresh stored but never fetched.
             pending = self.store.entries_without_article()
             if pending:
-                await self._collect_articles(fetcher, pending, state)
+                with state.timed("articles"):
+                    await self._collect_articles(fetcher, pending, state)
             self._checkpoint()
-            self._check_cited(reports, cited_results, state)
+            with state.timed("cited"):
+                self._check_cited(reports, cited_results, state)
             state.requests.update(fetcher.stats)
 
     def _advance(self, stage: str) -> Callable[[FetchResult], None]:
@@ -593,6 +612,7 @@ class _Refresh:
             cited_gone=sum(1 for c in state.cited if c.status is CitedStatus.GONE),
             new_suggestions=len(state.suggestions),
             editions=tuple(state.editions),
+            durations={k: round(v, 4) for k, v in state.durations.items()},
         )
 
 

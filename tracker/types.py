@@ -287,3 +287,4 @@ class RunSummary:
     cited_gone: int
     new_suggestions: int
     editions: tuple[str, ...]  # paths of edition files written
+    durations: Mapping[str, float] = field(default_factory=dict)  # seconds per stage

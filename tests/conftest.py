@@ -1,0 +1,16 @@
+"""Fixtures shared by the whole test suite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tracker.testserver import LocalServer
+
+
+@pytest.fixture
+def local_server() -> Iterator[LocalServer]:
+    """A real HTTP server on 127.0.0.1 with a random free port, stopped afterwards."""
+    with LocalServer() as server:
+        yield server

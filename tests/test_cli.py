@@ -1,0 +1,105 @@
+"""The console script as other tools use it: exit codes, JSON contracts, help."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tracker.cli import app
+from tracker.testserver import LocalServer
+
+SEED = Path(__file__).resolve().parents[1] / "reports" / "ai-2024-2025" / "report.md"
+
+
+def tracker(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tracker.cli", *args],
+        capture_output=True, text=True, cwd=cwd, timeout=120,
+    )
+
+
+def config_file(tmp_path: Path, **data: object) -> Path:
+    (tmp_path / "report.md").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    base = {
+        "state_dir": "state",
+        "reports": [{"id": "ai", "path": "report.md", "language": "zh", "since": "2026-02-11"}],
+        "watch_cited": False,
+        "fetch": {"allow_private_networks": True},
+    }
+    base.update(data)
+    path = tmp_path / "sources.yaml"
+    path.write_text(yaml.safe_dump(base, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_a_broken_config_exits_2_with_one_line_naming_the_key(tmp_path: Path) -> None:
+    path = config_file(tmp_path, feeds=[{"name": "x", "url": "https://example.org/f", "colour": 1}])
+    result = tracker("--config", str(path), "refresh")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "feeds[0].colour" in lines[0] and str(path) in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_config_comes_from_the_environment(tmp_path: Path) -> None:
+    path = config_file(tmp_path, feeds=[])
+    env_run = subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "status", "--json"],
+        capture_output=True, text=True, timeout=120,
+        env={**__import__("os").environ, "TRACKER_CONFIG": str(path)},
+    )
+    assert env_run.returncode == 0, env_run.stderr
+    assert json.loads(env_run.stdout)["config"] == str(path)
+
+
+def test_refresh_json_with_failing_sources_exits_0(tmp_path: Path) -> None:
+    with LocalServer() as server:
+        feed = server.add(
+            "/feed.xml",
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>',
+            content_type="application/rss+xml",
+        )
+        path = config_file(
+            tmp_path,
+            feeds=[{"name": "ok", "url": feed}, {"name": "dead", "url": server.url("/nope.xml")}],
+        )
+        result = tracker("--config", str(path), "refresh", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["outcome"] == "ok"
+    assert summary["sources_ok"] == 1 and summary["sources_failed"] == 1
+    [failure] = summary["failures"]
+    assert failure["source"] == "dead" and failure["url"].endswith("/nope.xml")
+    assert "404" in failure["reason"]
+
+
+def test_suggestions_json_is_a_list_even_when_empty(tmp_path: Path) -> None:
+    path = config_file(tmp_path, feeds=[])
+    result = tracker("--config", str(path), "suggestions", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == []
+
+
+def test_unknown_suggestion_ids_are_an_error(tmp_path: Path) -> None:
+    path = config_file(tmp_path, feeds=[])
+    result = tracker("--config", str(path), "accept", "999")
+    assert result.returncode == 1
+    assert "999" in result.stderr
+
+
+COMMANDS = sorted(c.name or c.callback.__name__ for c in app.registered_commands if c.callback)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_and_is_documented(command: str) -> None:
+    result = tracker(command, "--help")
+    assert result.returncode == 0
+    assert "Usage" in result.stdout
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"tracker {command}" in readme
