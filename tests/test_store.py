@@ -1,0 +1,572 @@
+"""tracker.store against real SQLite files in tmp_path."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from tracker.errors import StoreError
+from tracker.store import MIGRATION_GROUPS, FetchRecord, Store, open_store
+from tracker.types import (
+    Article,
+    CitedStatus,
+    FeedEntry,
+    FetchOutcome,
+    RunSummary,
+    SourceFailure,
+    Suggestion,
+    SuggestionKind,
+    SuggestionStatus,
+    Validators,
+)
+
+T0 = datetime(2026, 2, 11, 8, 0, tzinfo=UTC)
+ALL_MIGRATIONS = [name for group in MIGRATION_GROUPS for name, _ in group]
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "tracker.db"
+
+
+@pytest.fixture
+def store(db_path: Path):
+    with open_store(db_path) as s:
+        yield s
+
+
+def entry(url: str, feed: str = "https://a.example/feed", source: str = "A", **kw) -> FeedEntry:
+    fields = dict(
+        url=url,
+        link=url + "?utm_source=x",
+        title=f"Title of {url}",
+        summary="summary",
+        content_html="<p>body</p>",
+        published=T0 - timedelta(hours=1),
+        author="someone",
+        guid=url,
+        feed_url=feed,
+        source_name=source,
+        language="en",
+    )
+    fields.update(kw)
+    return FeedEntry(**fields)  # type: ignore[arg-type]
+
+
+def article(url: str, **kw) -> Article:
+    fields = dict(
+        url=url,
+        title="An article",
+        text="Some text 中文",
+        published=T0,
+        language="en",
+        source="A",
+        content_hash="h-" + url,
+    )
+    fields.update(kw)
+    return Article(**fields)  # type: ignore[arg-type]
+
+
+def suggestion(**kw) -> Suggestion:
+    fields = dict(
+        report="ai-2024-2025",
+        section="3.2",
+        section_title="多模态",
+        kind=SuggestionKind.ADDITION,
+        score=0.73,
+        title="New model released",
+        url="https://news.example/a",
+        published=T0,
+        source="A",
+        excerpt="excerpt",
+        proposed_text="建议补充……",
+        created_at=T0 + timedelta(minutes=5),
+        reference="[9] New model released. https://news.example/a",
+        features={"cosine": 0.81, "entities": 2.0},
+    )
+    fields.update(kw)
+    return Suggestion(**fields)  # type: ignore[arg-type]
+
+
+def summary(run_id: int, **kw) -> RunSummary:
+    fields = dict(
+        run_id=run_id,
+        started_at=T0,
+        finished_at=T0 + timedelta(seconds=42),
+        outcome="ok",
+        sources_ok=9,
+        sources_failed=1,
+        failures=(SourceFailure("Feed B", "https://b.example/feed", "HTTP 500"),),
+        warnings=(SourceFailure("Feed C", "https://c.example/feed", "malformed XML"),),
+        requests={"200": 3, "304": 6, "error": 1},
+        new_entries=4,
+        new_articles=3,
+        cited_changed=1,
+        cited_gone=0,
+        new_suggestions=2,
+        editions=("reports/x/editions/2026-02-11.md",),
+        durations={"fetch": 1.5, "match": 0.25},
+    )
+    fields.update(kw)
+    return RunSummary(**fields)  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------
+# Opening and migrations
+
+
+def test_open_creates_folder_wal_and_applies_every_migration_once(db_path: Path) -> None:
+    with open_store(db_path, now=T0) as s:
+        assert s.path == db_path
+        assert [name for name, _ in s.migrations()] == ALL_MIGRATIONS
+        assert {at for _, at in s.migrations()} == {T0}
+    later = T0 + timedelta(days=1)
+    with open_store(db_path, now=later) as s:
+        # Re-opening applies nothing: the stamps are still the first open's.
+        assert {at for _, at in s.migrations()} == {T0}
+    conn = sqlite3.connect(db_path)
+    try:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(ALL_MIGRATIONS)
+        rows = conn.execute("SELECT name FROM _migrations").fetchall()
+        assert sorted(r[0] for r in rows) == sorted(ALL_MIGRATIONS)
+    finally:
+        conn.close()
+
+
+def test_an_older_database_is_upgraded_keeping_its_rows(db_path: Path) -> None:
+    with open_store(db_path) as s:
+        run_id = s.start_run(T0)
+    # Turn the file back into what the first schema version wrote.
+    conn = sqlite3.connect(db_path)
+    conn.execute("ALTER TABLE runs DROP COLUMN durations")
+    conn.execute("DELETE FROM _migrations WHERE name = 'runs.0002_durations'")
+    conn.commit()
+    conn.close()
+    later = T0 + timedelta(days=30)
+    with open_store(db_path, now=later) as s:
+        applied = dict(s.migrations())
+        assert applied["runs.0002_durations"] == later
+        assert applied["runs.0001_create"] != later
+        run = s.run(run_id)
+        assert run is not None and run.started_at == T0 and run.durations == {}
+
+
+def test_database_from_a_newer_version_is_refused_untouched(db_path: Path) -> None:
+    open_store(db_path).close()
+    conn = sqlite3.connect(db_path)
+    conn.execute("INSERT INTO _migrations VALUES ('runs.0099_future', '2030-01-01')")
+    conn.commit()
+    conn.close()
+    before = db_path.read_bytes()
+    with pytest.raises(StoreError, match="newer version") as info:
+        open_store(db_path)
+    assert str(db_path) in str(info.value)
+    assert "runs.0099_future" in str(info.value)
+    assert db_path.read_bytes() == before
+
+
+def test_a_file_that_is_not_a_database_gives_store_error_naming_it(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    db_path.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StoreError) as info:
+        open_store(db_path)
+    assert str(db_path) in str(info.value)
+
+
+def test_unopenable_path_gives_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError) as info:
+        open_store(blocker / "sub" / "tracker.db")
+    assert str(blocker) in str(info.value)
+
+
+# --------------------------------------------------------------------------
+# Sources
+
+
+def test_health_counts_failures_and_success_resets_them(store: Store) -> None:
+    url = "https://a.example/feed"
+    v1 = Validators(etag='"v1"', last_modified="Tue, 10 Feb 2026 10:00:00 GMT")
+    assert store.validators(url) == Validators()
+    store.record_fetch(url, kind="feed", name="A", outcome=FetchOutcome.OK, status=200,
+                       validators=v1, error=None, at=T0)  # fmt: skip
+    for i, outcome in enumerate([FetchOutcome.HTTP_ERROR, FetchOutcome.UNREACHABLE], start=1):
+        at = T0 + timedelta(hours=i)
+        store.record_fetch(url, kind="feed", name="A", outcome=outcome, status=None,
+                           validators=None, error=f"failure {i}", at=at)  # fmt: skip
+    (h,) = store.sources("feed")
+    assert h.consecutive_failures == 2
+    assert h.last_error == "failure 2"
+    assert h.last_success == T0
+    assert h.last_failure == h.last_checked == T0 + timedelta(hours=2)
+    assert h.last_outcome == FetchOutcome.UNREACHABLE
+    assert store.validators(url) == v1  # a failure keeps the old validators
+
+    at = T0 + timedelta(hours=3)
+    store.record_fetch(url, kind="feed", name="A", outcome=FetchOutcome.NOT_MODIFIED,
+                       status=304, validators=None, error=None, at=at)  # fmt: skip
+    h = store.source(url)  # type: ignore[assignment]
+    assert h.consecutive_failures == 0
+    assert h.last_success == h.last_checked == at
+    assert h.last_status == 304
+    assert store.validators(url) == v1  # a 304 without validators keeps them
+
+    v2 = Validators(etag='"v2"')
+    store.record_fetch(url, kind="feed", name="A", outcome=FetchOutcome.OK, status=200,
+                       validators=v2, error=None, at=at + timedelta(hours=1))  # fmt: skip
+    assert store.validators(url) == v2
+    assert store.sources("cited") == []
+
+
+def test_bulk_fetch_records_and_validators(store: Store) -> None:
+    urls = [f"https://feeds.example/{i}.xml" for i in range(1200)]
+    records = [
+        FetchRecord(u, "feed", f"feed {i}", FetchOutcome.OK, 200,
+                    Validators(etag=f'"{i}"'), None, T0)
+        for i, u in enumerate(urls)
+    ]  # fmt: skip
+    # Mappings with the same fields are accepted too.
+    as_mapping = {
+        "url": urls[0], "kind": "feed", "name": "feed 0", "outcome": FetchOutcome.OK,
+        "status": 200, "validators": Validators(etag='"0"'), "error": None, "at": T0,
+    }  # fmt: skip
+    store.record_fetches([*records[1:], as_mapping])
+    unknown = "https://feeds.example/unknown.xml"
+    found = store.validators_for([*urls, unknown])
+    assert len(found) == len(urls) + 1
+    assert found[unknown] == Validators()
+    assert all(found[r.url] == r.validators for r in records)
+    assert len(store.sources()) == len(urls)
+
+
+def test_unknown_source_kind_is_rejected(store: Store) -> None:
+    with pytest.raises(ValueError, match="kind"):
+        store.record_fetch("https://x.example", kind="podcast", name="x",
+                           outcome=FetchOutcome.OK, status=200, validators=None,
+                           error=None, at=T0)  # fmt: skip
+
+
+def test_feed_candidates_are_idempotent(store: Store) -> None:
+    store.add_feed_candidate("https://p.example/", "https://p.example/feed", "P", T0)
+    store.add_feed_candidate(
+        "https://p.example/", "https://p.example/feed", "P again", T0 + timedelta(1)
+    )
+    (c,) = store.feed_candidates()
+    assert (c.page_url, c.feed_url, c.title, c.first_seen) == (
+        "https://p.example/", "https://p.example/feed", "P", T0,
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------
+# Entries and articles
+
+
+def test_add_entries_dedups_across_feeds_and_records_every_source(store: Store) -> None:
+    shared = "https://news.example/story"
+    first = [entry(shared), entry("https://news.example/only-a")]
+    assert store.add_entries(first, T0) == first
+    from_b = entry(shared, feed="https://b.example/rss", source="B", title="B's title")
+    again = entry("https://news.example/only-a")
+    new_b = entry("https://news.example/only-b", feed="https://b.example/rss", source="B")
+    assert store.add_entries([from_b, again, new_b, new_b], T0 + timedelta(hours=1)) == [new_b]
+
+    assert store.counts()["entries"] == 3
+    assert store.entry_sources(shared) == [("A", "https://a.example/feed"),
+                                           ("B", "https://b.example/rss")]  # fmt: skip
+    assert store.entry_sources(new_b.url) == [("B", "https://b.example/rss")]
+    # The stored entry is the first sighting, round-tripped exactly.
+    backlog = {e.url: e for e in store.entries_without_article()}
+    assert backlog[shared] == first[0]
+
+
+def test_entries_without_article_is_the_crash_backlog(store: Store) -> None:
+    es = [entry(f"https://n.example/{i}") for i in range(4)]
+    store.add_entries(es, T0)
+    store.add_article(article(es[1].url), T0)
+    store.mark_entries_skipped([es[2].url], T0)
+    assert [e.url for e in store.entries_without_article()] == [es[0].url, es[3].url]
+    assert [e.url for e in store.entries_without_article(limit=1)] == [es[0].url]
+
+
+def test_articles_round_trip_with_aware_datetimes(store: Store) -> None:
+    shanghai = timezone(timedelta(hours=8))
+    a = article("https://n.example/1", published=datetime(2026, 2, 12, 9, 30, tzinfo=shanghai))
+    b = article("https://n.example/2", published=None, from_feed_only=True, source="B")
+    c = article("https://n.example/3", published=T0 + timedelta(days=3))
+    ids = [store.add_article(x, T0) for x in (a, b, c)]
+    assert len(set(ids)) == 3
+
+    got = store.article(a.url)
+    assert got == replace(a, id=ids[0])
+    assert got is not None and got.published is not None
+    assert got.published.utcoffset() == timedelta(0)
+    assert got.published == a.published
+    assert store.article(ids[1]) == replace(b, id=ids[1])
+    assert store.article("https://n.example/missing") is None
+
+    # Newest first by published, an undated article by its fetch time.
+    assert [x.url for x in store.articles()] == [c.url, a.url, b.url]
+    assert [x.url for x in store.articles(source="B")] == [b.url]
+    assert [x.url for x in store.articles(since=T0 + timedelta(hours=12))] == [c.url, a.url]
+    assert [x.url for x in store.articles(limit=1)] == [c.url]
+    assert store.find_article_by_hash(b.content_hash) == replace(b, id=ids[1])
+
+
+def test_article_upsert_keeps_id_and_rematches_only_changed_text(store: Store) -> None:
+    a = article("https://n.example/1")
+    first = store.add_article(a, T0)
+    store.mark_matched([first], T0)
+    assert store.unmatched_articles() == []
+    assert store.add_article(replace(a, title="Retitled"), T0) == first
+    assert store.unmatched_articles() == []
+    assert store.add_article(replace(a, content_hash="changed"), T0) == first
+    assert [x.id for x in store.unmatched_articles()] == [first]
+    assert store.counts()["articles"] == 1
+
+
+# --------------------------------------------------------------------------
+# Cited sources
+
+
+def test_snapshots_keep_every_version(store: Store) -> None:
+    url = "https://cited.example/paper"
+    assert store.latest_snapshot(url) is None
+    texts = ["v1", "v2", "v1"]  # going back to an old text is still a new version
+    ids = [
+        store.add_snapshot(url, final_url=url + "/", text=t, content_hash=f"h{t}",
+                           at=T0 + timedelta(days=i))
+        for i, t in enumerate(texts)
+    ]  # fmt: skip
+    assert [s.text for s in store.snapshots(url)] == texts
+    assert [s.id for s in store.snapshots(url)] == ids
+    latest = store.latest_snapshot(url)
+    assert latest is not None
+    assert (latest.id, latest.fetched_at, latest.final_url) == (
+        ids[-1],
+        T0 + timedelta(days=2),
+        url + "/",
+    )
+    assert store.snapshots("https://cited.example/other") == []
+
+
+def test_record_cited_check_counts_consecutive_failures(store: Store) -> None:
+    url = "https://cited.example/paper"
+    sequence = [
+        (CitedStatus.OK, 0),
+        (CitedStatus.UNREACHABLE, 1),
+        (CitedStatus.GONE, 2),
+        (CitedStatus.REDIRECTED, 0),
+        (CitedStatus.GONE, 1),
+        (CitedStatus.GONE, 2),
+        (CitedStatus.UNREACHABLE, 3),
+    ]
+    got = [
+        store.record_cited_check(url, status, T0 + timedelta(hours=i), error=None)
+        for i, (status, _) in enumerate(sequence)
+    ]
+    assert got == [expected for _, expected in sequence]
+    # Another URL's streak is its own.
+    assert store.record_cited_check("https://cited.example/b", CitedStatus.GONE, T0) == 1
+    assert [c[0] for c in store.cited_checks(url)] == [s for s, _ in sequence]
+
+
+# --------------------------------------------------------------------------
+# Runs
+
+
+def test_runs_finish_and_interrupt_stale(store: Store) -> None:
+    first = store.start_run(T0, trigger="daemon", pid=4242)
+    second = store.start_run(T0 + timedelta(hours=6))
+    s = summary(second)
+    store.finish_run(second, s)
+
+    r = store.run(second)
+    assert r is not None
+    assert (r.outcome, r.trigger, r.finished_at) == ("ok", "cli", s.finished_at)
+    assert r.counts["new_entries"] == s.new_entries
+    assert r.counts["sources_failed"] == s.sources_failed
+    assert list(r.failures) == [{"source": f.source, "url": f.url, "reason": f.reason}
+                                for f in s.failures]  # fmt: skip
+    assert r.warnings[0]["reason"] == s.warnings[0].reason
+    assert r.requests == dict(s.requests)
+    assert r.editions == s.editions
+    assert r.durations == s.durations
+
+    stale = store.run(first)
+    assert stale is not None and stale.finished_at is None and stale.pid == 4242
+    later = T0 + timedelta(days=1)
+    assert store.interrupt_stale_runs(later) == 1
+    assert store.interrupt_stale_runs(later) == 0
+    stale = store.run(first)
+    assert stale is not None
+    assert (stale.outcome, stale.finished_at) == ("interrupted", later)
+    assert [x.id for x in store.runs()] == [second, first]
+    assert [x.id for x in store.runs(limit=1)] == [second]
+    assert store.run(999) is None
+    with pytest.raises(StoreError, match="999"):
+        store.finish_run(999, summary(999))
+
+
+# --------------------------------------------------------------------------
+# Suggestions
+
+
+def test_suggestions_round_trip_and_status_changes(store: Store) -> None:
+    s = suggestion(urls=("https://news.example/a", "https://mirror.example/a"))
+    sid = store.add_suggestion(s)
+    assert store.suggestion(sid) == replace(s, id=sid)
+
+    store.add_suggestion_url(sid, "https://third.example/a")
+    store.add_suggestion_url(sid, "https://mirror.example/a")  # already there
+    got = store.suggestion(sid)
+    assert got is not None
+    assert got.urls == (*s.urls, "https://third.example/a")
+    assert store.suggestion_for_url(s.report, "https://third.example/a") == got
+    assert store.suggestion_for_url("other-report", "https://third.example/a") is None
+
+    # url always leads urls, even when the caller left it out.
+    other = suggestion(section="4", url="https://x.example/b", kind=SuggestionKind.SOURCE_GONE,
+                       features={}, reference="", created_at=T0 + timedelta(days=2))  # fmt: skip
+    oid = store.add_suggestion(other)
+    assert store.suggestion(oid).urls == (other.url,)  # type: ignore[union-attr]
+
+    decided = T0 + timedelta(days=3)
+    assert store.set_suggestion_status([oid, 12345], SuggestionStatus.REJECTED, decided) == [oid]
+    rejected = store.suggestion(oid)
+    assert rejected is not None
+    assert (rejected.status, rejected.decided_at) == (SuggestionStatus.REJECTED, decided)
+
+    assert [x.id for x in store.suggestions()] == [sid, oid]
+    assert [x.id for x in store.suggestions(status=SuggestionStatus.PENDING)] == [sid]
+    assert [x.id for x in store.suggestions(section="4")] == [oid]
+    assert [x.id for x in store.suggestions(report="nope")] == []
+    assert [x.id for x in store.suggestions(since=T0 + timedelta(days=1))] == [oid]
+    assert store.counts()["suggestions_pending"] == 1
+
+    store.set_suggestion_status([oid], SuggestionStatus.PENDING, decided)
+    assert store.suggestion(oid).decided_at is None  # type: ignore[union-attr]
+    with pytest.raises(StoreError):
+        store.add_suggestion_url(999, "https://x.example")
+
+
+# --------------------------------------------------------------------------
+# Vectors, editions, digests
+
+
+def test_vectors_editions_and_digests(store: Store) -> None:
+    assert store.section_vector("use-m3", "abc") is None
+    store.put_section_vector("use-m3", "abc", b"\x00\x01\xff")
+    assert store.section_vector("use-m3", "abc") == b"\x00\x01\xff"
+    assert store.section_vector("other-model", "abc") is None
+
+    assert store.last_edition("r") is None
+    store.record_edition("r", "2026-02-11", "e/2026-02-11.md", "h1", T0)
+    store.record_edition("r", "2026-02-12", "e/2026-02-12.md", "h2", T0 + timedelta(days=1))
+    last = store.last_edition("r")
+    assert last is not None
+    assert (last.edition_date, last.path, last.content_hash) == (
+        "2026-02-12",
+        "e/2026-02-12.md",
+        "h2",
+    )
+
+    start, end = T0 - timedelta(days=7), T0
+    assert store.last_digest() is None
+    assert not store.digest_sent(start, end)
+    store.record_digest(start, end, sent_at=T0, message_id="<m1@x>",
+                        recipients=["editor@example.org"], outbox_path=None)  # fmt: skip
+    assert store.digest_sent(start, end)
+    assert not store.digest_sent(end, end + timedelta(days=7))
+    d = store.last_digest()
+    assert d is not None
+    assert (d.period_start, d.period_end, d.message_id, d.recipients) == (
+        start, end, "<m1@x>", ("editor@example.org",),
+    )  # fmt: skip
+
+
+# --------------------------------------------------------------------------
+# Sharing the file and crash safety
+
+
+def test_second_connection_sees_committed_data_only(db_path: Path) -> None:
+    with open_store(db_path) as writer, open_store(db_path) as reader:
+        writer.add_entries([entry("https://n.example/1")], T0)
+        assert reader.counts()["entries"] == 1
+        with writer.transaction():
+            writer.add_entries([entry("https://n.example/2")], T0)
+            # WAL: the reader is not blocked and does not see uncommitted rows.
+            assert reader.counts()["entries"] == 1
+        assert reader.counts()["entries"] == 2
+        assert [e.url for e in reader.entries_without_article()] == [
+            "https://n.example/1", "https://n.example/2",
+        ]  # fmt: skip
+
+
+def test_exception_inside_a_transaction_leaves_no_partial_rows(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction():
+        store.add_entries([entry("https://n.example/1")], T0)
+        store.add_article(article("https://n.example/1"), T0)
+        raise RuntimeError("killed half-way")
+    assert store.counts()["entries"] == 0
+    assert store.counts()["articles"] == 0
+    assert store.article("https://n.example/1") is None
+
+
+def test_failing_row_rolls_back_the_whole_batch(store: Store) -> None:
+    good = [entry(f"https://n.example/{i}") for i in range(3)]
+    bad = entry("https://n.example/bad", title=None)  # violates NOT NULL
+    with pytest.raises(StoreError) as info:
+        store.add_entries([*good, bad], T0)
+    assert str(store.path) in str(info.value)
+    assert store.counts()["entries"] == 0
+    assert store.entry_sources(good[0].url) == []
+    assert store.add_entries(good, T0) == good  # the store is usable afterwards
+
+
+def test_failed_call_inside_a_transaction_undoes_only_itself(store: Store) -> None:
+    bad_batch = [entry("https://n.example/2"), entry("https://n.example/bad", title=None)]
+    with store.transaction():
+        store.add_entries([entry("https://n.example/1")], T0)
+        with pytest.raises(StoreError):
+            store.add_entries(bad_batch, T0)
+        store.add_article(article("https://n.example/1"), T0)
+    assert [e.url for e in store.entries_without_article()] == []
+    assert store.counts()["entries"] == 1
+    assert store.counts()["articles"] == 1
+
+
+def test_process_killed_mid_transaction_leaves_previous_state(db_path: Path) -> None:
+    with open_store(db_path) as s:
+        s.add_entries([entry("https://n.example/kept")], T0)
+    script = textwrap.dedent(
+        f"""
+        import os
+        from datetime import datetime, timezone
+        from pathlib import Path
+        from tracker.store import open_store
+        from tracker.types import Article
+        store = open_store(Path({str(db_path)!r}))
+        with store.transaction():
+            for i in range(50):
+                store.add_article(Article(url=f"https://n.example/{{i}}", title="t", text="x",
+                    published=None, language=None, source="A", content_hash=str(i)),
+                    datetime.now(timezone.utc))
+            os._exit(9)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=60)
+    assert done.returncode == 9, done.stderr.decode()
+    with open_store(db_path) as s:
+        assert s.counts()["articles"] == 0
+        assert s.counts()["entries"] == 1
+        s.add_article(article("https://n.example/after"), T0)  # not locked by the dead process
+        assert s.counts()["articles"] == 1

@@ -1,0 +1,118 @@
+"""Cited sources: every text version seen (snapshots) and a log of checks.
+
+Snapshots are append-only so an edition can always show what a source said
+when the report cited it. The check log exists to count consecutive failures:
+one unreachable check is weather, several in a row mean the source is gone.
+Whether a new snapshot is warranted (did the text change?) is the caller's call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tracker.store.schema import Db, Migration, req_db_time, to_db_time
+from tracker.types import CitedStatus
+
+_HEALTHY = (CitedStatus.OK.value, CitedStatus.REDIRECTED.value)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    id: int
+    url: str
+    final_url: str | None
+    text: str
+    content_hash: str
+    fetched_at: datetime
+
+
+def _create(db: Db) -> None:
+    db.run(
+        """CREATE TABLE snapshots (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,
+            final_url TEXT,
+            text TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            fetched_at TEXT NOT NULL
+        )"""
+    )
+    db.run("CREATE INDEX snapshots_url ON snapshots (url, id)")
+    db.run(
+        """CREATE TABLE cited_checks (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,
+            status TEXT NOT NULL,
+            error TEXT,
+            checked_at TEXT NOT NULL
+        )"""
+    )
+    db.run("CREATE INDEX cited_checks_url ON cited_checks (url, id)")
+
+
+MIGRATIONS: list[Migration] = [("cited.0001_create", _create)]
+
+
+def latest_snapshot(db: Db, url: str) -> Snapshot | None:
+    row = db.one("SELECT * FROM snapshots WHERE url = ? ORDER BY id DESC LIMIT 1", (url,))
+    return None if row is None else _snapshot(row)
+
+
+def add_snapshot(
+    db: Db, url: str, *, final_url: str | None, text: str, content_hash: str, at: datetime
+) -> int:
+    with db.write():
+        cursor = db.run(
+            "INSERT INTO snapshots (url, final_url, text, content_hash, fetched_at) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (url, final_url, text, content_hash, to_db_time(at)),
+        )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def snapshots(db: Db, url: str) -> list[Snapshot]:
+    return [
+        _snapshot(r) for r in db.rows("SELECT * FROM snapshots WHERE url = ? ORDER BY id", (url,))
+    ]
+
+
+def _snapshot(r: dict[str, Any]) -> Snapshot:
+    return Snapshot(
+        id=r["id"],
+        url=r["url"],
+        final_url=r["final_url"],
+        text=r["text"],
+        content_hash=r["content_hash"],
+        fetched_at=req_db_time(r["fetched_at"]),
+    )
+
+
+def record_cited_check(
+    db: Db, url: str, status: CitedStatus, at: datetime, error: str | None = None
+) -> int:
+    """Log a check; return how many failed checks in a row end with this one."""
+    with db.write():
+        db.run(
+            "INSERT INTO cited_checks (url, status, error, checked_at) VALUES (?, ?, ?, ?)",
+            (url, str(status), error, to_db_time(at)),
+        )
+        if status.value in _HEALTHY:
+            return 0
+        streak = db.scalar(
+            """SELECT COUNT(*) FROM cited_checks
+               WHERE url = ?1 AND id > COALESCE(
+                   (SELECT MAX(id) FROM cited_checks WHERE url = ?1 AND status IN (?2, ?3)), 0)""",
+            (url, *_HEALTHY),
+        )
+    return int(streak)
+
+
+def cited_checks(db: Db, url: str) -> list[tuple[CitedStatus, datetime, str | None]]:
+    """(status, checked_at, error) of every check of ``url``, oldest first."""
+    rows = db.rows(
+        "SELECT status, checked_at, error FROM cited_checks WHERE url = ? ORDER BY id", (url,)
+    )
+    return [(CitedStatus(r["status"]), req_db_time(r["checked_at"]), r["error"]) for r in rows]

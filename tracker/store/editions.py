@@ -1,0 +1,68 @@
+"""Bookkeeping of rendered editions: which file was written for which report and day.
+
+The edition files themselves live beside the report; this only remembers what
+was written last, so the next render knows what to diff against and whether
+anything changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tracker.store.schema import Db, Migration, req_db_time, to_db_time
+
+
+@dataclass(frozen=True)
+class EditionRecord:
+    report: str
+    edition_date: str  # YYYY-MM-DD
+    path: str
+    content_hash: str
+    created_at: datetime
+
+
+def _create(db: Db) -> None:
+    db.run(
+        """CREATE TABLE editions (
+            report TEXT NOT NULL,
+            edition_date TEXT NOT NULL,
+            path TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (report, edition_date)
+        )"""
+    )
+
+
+MIGRATIONS: list[Migration] = [("editions.0001_create", _create)]
+
+
+def record_edition(
+    db: Db, report: str, edition_date: str, path: str, content_hash: str, at: datetime
+) -> None:
+    """Record an edition; a second render on the same date replaces the first."""
+    with db.write():
+        db.run(
+            "INSERT OR REPLACE INTO editions (report, edition_date, path, content_hash, "
+            "created_at) VALUES (?, ?, ?, ?, ?)",
+            (report, edition_date, path, content_hash, to_db_time(at)),
+        )
+
+
+def last_edition(db: Db, report: str) -> EditionRecord | None:
+    """The edition with the latest date (latest recorded among equals)."""
+    row = db.one(
+        "SELECT * FROM editions WHERE report = ? ORDER BY edition_date DESC, created_at DESC "
+        "LIMIT 1",
+        (report,),
+    )
+    if row is None:
+        return None
+    return EditionRecord(
+        report=row["report"],
+        edition_date=row["edition_date"],
+        path=row["path"],
+        content_hash=row["content_hash"],
+        created_at=req_db_time(row["created_at"]),
+    )

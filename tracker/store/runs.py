@@ -1,0 +1,150 @@
+"""Refresh runs: when each started and ended, how, and what it counted.
+
+A run row is written when a refresh starts, so a refresh that dies leaves an
+unfinished row behind; ``interrupt_stale_runs`` closes those. It must only be
+called by the process holding the refresh lock, since it cannot tell a dead
+run from one still going in another process.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from tracker.errors import StoreError
+from tracker.store.schema import Db, Migration, from_db_time, req_db_time, to_db_time
+from tracker.types import RunSummary
+
+RUNNING = "running"
+INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: int
+    started_at: datetime
+    finished_at: datetime | None
+    outcome: str  # "running" until finished: "ok", "failed", "interrupted"
+    trigger: str
+    pid: int | None
+    counts: Mapping[str, int] = field(default_factory=dict)
+    failures: tuple[Mapping[str, str], ...] = ()  # each: source, url, reason
+    warnings: tuple[Mapping[str, str], ...] = ()
+    requests: Mapping[str, int] = field(default_factory=dict)
+    editions: tuple[str, ...] = ()
+    durations: Mapping[str, float] = field(default_factory=dict)  # seconds per stage
+
+
+def _create(db: Db) -> None:
+    db.run(
+        """CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            outcome TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            pid INTEGER,
+            counts TEXT NOT NULL DEFAULT '{}',
+            failures TEXT NOT NULL DEFAULT '[]',
+            warnings TEXT NOT NULL DEFAULT '[]',
+            requests TEXT NOT NULL DEFAULT '{}',
+            editions TEXT NOT NULL DEFAULT '[]'
+        )"""
+    )
+
+
+def _add_durations(db: Db) -> None:
+    db.run("ALTER TABLE runs ADD COLUMN durations TEXT NOT NULL DEFAULT '{}'")
+
+
+MIGRATIONS: list[Migration] = [
+    ("runs.0001_create", _create),
+    ("runs.0002_durations", _add_durations),
+]
+
+_COUNTED = (
+    "sources_ok",
+    "sources_failed",
+    "new_entries",
+    "new_articles",
+    "cited_changed",
+    "cited_gone",
+    "new_suggestions",
+)
+
+
+def start_run(db: Db, at: datetime, *, trigger: str = "cli", pid: int | None = None) -> int:
+    with db.write():
+        cursor = db.run(
+            "INSERT INTO runs (started_at, outcome, trigger, pid) VALUES (?, ?, ?, ?)",
+            (to_db_time(at), RUNNING, trigger, pid),
+        )
+    assert cursor.lastrowid is not None
+    return cursor.lastrowid
+
+
+def finish_run(db: Db, run_id: int, summary: RunSummary) -> None:
+    """Store the run's outcome, counts, failures and warnings (as JSON).
+
+    ``summary.finished_at`` is required: a run without an end time would
+    later be taken for a crashed one.
+    """
+    if summary.finished_at is None:
+        raise ValueError("finish_run needs a summary with finished_at set")
+    counts = {name: int(getattr(summary, name)) for name in _COUNTED}
+    with db.write():
+        changed = db.run(
+            "UPDATE runs SET finished_at = ?, outcome = ?, counts = ?, failures = ?, "
+            "warnings = ?, requests = ?, editions = ?, durations = ? WHERE id = ?",
+            (
+                to_db_time(summary.finished_at),
+                summary.outcome,
+                json.dumps(counts),
+                json.dumps([asdict(f) for f in summary.failures], ensure_ascii=False),
+                json.dumps([asdict(w) for w in summary.warnings], ensure_ascii=False),
+                json.dumps(dict(summary.requests)),
+                json.dumps(list(summary.editions), ensure_ascii=False),
+                json.dumps({k: float(v) for k, v in summary.durations.items()}),
+                run_id,
+            ),
+        ).rowcount
+        if not changed:
+            raise StoreError(f"{db.path}: no run with id {run_id}")
+
+
+def interrupt_stale_runs(db: Db, at: datetime) -> int:
+    """Mark every unfinished run interrupted (finished at ``at``); return how many."""
+    with db.write():
+        return db.run(
+            "UPDATE runs SET outcome = ?, finished_at = ? WHERE finished_at IS NULL",
+            (INTERRUPTED, to_db_time(at)),
+        ).rowcount
+
+
+def runs(db: Db, limit: int = 10) -> list[RunRecord]:
+    return [_run(r) for r in db.rows("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))]
+
+
+def run(db: Db, run_id: int) -> RunRecord | None:
+    row = db.one("SELECT * FROM runs WHERE id = ?", (run_id,))
+    return None if row is None else _run(row)
+
+
+def _run(r: dict[str, Any]) -> RunRecord:
+    return RunRecord(
+        id=r["id"],
+        started_at=req_db_time(r["started_at"]),
+        finished_at=from_db_time(r["finished_at"]),
+        outcome=r["outcome"],
+        trigger=r["trigger"],
+        pid=r["pid"],
+        counts=json.loads(r["counts"]),
+        failures=tuple(json.loads(r["failures"])),
+        warnings=tuple(json.loads(r["warnings"])),
+        requests=json.loads(r["requests"]),
+        editions=tuple(json.loads(r["editions"])),
+        durations=json.loads(r["durations"]),
+    )
