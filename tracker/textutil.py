@@ -1,17 +1,23 @@
-"""Small text helpers shared by the feed and page stages: HTML to plain text,
-whitespace normalisation, content hashing and a script-based language guess.
+"""Small text helpers shared by the feed and page stages: choosing a document's
+character encoding, HTML to plain text, whitespace normalisation, content
+hashing and a script-based language guess.
 
-Standard library only, so any stage may use them without pulling in a parser.
+Standard library plus charset_normalizer (the only importer of it), so any
+stage may use these without pulling in a feed or page parser.
 ``html_to_text`` is for short feed fragments (summaries, titles); it is not an
 article extractor — ``tracker.pages`` uses trafilatura for that.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from html.parser import HTMLParser
+
+import charset_normalizer
 
 _BLOCK_TAGS = frozenset(
     {
@@ -123,3 +129,110 @@ def guess_language(text: str) -> str | None:
     if latin > letters * 0.6:
         return "en"
     return None
+
+
+# --------------------------------------------------------------------------
+# Character encodings
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+# Labels that mean a superset in practice (as browsers treat them): GB2312/GBK
+# pages routinely use GBK/GB18030 characters; "Latin-1" pages use cp1252 quotes.
+_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "cp936": "gb18030",
+    "latin_1": "cp1252",
+    "iso8859-1": "cp1252",
+    "ascii": "cp1252",
+    "big5": "big5hkscs",
+    "euc_kr": "cp949",
+    "shift_jis": "cp932",
+}
+_SINGLE_BYTE_LATIN = re.compile(r"^(cp125[0-8]|iso8859[-_]\d+|latin_\d|mac_\w+|cp850|cp437)$")
+
+
+def _codec_name(label: str | None) -> str | None:
+    if not label:
+        return None
+    try:
+        name = codecs.lookup(label.strip().strip("\"'").lower()).name
+    except LookupError:
+        return None
+    if name in ("utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"):
+        return None  # without a BOM these labels are almost always wrong on the web
+    return _SUPERSETS.get(name, name)
+
+
+def _utf8_with_fallback(body: bytes) -> tuple[str, int]:
+    """Decode as UTF-8, reading each invalid byte as cp1252; return text and bad-byte count.
+
+    Pages stitched from UTF-8 templates and Latin-1 snippets exist; this keeps
+    both halves readable instead of replacing the odd bytes with U+FFFD.
+    """
+    out: list[str] = []
+    bad = 0
+    pos = 0
+    while pos < len(body):
+        try:
+            out.append(body[pos:].decode("utf-8"))
+            break
+        except UnicodeDecodeError as exc:
+            out.append(body[pos : pos + exc.start].decode("utf-8"))
+            chunk = body[pos + exc.start : pos + exc.end]
+            out.append(chunk.decode("cp1252", errors="replace"))
+            bad += len(chunk)
+            pos += exc.end
+    return "".join(out), bad
+
+
+def decode_document(body: bytes, declared: Iterable[str | None]) -> tuple[str, str]:
+    """Decode ``body`` to text; return ``(text, encoding used)``.
+
+    ``declared`` lists charset labels in order of authority (HTTP header, then
+    the document's own declaration). Order of evidence: a BOM; bytes that are
+    valid UTF-8 and contain non-ASCII (a declaration claiming otherwise is
+    wrong far more often than such bytes are a coincidence); the declared
+    labels, each tried strictly; mostly-valid UTF-8 with stray Latin-1 bytes;
+    statistical detection; finally UTF-8 with replacement characters.
+    Never raises.
+    """
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return body.decode(name, errors="replace"), name
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return text, "utf-8"
+    labels = [name for name in (_codec_name(label) for label in declared) if name]
+    for name in labels:
+        try:
+            return body.decode(name), name
+        except (UnicodeDecodeError, LookupError):
+            if name == "cp1252":  # five bytes cp1252 leaves undefined; Latin-1 has them
+                return body.decode("latin-1"), "latin-1"
+    text, bad = _utf8_with_fallback(body)
+    multibyte = len(re.findall(rb"[\xc2-\xf4][\x80-\xbf]+", body))
+    if multibyte and bad <= max(8, multibyte // 10):
+        return text, "utf-8"
+    guess = charset_normalizer.from_bytes(body[:200_000]).best()
+    if guess is not None and guess.encoding:
+        name = _codec_name(guess.encoding) or "utf-8"
+        if _SINGLE_BYTE_LATIN.match(name):
+            # Detectors cannot tell Western code pages apart on short text;
+            # cp1252 is what an undeclared Western page almost always is.
+            name = "cp1252"
+        try:
+            return body.decode(name), name
+        except (UnicodeDecodeError, LookupError):
+            pass
+    return body.decode("utf-8", errors="replace"), "utf-8"
