@@ -1,0 +1,570 @@
+"""Rendering: editions, diffs, HTML escaping, changelog and atomic publishing.
+
+Inputs are the real seed report and the suggestions in tests/data/render/;
+every expectation is derived from those inputs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tracker.errors import RenderError
+from tracker.render import (
+    changelog_entry,
+    prepend_changelog,
+    publish,
+    render_edition,
+    render_html,
+    unified_diff,
+    write_atomic,
+)
+from tracker.report import parse_report
+from tracker.types import (
+    CitedCheck,
+    CitedStatus,
+    Report,
+    Suggestion,
+    SuggestionKind,
+    SuggestionStatus,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "reports" / "ai-2024-2025" / "report.md"
+DATA = ROOT / "tests" / "data" / "render"
+DAY = date(2026, 11, 20)
+
+
+@pytest.fixture(scope="module")
+def report() -> Report:
+    return parse_report(
+        SEED.read_text(encoding="utf-8"),
+        report_id="ai-2024-2025",
+        path="reports/ai-2024-2025/report.md",
+        language="zh",
+    )
+
+
+@pytest.fixture(scope="module")
+def fixtures() -> dict[int, Suggestion]:
+    rows = yaml.safe_load((DATA / "suggestions.yaml").read_text(encoding="utf-8"))
+    out = {}
+    for row in rows:
+        out[row["id"]] = Suggestion(
+            report="ai-2024-2025",
+            section=row["section"],
+            section_title=row["section_title"],
+            kind=SuggestionKind(row["kind"]),
+            score=0.8,
+            title=row["title"],
+            url=row["url"],
+            published=_when(row["published"]),
+            source=row["source"],
+            excerpt=row["excerpt"],
+            proposed_text=row["proposed_text"],
+            created_at=_when(row["created_at"]) or datetime.now(),
+            status=SuggestionStatus(row["status"]),
+            reference=row["reference"],
+            id=row["id"],
+        )
+    return out
+
+
+def _when(value: object) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(str(value))
+
+
+def _with_status(s: Suggestion, status: SuggestionStatus) -> Suggestion:
+    return dataclasses.replace(s, status=status)
+
+
+def _section_lines(edition_md: str, report_id: str, section_id: str) -> list[str]:
+    """The lines of a section (own body) as the parser sees them in the edition."""
+    parsed = parse_report(edition_md, report_id=report_id, path="e.md", language="zh")
+    section = parsed.section(section_id)
+    assert section is not None
+    return edition_md.split("\n")[section.start_line : section.end_line]
+
+
+def _marker_stripped(text: str) -> str:
+    return re.sub(r"\s*\[\d+\]\s*$", "", text)
+
+
+def _changed_lines(diff: str, sign: str) -> list[str]:
+    return [
+        ln[1:]
+        for ln in diff.splitlines()
+        if ln.startswith(sign) and not ln.startswith(sign * 3) and ln[1:].strip()
+    ]
+
+
+# --------------------------------------------------------------------------
+# the edition's Markdown
+
+
+def test_accepted_addition_lands_in_its_section_with_a_new_reference(report, fixtures):
+    accepted = fixtures[7]
+    edition = render_edition(report, [accepted], edition_date=DAY)
+
+    new_number = max(r.number for r in report.references) + 1
+    expected_line = f"{_marker_stripped(accepted.proposed_text)} [{new_number}]"
+    assert expected_line in _section_lines(edition, report.id, accepted.section)
+    assert edition.count(expected_line) == 1
+
+    reparsed = parse_report(edition, report_id=report.id, path="e.md", language="zh")
+    assert [r.number for r in reparsed.references] == [
+        *(r.number for r in report.references),
+        new_number,
+    ]
+    assert reparsed.references[-1].url == accepted.url
+    assert f"{new_number}. {accepted.reference}" in edition.split("\n")
+    # the list keeps its blank-line spacing and stays before the closing rule
+    lines = edition.split("\n")
+    at = lines.index(f"{new_number}. {accepted.reference}")
+    assert lines[at - 1] == "" and lines[at - 2] == report.references[-1].raw
+
+
+def test_addition_goes_before_the_sections_closing_rule(report, fixtures):
+    # 3.3 ends with a paragraph and a "---" rule before the next chapter
+    accepted = dataclasses.replace(fixtures[7], section="3.3")
+    edition = render_edition(report, [accepted], edition_date=DAY)
+    lines = edition.split("\n")
+    inserted = next(i for i, ln in enumerate(lines) if ln.startswith(accepted.proposed_text[:20]))
+    following = [ln for ln in lines[inserted + 1 :] if ln.strip()]
+    assert following[0] == "---"
+    assert lines[inserted - 1] == ""  # after a paragraph: its own block
+    assert inserted - 2 == report.markdown.split("\n").index(
+        next(
+            ln
+            for ln in _section_lines(report.markdown, report.id, "3.3")[::-1]
+            if ln.strip() and ln != "---"
+        )
+    )
+
+
+def test_addition_continues_the_sections_bullet_list(report, fixtures):
+    accepted = fixtures[7]  # 3.2 ends with a bullet list
+    edition = render_edition(report, [accepted], edition_date=DAY)
+    lines = edition.split("\n")
+    inserted = next(i for i, ln in enumerate(lines) if ln.startswith(accepted.proposed_text[:20]))
+    last_bullet = [
+        ln for ln in _section_lines(report.markdown, report.id, "3.2") if ln.startswith("- ")
+    ][-1]
+    assert lines[inserted - 1] == last_bullet
+
+
+def test_rejected_suggestion_is_absent(report, fixtures):
+    rejected = fixtures[8]
+    assert rejected.status is SuggestionStatus.REJECTED
+    edition = render_edition(report, [rejected], edition_date=DAY)
+    assert edition == report.markdown
+
+
+def test_pending_suggestion_is_in_the_review_block_of_its_section(report, fixtures):
+    pending = fixtures[9]
+    edition = render_edition(report, [pending], edition_date=DAY)
+    body = _section_lines(edition, report.id, pending.section)
+    block_start = body.index("> **待审更新**")
+    items = [ln for ln in body[block_start:] if ln.startswith("> - ")]
+    assert len(items) == 1
+    item = items[0]
+    assert f"`tracker accept {pending.id}`" in item
+    assert f"(<{pending.url}>)" in item
+    assert _marker_stripped(pending.proposed_text)[2:] in item
+    # no provisional reference number and no reference entry until accepted
+    assert not re.search(r"\[\d+\]", item.split(" — ")[0])
+    assert [
+        r.number for r in parse_report(edition, report_id="x", path="e", language="zh").references
+    ] == [r.number for r in report.references]
+
+
+def test_two_accepted_additions_get_consecutive_numbers_by_id(report, fixtures):
+    first, second = sorted([fixtures[11], fixtures[7]], key=lambda s: s.id or 0)
+    edition = render_edition(report, [fixtures[11], fixtures[7]], edition_date=DAY)
+    top = max(r.number for r in report.references)
+    assert f"{_marker_stripped(first.proposed_text)} [{top + 1}]" in edition
+    assert f"{_marker_stripped(second.proposed_text)} [{top + 2}]" in edition
+    reparsed = parse_report(edition, report_id=report.id, path="e.md", language="zh")
+    assert [(r.number, r.url) for r in reparsed.references[-2:]] == [
+        (top + 1, first.url),
+        (top + 2, second.url),
+    ]
+
+
+def test_accepted_source_gone_swaps_the_url_for_the_archive(report, fixtures):
+    gone = fixtures[12]
+    edition = render_edition(report, [gone], edition_date=DAY)
+    archive = re.search(r"https://web\.archive\.org/\S+", gone.proposed_text)
+    assert archive is not None
+    reparsed = parse_report(edition, report_id=report.id, path="e.md", language="zh")
+    number = next(r.number for r in report.references if r.url == gone.url)
+    assert next(r.url for r in reparsed.references if r.number == number) == archive.group(0)
+    assert f" {gone.url}" not in edition  # only inside the archive URL now
+    assert unified_diff(report.markdown, edition, from_name="a", to_name="b").count("\n+") == 2
+
+
+def test_accepted_source_changed_adds_a_dated_note(report, fixtures):
+    changed = fixtures[13]
+    edition = render_edition(report, [changed], edition_date=DAY)
+    raw = next(r.raw for r in report.references if r.url == changed.url)
+    note = f"（来源已于 {changed.created_at.date().isoformat()} 更新）"
+    assert f"{raw}{note}" in edition.split("\n")
+
+
+def test_english_report_keeps_its_reference_style_and_labels():
+    text = (DATA / "report-en.md").read_text(encoding="utf-8")
+    en = parse_report(text, report_id="en", path="report-en.md", language="en")
+    make: dict[str, Any] = dict(
+        report="en",
+        section="2.1",
+        section_title="Benchmarks",
+        kind=SuggestionKind.ADDITION,
+        score=0.9,
+        source="Blog",
+        excerpt="",
+        created_at=datetime(2026, 11, 20, 10, 0),
+        published=None,
+    )
+    accepted = Suggestion(
+        **make,
+        title="Phi-5",
+        url="https://example.org/phi-5",
+        proposed_text="- 2026-11-20, Blog reports: Phi-5 tops math. [3]",
+        reference="Blog. (2026). Phi-5. https://example.org/phi-5",
+        status=SuggestionStatus.ACCEPTED,
+        id=1,
+    )
+    pending = dataclasses.replace(
+        accepted, id=2, status=SuggestionStatus.PENDING, url="https://example.org/p"
+    )
+    edition = render_edition(en, [accepted, pending], edition_date=DAY)
+    lines = edition.split("\n")
+    last_ref = en.references[-1].raw
+    assert lines[lines.index(last_ref) + 1] == f"[3] {accepted.reference}"
+    assert "> **Pending review**" in lines
+    assert lines[-2:] == text.split("\n")[-2:]  # the closing "Updated:" line stays last
+
+
+# --------------------------------------------------------------------------
+# diffs
+
+
+def test_unified_diff_shows_exactly_the_accepted_insertion(report, fixtures):
+    accepted = fixtures[7]
+    edition = render_edition(report, [accepted, fixtures[8]], edition_date=DAY)
+    diff = unified_diff(report.markdown, edition, from_name="report.md", to_name="editions/x.md")
+    number = max(r.number for r in report.references) + 1
+    assert _changed_lines(diff, "+") == [
+        f"{_marker_stripped(accepted.proposed_text)} [{number}]",
+        f"{number}. {accepted.reference}",
+    ]
+    assert _changed_lines(diff, "-") == []
+    assert unified_diff(edition, edition, from_name="a", to_name="b") == ""
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.stack: list[str] = []
+        self.texts: dict[str, list[str]] = {"ins": [], "del": []}
+        self.all_text: list[str] = []
+        self.lang: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.stack.append(tag)
+        if tag == "html":
+            self.lang = dict(attrs).get("lang")
+        if tag in self.texts:
+            self.texts[tag].append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.stack and self.stack[-1] == tag:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.all_text.append(data)
+        for tag in ("ins", "del"):
+            if tag in self.stack and "main" in self.stack:
+                self.texts[tag][-1] += data
+
+
+def _parse_html(page: str) -> _Collector:
+    collector = _Collector()
+    collector.feed(page)
+    collector.close()
+    return collector
+
+
+def _main_changes(collector: _Collector, tag: str) -> list[str]:
+    return [t for t in collector.texts[tag] if t]
+
+
+def test_html_highlights_exactly_the_accepted_insertion(report, fixtures):
+    accepted = fixtures[7]
+    edition = render_edition(report, [accepted], edition_date=DAY)
+    page = render_html(
+        edition, report.markdown, title=report.title, edition_date=DAY, language="zh"
+    )
+    parsed = _parse_html(page)
+    number = max(r.number for r in report.references) + 1
+    inserted = [t.strip() for t in _main_changes(parsed, "ins")]
+    assert inserted == [
+        f"{_marker_stripped(accepted.proposed_text)} [{number}]",
+        f"{number}. {accepted.reference}",
+    ]
+    assert _main_changes(parsed, "del") == []
+    assert parsed.lang == "zh"
+
+
+def test_hostile_feed_text_is_escaped_in_the_html(report, fixtures):
+    hostile = fixtures[14]
+    edition = render_edition(report, [hostile], edition_date=DAY)
+    page = render_html(
+        edition, report.markdown, title=hostile.title, edition_date=DAY, language="zh"
+    )
+    parsed = _parse_html(page)
+    assert "script" not in parsed.tags
+    assert "img" not in parsed.tags
+    assert "b" not in parsed.tags
+    text = "".join(parsed.all_text)
+    assert "<script>alert(1)</script>" in text
+    assert "<img src=x onerror=alert(2)>" in text
+    assert hostile.title in text  # the page title, as text
+    # the Markdown itself neutralises the markup for other Markdown renderers
+    assert "<script>" not in edition and "\\<script\\>" in edition
+
+
+@pytest.mark.parametrize(
+    ("old_clause", "new_clause"),
+    [
+        ("训练成本仅约550万美元", "训练成本约600万美元"),
+        # two edits with an unchanged run between them: still one phrase
+        ("NVIDIA市值一度缩水5930亿美元", "NVIDIA市值曾一度缩水约6000亿美元"),
+    ],
+)
+def test_html_groups_a_chinese_edit_into_a_phrase(report, old_clause, new_clause):
+    assert old_clause in report.markdown
+    edited = report.markdown.replace(old_clause, new_clause)
+    parsed = _parse_html(
+        render_html(edited, report.markdown, title=report.title, edition_date=DAY, language="zh")
+    )
+    # the whole clause between the surrounding punctuation (or citation), once each way
+    line = next(ln for ln in report.markdown.split("\n") if old_clause in ln)
+    clause = next(c for c in re.split(r"[，。—\[]", line) if old_clause in c)
+    assert _main_changes(parsed, "del") == [clause]
+    assert _main_changes(parsed, "ins") == [clause.replace(old_clause, new_clause)]
+
+
+def test_html_without_previous_has_no_highlighting(report):
+    parsed = _parse_html(
+        render_html(report.markdown, None, title=report.title, edition_date=DAY, language="zh")
+    )
+    assert _main_changes(parsed, "ins") == [] and _main_changes(parsed, "del") == []
+    assert report.sections[3].title in "".join(parsed.all_text)
+
+
+# --------------------------------------------------------------------------
+# changelog
+
+
+def test_changelog_entry_lists_suggestions_and_cited_changes(report, fixtures):
+    cited = [
+        CitedCheck(
+            url=report.references[0].url, status=CitedStatus.OK, final_url=None, text_changed=True
+        ),
+        CitedCheck(
+            url=report.references[1].url,
+            status=CitedStatus.GONE,
+            final_url=None,
+            text_changed=False,
+        ),
+        CitedCheck(
+            url=report.references[2].url,
+            status=CitedStatus.REDIRECTED,
+            final_url="https://example.org/moved",
+            text_changed=False,
+        ),
+        CitedCheck(
+            url=report.references[3].url, status=CitedStatus.OK, final_url=None, text_changed=False
+        ),
+    ]
+    entry = changelog_entry(report, day=DAY, suggestions=[fixtures[9], fixtures[7]], cited=cited)
+    lines = entry.splitlines()
+    assert lines[0] == f"## {DAY.isoformat()}"
+    items = [ln for ln in lines if ln.startswith("- ")]
+    for s in (fixtures[7], fixtures[9]):
+        (line,) = [ln for ln in items if f"(<{s.url}>)" in ln]
+        assert line.startswith(f"- {s.section} {s.section_title}")
+        assert s.title in line
+    # id order
+    assert items.index(next(ln for ln in items if fixtures[7].url in ln)) < items.index(
+        next(ln for ln in items if fixtures[9].url in ln)
+    )
+    for check in cited[:3]:
+        assert any(check.url in ln for ln in items)
+    assert not any(cited[3].url in ln for ln in items)
+    assert any("https://example.org/moved" in ln for ln in items)
+
+
+def test_changelog_is_newest_first_and_same_day_reruns_do_not_duplicate(report, fixtures):
+    older = changelog_entry(report, day=date(2026, 11, 18), suggestions=[fixtures[9]], cited=[])
+    newer = changelog_entry(report, day=date(2026, 11, 20), suggestions=[fixtures[7]], cited=[])
+    log = prepend_changelog(None, older, title="更新记录")
+    log = prepend_changelog(log, newer, title="更新记录")
+    headings = [ln for ln in log.splitlines() if ln.startswith("#")]
+    assert headings[0] == "# 更新记录"
+    dated = [h for h in headings if h.startswith("## ")]
+    assert dated == ["## 2026-11-20", "## 2026-11-18"]
+    assert prepend_changelog(log, newer, title="更新记录") == log
+    # a second, different refresh on the same day is stacked on top
+    again = changelog_entry(report, day=date(2026, 11, 20), suggestions=[fixtures[11]], cited=[])
+    stacked = prepend_changelog(log, again, title="更新记录")
+    assert [h for h in stacked.splitlines() if h.startswith("## ")] == [
+        "## 2026-11-20",
+        "## 2026-11-20",
+        "## 2026-11-18",
+    ]
+    assert stacked.index(fixtures[11].url) < stacked.index(fixtures[7].url)
+
+
+# --------------------------------------------------------------------------
+# files and publishing
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if p.is_file())
+
+
+def test_write_atomic_replaces_and_leaves_no_temp_files(tmp_path):
+    target = tmp_path / "out" / "edition.md"
+    write_atomic(target, "第一版\n")
+    write_atomic(target, "第二版\n")
+    assert target.read_text(encoding="utf-8") == "第二版\n"
+    assert _files(tmp_path) == ["edition.md"]
+    blocked = tmp_path / "out" / "adir"
+    blocked.mkdir()
+    with pytest.raises(RenderError):
+        write_atomic(blocked, "x")
+    assert _files(tmp_path) == ["edition.md"]
+
+
+def _publish(report: Report, suggestions: Iterable[Suggestion], tmp: Path, day: date, **kw):
+    editions = tmp / "editions"
+    previous = max(editions.glob("*.md"), default=None) if editions.is_dir() else None
+    args: dict[str, Any] = dict(
+        new_suggestions=[],
+        cited=[],
+        editions_dir=editions,
+        changelog_path=tmp / "CHANGELOG.md",
+        previous_edition=previous,
+        day=day,
+    )
+    args.update(kw)
+    return publish(report, list(suggestions), **args)
+
+
+def test_publish_writes_nothing_when_nothing_changed(report, fixtures, tmp_path):
+    result = _publish(report, [fixtures[8]], tmp_path, DAY)
+    assert not result.changed
+    assert _files(tmp_path) == []
+
+
+def test_publish_then_accept_and_reject_next_day(report, fixtures, tmp_path):
+    day1, day2 = date(2026, 11, 20), date(2026, 11, 21)
+    first = [
+        _with_status(fixtures[7], SuggestionStatus.PENDING),
+        _with_status(fixtures[8], SuggestionStatus.PENDING),
+    ]
+    result = _publish(report, first, tmp_path, day1, new_suggestions=first)
+    assert result.changed and result.edition_md and result.edition_html and result.edition_diff
+    assert _files(tmp_path) == [
+        "2026-11-20.diff",
+        "2026-11-20.html",
+        "2026-11-20.md",
+        "CHANGELOG.md",
+    ]
+    # same inputs again: nothing new
+    assert not _publish(report, first, tmp_path, day1).changed
+
+    second = [fixtures[7], fixtures[8]]  # 7 accepted, 8 rejected
+    result = _publish(report, second, tmp_path, day2)
+    assert result.changed and result.edition_md is not None
+    edition = result.edition_md.read_text(encoding="utf-8")
+    assert edition == render_edition(report, second, edition_date=day2)
+    diff = (tmp_path / "editions" / "2026-11-21.diff").read_text(encoding="utf-8")
+    number = max(r.number for r in report.references) + 1
+    assert _changed_lines(diff, "+") == [
+        f"{_marker_stripped(fixtures[7].proposed_text)} [{number}]",
+        f"{number}. {fixtures[7].reference}",
+    ]
+    day1_text = (tmp_path / "editions" / "2026-11-20.md").read_text(encoding="utf-8")
+    assert _changed_lines(diff, "-") == [ln for ln in day1_text.split("\n") if ln.startswith(">")]
+    log = (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")
+    dated = [ln for ln in log.splitlines() if ln.startswith("## ")]
+    assert dated == ["## 2026-11-21", "## 2026-11-20"]
+    newest = log.split("## 2026-11-20")[0]
+    assert "已采纳" in newest and "已拒绝" in newest
+
+
+def test_second_publish_same_day_diffs_against_the_previous_day(report, fixtures, tmp_path):
+    day1, day2 = date(2026, 11, 20), date(2026, 11, 21)
+    _publish(report, [fixtures[9]], tmp_path, day1, new_suggestions=[fixtures[9]])
+    _publish(report, [fixtures[9], fixtures[7]], tmp_path, day2, new_suggestions=[fixtures[7]])
+    result = _publish(
+        report,
+        [fixtures[9], fixtures[7], fixtures[11]],
+        tmp_path,
+        day2,
+        new_suggestions=[fixtures[11]],
+    )
+    assert result.changed
+    diff = (tmp_path / "editions" / "2026-11-21.diff").read_text(encoding="utf-8")
+    assert diff.splitlines()[0].startswith("--- editions/2026-11-20.md")
+    added = _changed_lines(diff, "+")
+    assert any(fixtures[7].url in ln for ln in added) and any(
+        fixtures[11].url in ln for ln in added
+    )
+    assert _files(tmp_path / "editions") == [
+        "2026-11-20.diff", "2026-11-20.html", "2026-11-20.md",
+        "2026-11-21.diff", "2026-11-21.html", "2026-11-21.md",
+    ]  # fmt: skip
+
+
+def test_publish_interrupted_before_the_edition_is_completed_by_a_rerun(report, fixtures, tmp_path):
+    new = [fixtures[9]]
+    first = _publish(report, new, tmp_path, DAY, new_suggestions=new)
+    assert first.edition_md is not None
+    log_before = (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")
+    first.edition_md.unlink()  # killed before the final write: .md missing
+    rerun = _publish(report, new, tmp_path, DAY, new_suggestions=new)
+    assert rerun.edition_md is not None and rerun.edition_md.exists()
+    assert (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8") == log_before
+
+
+def test_publish_reports_a_gone_source_once(report, tmp_path):
+    gone = [
+        CitedCheck(
+            url=report.references[1].url,
+            status=CitedStatus.GONE,
+            final_url=None,
+            text_changed=False,
+        )
+    ]
+    first = _publish(report, [], tmp_path, date(2026, 11, 20), cited=gone)
+    assert first.changed and first.changelog is not None and first.edition_md is None
+    again = _publish(report, [], tmp_path, date(2026, 11, 21), cited=gone)
+    assert not again.changed

@@ -1,0 +1,150 @@
+"""The report's CHANGELOG.md: one dated entry per refresh that changed something.
+
+An entry lists each suggestion (section id and title, kind, status, title
+linked to its source) and each change of a cited source (text changed, gone,
+redirected). Entries are newest first. Two refreshes on the same day give two
+entries under the same date, stacked newest first: nothing is merged, so an
+entry always says exactly what one refresh found. Prepending an entry whose
+lines are all in the newest entry of the same day is a no-op, which makes
+re-running an interrupted publish safe.
+Pure text in, text out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import jinja2
+
+from tracker.render.edition import suggestion_order
+from tracker.render.labels import Labels, labels_for
+from tracker.render.mdtext import md_link, md_text, safe_url
+from tracker.types import CitedCheck, CitedStatus, Report, Suggestion
+
+# Markdown output: escaping is done per value by tracker.render.mdtext instead.
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("tracker.render", "templates"),
+    autoescape=False,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+@dataclass(frozen=True)
+class _Item:
+    section: str
+    kind: str
+    status: str
+    link: str
+    id: int | None
+
+
+def changelog_entry(
+    report: Report, *, day: date, suggestions: Sequence[Suggestion], cited: Sequence[CitedCheck]
+) -> str:
+    """One dated Markdown entry (``## YYYY-MM-DD`` …) for ``suggestions`` and ``cited``.
+
+    Cited checks that are no change (ok and unchanged, or unreachable) are
+    left out; see :func:`cited_changes`.
+    """
+    labels = labels_for(report.language)
+    items = [_item(report, s, labels) for s in sorted(suggestions, key=suggestion_order)]
+    lines = [_cited_line(c, labels) for c in cited_changes(cited)]
+    text = _ENV.get_template("changelog_entry.md.j2").render(
+        day=day.isoformat(), labels=labels, suggestions=items, cited=lines
+    )
+    return text.rstrip() + "\n"
+
+
+def cited_changes(cited: Sequence[CitedCheck]) -> list[CitedCheck]:
+    """The checks worth a changelog line: new text, gone, or redirected."""
+    return [
+        c for c in cited if c.text_changed or c.status in (CitedStatus.GONE, CitedStatus.REDIRECTED)
+    ]
+
+
+def unreported_cited(
+    cited: Sequence[CitedCheck], existing: str | None, language: str
+) -> list[CitedCheck]:
+    """Drop gone/redirected checks the changelog already reports as the URL's latest state.
+
+    A source that stays gone or redirected is checked on every refresh; it
+    belongs in the changelog once, not once per refresh. A changed text is a
+    new snapshot each time and is always kept.
+    """
+    labels = labels_for(language)
+    lines = (existing or "").splitlines()
+    kept = []
+    for check in cited_changes(cited):
+        if not check.text_changed:
+            url = safe_url(check.url)
+            latest = next((ln for ln in lines if url in ln), None)
+            if latest is not None and latest.strip() == f"- {_cited_line(check, labels)}":
+                continue
+        kept.append(check)
+    return kept
+
+
+def prepend_changelog(existing: str | None, entry: str, *, title: str) -> str:
+    """``existing`` with ``entry`` inserted above its newest entry.
+
+    The document's own ``# title`` block is kept (``# {title}`` is written
+    when there is none yet). An entry identical to the current top one is
+    not added again.
+    """
+    entry = entry.strip()
+    if not existing or not existing.strip():
+        return f"# {md_text(title)}\n\n{entry}\n"
+    lines = existing.splitlines()
+    first_entry = next((i for i, ln in enumerate(lines) if ln.startswith("## ")), len(lines))
+    header = "\n".join(lines[:first_entry]).strip()
+    body = "\n".join(lines[first_entry:]).strip()
+    if _already_on_top(body, entry):
+        return existing
+    if not header.startswith("# "):
+        header = f"# {md_text(title)}\n\n{header}".strip()
+    parts = [header, entry] + ([body] if body else [])
+    return "\n\n".join(parts) + "\n"
+
+
+def _already_on_top(body: str, entry: str) -> bool:
+    """True when the newest entry has the same date and every line of ``entry``.
+
+    This is what a re-run of an interrupted publish produces (possibly minus
+    cited lines it has since seen in the changelog), so it is not stacked again.
+    """
+    lines = body.splitlines()
+    if not lines or lines[0].strip() != entry.splitlines()[0].strip():
+        return False
+    end = next((i for i, ln in enumerate(lines[1:], 1) if ln.startswith("## ")), len(lines))
+    top = {ln.strip() for ln in lines[:end]}
+    return all(ln.strip() in top for ln in entry.splitlines() if ln.strip())
+
+
+def _item(report: Report, s: Suggestion, labels: Labels) -> _Item:
+    section = report.section(s.section)
+    title = s.section_title or (section.title if section else "")
+    return _Item(
+        section=md_text(f"{s.section} {title}".strip()),
+        kind=labels.kinds[s.kind],
+        status=labels.statuses[s.status],
+        link=md_link(s.title or s.url, s.url),
+        id=s.id,
+    )
+
+
+def _cited_line(check: CitedCheck, labels: Labels) -> str:
+    url = safe_url(check.url)
+    states = []
+    if check.status is CitedStatus.GONE:
+        states.append(labels.cited_gone)
+    if check.status is CitedStatus.REDIRECTED:
+        target = f" → <{safe_url(check.final_url)}>" if check.final_url else ""
+        states.append(f"{labels.cited_redirected}{target}")
+    if check.text_changed:
+        states.append(labels.cited_changed)
+    return f"<{url}> — {labels.clause_separator.join(states)}"

@@ -1,0 +1,93 @@
+"""The few words tracker writes into a report, in the report's language.
+
+Only Chinese and English are written out; any other language gets English.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tracker.types import SuggestionKind, SuggestionStatus
+
+
+@dataclass(frozen=True)
+class Labels:
+    pending_heading: str
+    source: str
+    accept_hint: str  # format with id=
+    source_updated: str  # format with day=
+    references_heading: str
+    kinds: dict[SuggestionKind, str]
+    statuses: dict[SuggestionStatus, str]
+    changelog_suggestions: str
+    changelog_cited: str
+    cited_changed: str
+    cited_gone: str
+    cited_redirected: str
+    section: str
+    insertions: str
+    deletions: str
+    first_edition: str
+    clause_separator: str
+
+
+_ZH = Labels(
+    pending_heading="待审更新",
+    source="来源：",
+    accept_hint="采纳：`tracker accept {id}`",
+    source_updated="（来源已于 {day} 更新）",
+    references_heading="参考文献",
+    kinds={
+        SuggestionKind.ADDITION: "新增",
+        SuggestionKind.SOURCE_CHANGED: "来源内容变化",
+        SuggestionKind.SOURCE_GONE: "来源失效",
+    },
+    statuses={
+        SuggestionStatus.PENDING: "待审",
+        SuggestionStatus.ACCEPTED: "已采纳",
+        SuggestionStatus.REJECTED: "已拒绝",
+    },
+    changelog_suggestions="建议",
+    changelog_cited="引用来源变化",
+    cited_changed="内容变化",
+    cited_gone="失效",
+    cited_redirected="已重定向",
+    section="章节",
+    insertions="新增内容",
+    deletions="删除内容",
+    first_edition="首个版本，无对比",
+    clause_separator="；",
+)
+
+_EN = Labels(
+    pending_heading="Pending review",
+    source="Source: ",
+    accept_hint="accept: `tracker accept {id}`",
+    source_updated=" (source updated {day})",
+    references_heading="References",
+    kinds={
+        SuggestionKind.ADDITION: "addition",
+        SuggestionKind.SOURCE_CHANGED: "source changed",
+        SuggestionKind.SOURCE_GONE: "source gone",
+    },
+    statuses={
+        SuggestionStatus.PENDING: "pending",
+        SuggestionStatus.ACCEPTED: "accepted",
+        SuggestionStatus.REJECTED: "rejected",
+    },
+    changelog_suggestions="Suggestions",
+    changelog_cited="Cited sources",
+    cited_changed="changed",
+    cited_gone="gone",
+    cited_redirected="redirected",
+    section="Section",
+    insertions="inserted",
+    deletions="deleted",
+    first_edition="first edition, nothing to compare",
+    clause_separator="; ",
+)
+
+
+def labels_for(language: str) -> Labels:
+    """Chinese labels for any ``zh*`` language tag, English otherwise."""
+    return _ZH if language.lower().startswith("zh") else _EN

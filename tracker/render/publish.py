@@ -1,0 +1,171 @@
+"""Writing an edition and the changelog entry of one refresh to disk.
+
+Decides whether anything is worth writing, then writes each file atomically
+in an order that survives being killed at any point: the ``.diff`` and
+``.html`` first, then ``CHANGELOG.md``, and the edition's ``.md`` last. The
+``.md`` is the marker of a complete edition: as long as it is missing (or
+still the older text), the next publish sees a changed edition and writes
+everything again, and the changelog ignores an entry it already has on top.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from tracker.errors import RenderError
+from tracker.render.changelog import changelog_entry, prepend_changelog, unreported_cited
+from tracker.render.edition import render_edition
+from tracker.render.files import write_atomic
+from tracker.render.html import render_html
+from tracker.render.unified import unified_diff
+from tracker.types import CitedCheck, Report, Suggestion, SuggestionKind, SuggestionStatus
+
+_EDITION_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.md$")
+_PENDING_ID = re.compile(r"`tracker accept (\d+)`")
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What :func:`publish` wrote (``None`` for a file it left alone)."""
+
+    edition_md: Path | None
+    edition_html: Path | None
+    edition_diff: Path | None
+    changelog: Path | None
+    changed: bool
+
+
+def publish(
+    report: Report,
+    suggestions: Sequence[Suggestion],
+    *,
+    new_suggestions: Sequence[Suggestion],
+    cited: Sequence[CitedCheck],
+    editions_dir: Path,
+    changelog_path: Path,
+    previous_edition: Path | None,
+    day: date,
+) -> Publication:
+    """Write ``editions/<day>.md/.html/.diff`` and prepend ``CHANGELOG.md`` when needed.
+
+    The edition is written when its text differs from ``previous_edition``
+    (else the newest edition in ``editions_dir``, else the original report);
+    the changelog when there is a new suggestion, a decision on a suggestion
+    the previous edition showed as pending, or a cited-source change not yet
+    reported. Nothing is written
+    otherwise (``changed=False``). The diff and the HTML highlighting compare
+    with the newest edition of an earlier day, or the original report, so a
+    second publish on the same day rewrites that day's files with the whole
+    day's changes.
+    """
+    edition = render_edition(report, suggestions, edition_date=day)
+    # The caller's record may lag behind the folder (killed after the .md was written).
+    previous_edition = previous_edition or latest_edition(editions_dir)
+    previous_text = _read(previous_edition) if previous_edition else report.markdown
+    existing_log = _read(changelog_path) if changelog_path.exists() else None
+
+    listed = _dedupe([*new_suggestions, *_decided_since(suggestions, previous_text)])
+    listed = [s for s in listed if s.report == report.id]
+    fresh_cited = unreported_cited(cited, existing_log, report.language)
+    edition_changed = edition != previous_text
+    if not edition_changed and not listed and not fresh_cited:
+        return Publication(None, None, None, None, changed=False)
+
+    md_path = editions_dir / f"{day.isoformat()}.md"
+    html_path = diff_path = None
+    if edition_changed:
+        base_name, base_text = _diff_base(report, editions_dir, day)
+        to_name = f"{editions_dir.name}/{md_path.name}"
+        diff_path = md_path.with_suffix(".diff")
+        html_path = md_path.with_suffix(".html")
+        write_atomic(
+            diff_path, unified_diff(base_text, edition, from_name=base_name, to_name=to_name)
+        )
+        write_atomic(
+            html_path,
+            render_html(
+                edition, base_text, title=report.title, edition_date=day, language=report.language
+            ),
+        )
+    log_written = None
+    if listed or fresh_cited:
+        entry = changelog_entry(report, day=day, suggestions=listed, cited=fresh_cited)
+        updated = prepend_changelog(existing_log, entry, title=_changelog_title(report))
+        if updated != existing_log:
+            write_atomic(changelog_path, updated)
+            log_written = changelog_path
+    if edition_changed:
+        write_atomic(md_path, edition)
+    return Publication(
+        edition_md=md_path if edition_changed else None,
+        edition_html=html_path,
+        edition_diff=diff_path,
+        changelog=log_written,
+        changed=edition_changed or log_written is not None,
+    )
+
+
+def latest_edition(editions_dir: Path, *, before: date | None = None) -> Path | None:
+    """The newest complete edition (``YYYY-MM-DD.md``), optionally of a day before ``before``."""
+    if not editions_dir.is_dir():
+        return None
+    found = []
+    for path in editions_dir.iterdir():
+        match = _EDITION_NAME.match(path.name)
+        if match and (before is None or match.group(1) < before.isoformat()):
+            found.append(path)
+    return max(found, key=lambda p: p.name, default=None)
+
+
+def _diff_base(report: Report, editions_dir: Path, day: date) -> tuple[str, str]:
+    earlier = latest_edition(editions_dir, before=day)
+    if earlier is None:
+        return Path(report.path).name or "report.md", report.markdown
+    return f"{editions_dir.name}/{earlier.name}", _read(earlier)
+
+
+def _decided_since(suggestions: Sequence[Suggestion], previous_text: str) -> list[Suggestion]:
+    """Suggestions accepted or rejected since the previous edition was written.
+
+    Those the previous edition listed as pending, plus accepted additions it
+    did not contain at all (accepted before they were ever published).
+    """
+    was_pending = {int(n) for n in _PENDING_ID.findall(previous_text)}
+    decided = []
+    for s in suggestions:
+        if s.status is SuggestionStatus.PENDING:
+            continue
+        if s.id in was_pending or (
+            s.status is SuggestionStatus.ACCEPTED
+            and s.kind is SuggestionKind.ADDITION
+            and s.url not in previous_text
+        ):
+            decided.append(s)
+    return decided
+
+
+def _dedupe(suggestions: list[Suggestion]) -> list[Suggestion]:
+    seen: set[object] = set()
+    out = []
+    for s in suggestions:
+        key = s.id if s.id is not None else (s.url, s.section, s.kind)
+        if key not in seen:
+            seen.add(key)
+            out.append(s)
+    return out
+
+
+def _changelog_title(report: Report) -> str:
+    suffix = " · 更新记录" if report.language.lower().startswith("zh") else " · Changelog"
+    return f"{report.title}{suffix}"
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RenderError(f"cannot read {path}: {exc}") from exc
