@@ -187,7 +187,7 @@ def _serve_round(
 
 
 def _article_page(article: DemoArticle) -> str:
-    paragraphs = "\n".join(f"<p>{escape(p)}</p>" for p in article.text.split("\n") if p.strip())
+    paragraphs = "\n".join(f"<p>{escape(p)}</p>" for p in _paragraphs(article.text))
     return f"""<!doctype html>
 <html lang="{article.language}"><head><meta charset="utf-8">
 <title>{escape(article.title)}</title>
@@ -203,8 +203,23 @@ def _article_page(article: DemoArticle) -> str:
 </body></html>"""
 
 
+def _paragraphs(text: str) -> list[str]:
+    """Fixture text is hard-wrapped YAML: paragraphs are separated by blank
+    lines, and a paragraph's lines are joined with a space in Latin-script
+    text and with nothing in Chinese, where a space would be a stray character."""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        joined = ""
+        for line in block.split("\n"):
+            line = line.strip()
+            separator = " " if joined and joined[-1].isascii() and line[:1].isascii() else ""
+            joined += separator + line
+        paragraphs.append(joined)
+    return paragraphs
+
+
 def _cited_page(title: str, text: str, server: LocalServer) -> str:
-    paragraphs = "\n".join(f"<p>{escape(p)}</p>" for p in text.strip().split("\n"))
+    paragraphs = "\n".join(f"<p>{escape(p)}</p>" for p in _paragraphs(text))
     feed = server.url("/feeds/lab-notes.atom")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
@@ -220,7 +235,7 @@ def _rss(name: str, server: LocalServer, items: list[DemoArticle], encoding: str
 <link>{server.url(f"/articles/{a.slug}")}?utm_source=rss&amp;utm_medium=feed</link>
 <guid isPermaLink="false">{a.slug}</guid>
 <pubDate>{format_datetime(a.published)}</pubDate>
-<description>{xml_escape(a.text.split(chr(10))[0])}</description></item>"""
+<description>{xml_escape(_paragraphs(a.text)[0])}</description></item>"""
         for a in items
     )
     return f"""<?xml version="1.0" encoding="{encoding}"?>
@@ -237,7 +252,7 @@ def _atom(name: str, server: LocalServer, items: list[DemoArticle]) -> str:
 <link rel="alternate" href="{server.url(f"/articles/{a.slug}")}"/>
 <id>urn:demo:{a.slug}</id><updated>{a.published.isoformat()}</updated>
 <published>{a.published.isoformat()}</published>
-<summary type="text">{xml_escape(a.text.split(chr(10))[0])}</summary></entry>"""
+<summary type="text">{xml_escape(_paragraphs(a.text)[0])}</summary></entry>"""
         for a in items
     )
     return f"""<?xml version="1.0" encoding="utf-8"?>
