@@ -65,7 +65,8 @@ def parse_schedule(text: str) -> Schedule:
     if len(fields) == 5 and all(_CRON_FIELD.match(f) for f in fields):
         # Cron numbers weekdays from Sunday = 0; APScheduler from Monday = 0.
         # Translate numeric weekdays to names so both read the same way.
-        return CronSchedule(*fields[:4], day_of_week=_cron_weekdays(fields[4]))
+        minute, hour, day, month, weekday = fields
+        return CronSchedule(minute, hour, day, month, _cron_weekdays(weekday))
     raise ValueError(
         f"{spec!r} is not a schedule: use 'every 6h', a cron expression like "
         "'0 */6 * * *', or a weekday and time like 'mon 08:00'"

@@ -1,0 +1,343 @@
+"""tracker.digest: the weekly digest from a real store to a real SMTP server.
+
+The store is a real SQLite file in tmp_path; mail goes to aiosmtpd on
+127.0.0.1 (helpers shared with test_notify). Expectations are derived from
+the seed report and the suggestions each test stores.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_notify import Recorder, free_port, start_server
+
+from tracker.config import Config, parse_config
+from tracker.digest import run_digest
+from tracker.errors import NotifyError, PermanentNotifyError
+from tracker.report import load_report
+from tracker.store import Store, open_store
+from tracker.types import Report, Suggestion, SuggestionKind, SuggestionStatus
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO / "reports" / "ai-2024-2025" / "report.md"
+NOW = datetime(2025, 11, 29, 0, 0, tzinfo=UTC)
+WEEK = timedelta(days=7)
+CRLF_TITLE = "Line one\r\nBcc: victim@example.org\r\nX-Injected: yes"
+SCRIPT_TITLE = "<script>alert('x')</script> Agents"
+
+
+@pytest.fixture
+def report() -> Report:
+    return load_report(SEED, report_id="ai", language="zh")
+
+
+def make_config(tmp_path: Path, **sections: Any) -> Config:
+    shutil.copyfile(SEED, tmp_path / "report.md")
+    raw: dict[str, Any] = {
+        "reports": [{"id": "ai", "path": "report.md", "language": "zh"}],
+        "schedule": {"timezone": "UTC"},
+    }
+    raw.update(sections)
+    return parse_config(raw, tmp_path / "sources.yaml")
+
+
+def smtp_email(port: int, **smtp: Any) -> dict[str, Any]:
+    settings = {"host": "127.0.0.1", "port": port, "security": "none", "timeout": 5,
+                "retries": 2, "retry_backoff": 0.01} | smtp  # fmt: skip
+    return {"to": ["editor@example.org"], "from": "tracker@example.org", "smtp": settings}
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[Recorder, int]]:
+    handler = Recorder()
+    controller, port = start_server(handler)
+    yield handler, port
+    controller.stop()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = open_store(tmp_path / "state" / "tracker.sqlite3", now=NOW)
+    yield opened
+    opened.close()
+
+
+def add(store: Store, report: Report, section: str, title: str, **changes: Any) -> int:
+    found = report.section(section)
+    assert found is not None, section
+    base = Suggestion(
+        report="ai",
+        section=section,
+        section_title=found.title,
+        kind=SuggestionKind.ADDITION,
+        score=0.6,
+        title=title,
+        url=f"https://news.example.org/{len(title)}-{section}",
+        published=NOW - timedelta(days=3),
+        source="Example Feed",
+        excerpt=f"Key sentence about {title}.",
+        proposed_text=f"建议在{found.title}中补充：{title}。",
+        created_at=NOW - timedelta(days=2),
+    )
+    return store.add_suggestion(replace(base, **changes))
+
+
+def seed(store: Store, report: Report) -> dict[str, int]:
+    """Suggestions spread over sections in an order unlike the report's, plus ones
+    that must stay out of the digest (decided, too old, from the future)."""
+    ids = {
+        "coding": add(store, report, "3.2", SCRIPT_TITLE),
+        "reasoning": add(store, report, "2.1", "Reasoning models get cheaper"),
+        "crlf": add(store, report, "5.2", CRLF_TITLE),
+        "images": add(store, report, "4.1", "Image model update"),
+        "changed": add(store, report, "2.1", "Cited page was rewritten",
+                       kind=SuggestionKind.SOURCE_CHANGED),
+        "gone": add(store, report, "3.2", "Cited page disappeared",
+                    kind=SuggestionKind.SOURCE_GONE),
+        "old": add(store, report, "2.2", "Old news", created_at=NOW - WEEK - timedelta(hours=1)),
+        "future": add(store, report, "2.2", "Future news", created_at=NOW + timedelta(hours=1)),
+        "decided": add(store, report, "2.3", "Already accepted"),
+    }  # fmt: skip
+    store.set_suggestion_status([ids["decided"]], SuggestionStatus.ACCEPTED, NOW)
+    return ids
+
+
+def parse(raw: bytes) -> EmailMessage:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def bodies(message: EmailMessage) -> tuple[str, str]:
+    plain, html = message.iter_parts()
+    return plain.get_content(), html.get_content()
+
+
+def test_send_delivers_one_well_formed_message(
+    tmp_path: Path, store: Store, report: Report, server: tuple[Recorder, int]
+) -> None:
+    handler, port = server
+    seed(store, report)
+    config = make_config(tmp_path, email=smtp_email(port))
+
+    result = run_digest(config, store, now=NOW, send=True)
+
+    assert result.sent and result.skipped_reason is None
+    assert (result.period_start, result.period_end) == (NOW - WEEK, NOW)
+    assert result.suggestions == 6
+    (received,) = handler.messages
+    assert received.mail_from == "tracker@example.org"
+    assert received.rcpt_tos == ["editor@example.org"]
+    message = parse(received.data)
+    assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in message.iter_parts())
+    subject = str(message["Subject"])
+    assert subject.startswith(f"[tracker] {result.suggestions} suggested edits · {report.title}")
+    assert message["Message-ID"] == result.message_id
+    assert message["Message-ID"].endswith("@example.org>")
+    assert message["Date"].datetime == NOW
+    # The CR/LF title created no header: the header set is exactly what we build.
+    assert sorted(k.lower() for k in message) == sorted(
+        ["subject", "from", "to", "date", "message-id", "auto-submitted", "mime-version",
+         "content-type"]
+    )  # fmt: skip
+    text, html = bodies(message)
+    assert "Line one Bcc: victim@example.org X-Injected: yes" in text
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
+    assert result.text == text.replace("\r\n", "\n")
+
+    # Additions grouped by section in report order; cited changes after them.
+    order = [s.id for s in report.sections]
+    positions = {sid: text.index(f"§ {sid} ") for sid in ("2.1", "3.2", "4.1", "5.2")}
+    assert sorted(positions, key=positions.__getitem__) == sorted(positions, key=order.index)
+    cited_at = text.index("Cited sources that changed or went away")
+    assert max(positions.values()) < cited_at < text.index("Cited page disappeared")
+    for left_out in ("Old news", "Future news", "Already accepted"):
+        assert left_out not in text and left_out not in html
+
+    record = store.last_digest()
+    assert record is not None
+    assert record.message_id == result.message_id
+    assert (record.period_start, record.period_end) == (NOW - WEEK, NOW)
+    assert list(record.recipients) == ["editor@example.org"]
+
+
+def test_the_same_period_is_sent_once_also_after_a_restart(
+    tmp_path: Path, store: Store, report: Report, server: tuple[Recorder, int]
+) -> None:
+    handler, port = server
+    seed(store, report)
+    config = make_config(tmp_path, email=smtp_email(port))
+    first = run_digest(config, store, now=NOW, send=True)
+    assert first.sent
+
+    again = run_digest(config, store, now=NOW, send=True)
+    assert not again.sent and again.skipped_reason and "already sent" in again.skipped_reason
+    store.close()
+    with open_store(config.database_path) as reopened:
+        after_restart = run_digest(config, reopened, now=NOW, send=True)
+        explicit = run_digest(config, reopened, now=NOW, send=True, since=NOW - WEEK)
+    assert not after_restart.sent and not explicit.sent
+    assert len(handler.messages) == 1
+
+
+def test_the_next_digest_starts_where_the_last_one_ended(
+    tmp_path: Path, store: Store, report: Report, server: tuple[Recorder, int]
+) -> None:
+    handler, port = server
+    seed(store, report)
+    config = make_config(tmp_path, email=smtp_email(port))
+    run_digest(config, store, now=NOW, send=True)
+    add(store, report, "6.1", "Interpretability news", created_at=NOW + timedelta(days=1))
+
+    later = NOW + WEEK
+    result = run_digest(config, store, now=later, send=True)
+
+    assert result.sent and (result.period_start, result.period_end) == (NOW, later)
+    text, _ = bodies(parse(handler.messages[-1].data))
+    assert "Interpretability news" in text and "Future news" in text
+    assert "Reasoning models get cheaper" not in text
+    assert result.suggestions == 2
+
+
+def test_a_temporary_failure_is_retried_and_delivered_once(
+    tmp_path: Path, store: Store, report: Report, server: tuple[Recorder, int]
+) -> None:
+    handler, port = server
+    handler.replies.append("451 4.3.0 mailbox busy, try later")
+    seed(store, report)
+    config = make_config(tmp_path, email=smtp_email(port))
+
+    result = run_digest(config, store, now=NOW, send=True)
+
+    assert result.sent and result.attempts == 2
+    assert handler.data_commands == 2 and len(handler.messages) == 1
+    assert store.digest_sent(NOW - WEEK, NOW)
+
+
+def test_a_permanent_failure_is_not_retried_and_not_recorded(
+    tmp_path: Path, store: Store, report: Report, server: tuple[Recorder, int]
+) -> None:
+    handler, port = server
+    handler.replies.append("550 5.7.1 relaying denied")
+    seed(store, report)
+    config = make_config(tmp_path, email=smtp_email(port))
+
+    with pytest.raises(PermanentNotifyError, match="550"):
+        run_digest(config, store, now=NOW, send=True)
+    assert handler.data_commands == 1 and handler.messages == []
+    assert store.last_digest() is None
+
+    # Once the server accepts, the same period goes out.
+    result = run_digest(config, store, now=NOW, send=True)
+    assert result.sent and len(handler.messages) == 1
+
+
+def test_an_unreachable_server_is_reported_and_not_recorded(
+    tmp_path: Path, store: Store, report: Report
+) -> None:
+    seed(store, report)
+    config = make_config(tmp_path, email=smtp_email(free_port(), retries=1))
+    with pytest.raises(NotifyError, match="2 attempts"):
+        run_digest(config, store, now=NOW, send=True, sleep=lambda _: None)
+    assert store.last_digest() is None
+
+
+def test_without_smtp_the_digest_goes_to_the_outbox_once(
+    tmp_path: Path, store: Store, report: Report
+) -> None:
+    seed(store, report)
+    config = make_config(
+        tmp_path, email={"to": ["editor@example.org"], "from": "tracker@example.org"}
+    )
+
+    result = run_digest(config, store, now=NOW, send=True)
+    again = run_digest(config, store, now=NOW, send=True)
+
+    assert result.sent and result.outbox_path is not None and not again.sent
+    assert result.outbox_path.parent == config.outbox_dir
+    assert list(config.outbox_dir.iterdir()) == [result.outbox_path]
+    message = parse(result.outbox_path.read_bytes())
+    assert message["Message-ID"] == result.message_id
+    assert report.title in str(message["Subject"])
+    assert [a.addr_spec for a in message["To"].addresses] == ["editor@example.org"]
+    record = store.last_digest()
+    assert record is not None and record.outbox_path == str(result.outbox_path)
+
+
+def test_without_any_email_config_the_outbox_still_works(
+    tmp_path: Path, store: Store, report: Report
+) -> None:
+    seed(store, report)
+    config = make_config(tmp_path)
+    result = run_digest(config, store, now=NOW, send=True)
+    assert result.outbox_path is not None
+    assert str(parse(result.outbox_path.read_bytes())["To"]) == "undisclosed-recipients:;"
+    with_to = run_digest(config, store, now=NOW + WEEK, send=True, to=["me@example.org"])
+    assert with_to.outbox_path is not None
+    assert parse(with_to.outbox_path.read_bytes())["To"].addresses[0].addr_spec == "me@example.org"
+
+
+def test_an_empty_period_sends_nothing_by_default(
+    tmp_path: Path, store: Store, server: tuple[Recorder, int]
+) -> None:
+    handler, port = server
+    config = make_config(tmp_path, email=smtp_email(port))
+    result = run_digest(config, store, now=NOW, send=True)
+    assert not result.sent and result.skipped_reason == "nothing new in this period"
+    assert handler.messages == [] and store.last_digest() is None
+
+
+def test_send_empty_sends_a_short_note(
+    tmp_path: Path, store: Store, server: tuple[Recorder, int]
+) -> None:
+    handler, port = server
+    config = make_config(tmp_path, email=smtp_email(port), digest={"send_empty": True})
+    result = run_digest(config, store, now=NOW, send=True)
+    assert result.sent and result.suggestions == 0
+    (received,) = handler.messages
+    assert str(parse(received.data)["Subject"]).startswith("[tracker] no suggested edits")
+
+
+def test_preview_only_renders_text(tmp_path: Path, store: Store, report: Report) -> None:
+    seed(store, report)
+    config = make_config(
+        tmp_path,
+        email={"to": ["editor@example.org"], "from": "tracker@example.org"},
+        digest={"base_url": "https://tracker.example.org"},
+    )
+    ids = store.suggestions(report="ai", status=SuggestionStatus.PENDING)
+    result = run_digest(config, store, now=NOW, send=False)
+    assert not result.sent and result.message_id is None and result.outbox_path is None
+    assert "Reasoning models get cheaper" in result.text
+    reasoning = next(s for s in ids if s.title == "Reasoning models get cheaper")
+    assert f"tracker accept {reasoning.id}" in result.text
+    assert f"https://tracker.example.org/suggestions/{reasoning.id}" in result.text
+    assert store.last_digest() is None and not config.outbox_dir.exists()
+
+
+def test_to_replaces_the_configured_recipients(
+    tmp_path: Path, store: Store, report: Report, server: tuple[Recorder, int]
+) -> None:
+    handler, port = server
+    seed(store, report)
+    config = make_config(tmp_path, email=smtp_email(port))
+    run_digest(config, store, now=NOW, send=True, to=["other@example.org"])
+    assert handler.messages[0].rcpt_tos == ["other@example.org"]
+
+
+def test_a_naive_since_is_read_in_the_schedule_time_zone(tmp_path: Path, store: Store) -> None:
+    config = make_config(tmp_path, schedule={"timezone": "Asia/Shanghai"})
+    result = run_digest(config, store, now=NOW, send=False, since=datetime(2025, 11, 25))
+    assert result.period_start == datetime(2025, 11, 24, 16, tzinfo=UTC)

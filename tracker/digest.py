@@ -1,0 +1,283 @@
+"""The weekly digest: from the store's pending suggestions to a delivered e-mail.
+
+One call, :func:`run_digest`, used by ``tracker digest`` and the daemon's
+weekly job. The period runs from ``since`` (when given), else from the end of
+the last digest sent, else from seven days before ``now``; it ends at ``now``.
+
+Guarantees:
+
+* A digest is recorded as sent only after the SMTP server accepted it (or the
+  ``.eml`` file was written to the outbox), so a failed send is tried again
+  next time, for the same period plus whatever came since.
+* A period that was recorded is never sent again, across restarts: a second
+  run at the same ``now`` finds an empty period, and an explicit repeat of a
+  recorded period is refused.
+* An empty period sends nothing unless ``digest.send_empty`` asks for a short note.
+
+What it deliberately does not do: schedule itself (the daemon does), change
+any suggestion's status, or read the clock (``now`` comes in). A crash after
+the server accepted the message and before the record is written would send
+that period once more on the next run: delivery is at-least-once.
+"""
+
+from __future__ import annotations
+
+import ssl
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from tracker.config import Config, ReportConfig
+from tracker.errors import ReportError
+from tracker.notify.compose import (
+    DigestData,
+    ReportOutline,
+    compose_digest,
+    render_digest,
+)
+from tracker.notify.message import build_message
+from tracker.notify.outbox import write_outbox
+from tracker.notify.smtp import send_message
+from tracker.report import load_report, strip_heading_number
+from tracker.store import Store
+from tracker.types import Suggestion, SuggestionStatus
+
+DEFAULT_PERIOD = timedelta(days=7)
+FALLBACK_SENDER = "tracker@localhost"
+
+
+@dataclass(frozen=True)
+class DigestResult:
+    """What :func:`run_digest` did. ``text`` is the plain-text body (also when not sent)."""
+
+    period_start: datetime
+    period_end: datetime
+    suggestions: int
+    sent: bool
+    skipped_reason: str | None
+    message_id: str | None
+    outbox_path: Path | None
+    text: str
+    recipients: tuple[str, ...] = ()
+    attempts: int = 0  # SMTP attempts it took; 0 for the outbox or when not sent
+
+
+@dataclass(frozen=True)
+class PreparedDigest:
+    """A composed digest and its message, not yet delivered."""
+
+    data: DigestData
+    text: str
+    html: str
+    message: EmailMessage
+    sender: str
+    recipients: tuple[str, ...]
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+
+def digest_period(
+    store: Store, *, now: datetime, since: datetime | None = None
+) -> tuple[datetime, datetime]:
+    """``(start, end)`` in UTC; ``start >= end`` means there is nothing left to cover."""
+    end = _utc(now)
+    if since is not None:
+        return _utc(since), end
+    last = store.last_digest()
+    if last is not None:
+        return _utc(last.period_end), end
+    return end - DEFAULT_PERIOD, end
+
+
+def build_digest(
+    config: Config,
+    store: Store,
+    *,
+    now: datetime,
+    since: datetime | None = None,
+    to: Sequence[str] | None = None,
+) -> PreparedDigest:
+    """Compose the digest for the period ending at ``now`` and build its message."""
+    start, end = digest_period(store, now=now, since=since)
+    return _prepare(config, store, start, end, now=_utc(now), to=to)
+
+
+def run_digest(
+    config: Config,
+    store: Store,
+    *,
+    now: datetime,
+    send: bool,
+    since: datetime | None = None,
+    to: Sequence[str] | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+    environ: Mapping[str, str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DigestResult:
+    """Compose the digest and, with ``send``, deliver it once.
+
+    Without ``send`` only the text is produced and nothing is recorded. With
+    ``send`` the message goes over SMTP when ``email.smtp`` is configured,
+    otherwise to an ``.eml`` file in the outbox. ``to`` replaces ``email.to``.
+    A naive ``since`` is read in ``schedule.timezone``.
+    Raises :class:`~tracker.errors.NotifyError` (PermanentNotifyError for a
+    refusal) when delivery fails; nothing is recorded then.
+    """
+    now = _utc(now)
+    if since is not None and since.tzinfo is None:
+        # A bare date or time from the command line means the digest's own time zone.
+        since = since.replace(tzinfo=ZoneInfo(config.schedule.timezone))
+    start, end = digest_period(store, now=now, since=since)
+    if start >= end:
+        return _skipped(start, end, "already sent: the last digest covers this period")
+    if send and store.digest_sent(start, end):
+        return _skipped(start, end, "already sent: a digest for this period was recorded")
+
+    prepared = _prepare(config, store, start, end, now=now, to=to)
+    data = prepared.data
+    if not send:
+        reason = "nothing new in this period" if data.empty else None
+        return _result(prepared, sent=False, skipped_reason=reason)
+    if data.empty and not config.digest.send_empty:
+        return _result(prepared, sent=False, skipped_reason="nothing new in this period")
+
+    payload = prepared.message.as_bytes()
+    smtp = config.email.smtp if config.email else None
+    outbox_path: Path | None = None
+    attempts = 0
+    if smtp is not None:
+        delivery = send_message(
+            payload,
+            smtp,
+            sender=prepared.sender,
+            recipients=prepared.recipients,
+            environ=environ,
+            ssl_context=ssl_context,
+            sleep=sleep,
+        )
+        attempts = delivery.attempts
+    else:
+        outbox_path = write_outbox(payload, config.outbox_dir, _outbox_name(start, end))
+
+    store.record_digest(
+        start,
+        end,
+        sent_at=now,
+        message_id=prepared.message_id,
+        recipients=list(prepared.recipients),
+        outbox_path=str(outbox_path) if outbox_path else None,
+    )
+    return _result(prepared, sent=True, outbox_path=outbox_path, attempts=attempts)
+
+
+def _prepare(
+    config: Config,
+    store: Store,
+    start: datetime,
+    end: datetime,
+    *,
+    now: datetime,
+    to: Sequence[str] | None,
+) -> PreparedDigest:
+    suggestions: list[Suggestion] = []
+    for report in config.reports:
+        suggestions.extend(
+            s
+            for s in store.suggestions(
+                report=report.id, status=SuggestionStatus.PENDING, since=start
+            )
+            if start <= _utc(s.created_at) < end
+        )
+    data = compose_digest(
+        suggestions,
+        [_outline(report) for report in config.reports],
+        period_start=start,
+        period_end=end,
+        timezone=ZoneInfo(config.schedule.timezone),
+        base_url=config.digest.base_url,
+    )
+    rendered = render_digest(data)
+    sender = config.email.from_ if config.email else FALLBACK_SENDER
+    recipients = tuple(to) if to else (tuple(config.email.to) if config.email else ())
+    message = build_message(
+        subject=data.subject,
+        text=rendered.text,
+        html=rendered.html,
+        sender=sender,
+        recipients=recipients,
+        now=now,
+    )
+    return PreparedDigest(
+        data=data,
+        text=rendered.text,
+        html=rendered.html,
+        message=message,
+        sender=sender,
+        recipients=recipients,
+    )
+
+
+def _outline(report: ReportConfig) -> ReportOutline:
+    """Title and section order from the report file; a report that cannot be
+    read still gets its digest, titled by its id and ordered by section id."""
+    try:
+        parsed = load_report(report.path, report_id=report.id, language=report.language)
+    except (ReportError, OSError, UnicodeDecodeError):
+        return ReportOutline(id=report.id, title=report.id, sections=())
+    return ReportOutline(
+        id=report.id,
+        title=parsed.title or report.id,
+        sections=tuple((s.id, strip_heading_number(s.title)) for s in parsed.sections),
+    )
+
+
+def _outbox_name(start: datetime, end: datetime) -> str:
+    # Named by its period: a rerun after a crash replaces the file instead of adding one.
+    return f"digest-{start:%Y%m%dT%H%M%SZ}-{end:%Y%m%dT%H%M%SZ}.eml"
+
+
+def _result(
+    prepared: PreparedDigest,
+    *,
+    sent: bool,
+    skipped_reason: str | None = None,
+    outbox_path: Path | None = None,
+    attempts: int = 0,
+) -> DigestResult:
+    return DigestResult(
+        period_start=prepared.data.period_start,
+        period_end=prepared.data.period_end,
+        suggestions=prepared.data.total,
+        sent=sent,
+        skipped_reason=skipped_reason,
+        message_id=prepared.message_id if sent else None,
+        outbox_path=outbox_path,
+        text=prepared.text,
+        recipients=prepared.recipients if sent else (),
+        attempts=attempts,
+    )
+
+
+def _skipped(start: datetime, end: datetime, reason: str) -> DigestResult:
+    return DigestResult(
+        period_start=start,
+        period_end=end,
+        suggestions=0,
+        sent=False,
+        skipped_reason=reason,
+        message_id=None,
+        outbox_path=None,
+        text="",
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError(f"{moment!r} must be timezone-aware")
+    return moment.astimezone(UTC)
