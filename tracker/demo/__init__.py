@@ -195,8 +195,8 @@ def _article_page(article: DemoArticle) -> str:
 <meta property="article:published_time" content="{article.published.isoformat()}">
 </head><body>
 <nav><a href="/">Home</a> · <a href="/about">About</a></nav>
-<article><h1>{escape(article.title)}</h1>
-<time datetime="{article.published.isoformat()}">{article.published.date()}</time>
+<header><h1>{escape(article.title)}</h1></header>
+<article>
 {paragraphs}
 </article>
 <footer>Demo material written for tracker. Not a real news site.</footer>
