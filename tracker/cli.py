@@ -77,7 +77,9 @@ def main_options(
     config: Annotated[
         str | None,
         typer.Option(
-            "--config", "-c", metavar="PATH",
+            "--config",
+            "-c",
+            metavar="PATH",
             help="Config file [default: $TRACKER_CONFIG, then ./sources.yaml].",
         ),
     ] = None,
@@ -184,7 +186,10 @@ def articles(
     for row in rows:
         published = row["published"].date().isoformat() if row["published"] else "—"
         table.add_row(
-            published, row["source"], row["language"] or "?", str(row["text_length"]),
+            published,
+            row["source"],
+            row["language"] or "?",
+            str(row["text_length"]),
             f"{row['title']}\n[dim]{row['url']}[/dim]",
         )
     out.print(table)
@@ -208,7 +213,9 @@ class StatusChoice(str, Enum):
 def suggestions(
     as_json: Annotated[bool, typer.Option("--json")] = False,
     status: Annotated[StatusChoice | None, typer.Option("--status")] = None,
-    section: Annotated[str | None, typer.Option("--section", help="A section id, e.g. 3.2.")] = None,
+    section: Annotated[
+        str | None, typer.Option("--section", help="A section id, e.g. 3.2.")
+    ] = None,
     report: Annotated[str | None, typer.Option("--report", help="A report id.")] = None,
 ) -> None:
     """List suggested edits."""
@@ -225,7 +232,11 @@ def suggestions(
     table = Table("id", "status", "section", "kind", "score", "title / source")
     for s in found:
         table.add_row(
-            str(s.id), s.status, f"{s.section} {s.section_title}", s.kind, f"{s.score:.2f}",
+            str(s.id),
+            s.status,
+            f"{s.section} {s.section_title}",
+            s.kind,
+            f"{s.score:.2f}",
             f"{s.title}\n[dim]{s.source} · {s.url}[/dim]",
         )
     out.print(table)
@@ -320,7 +331,9 @@ def _parse_day(value: str | None) -> datetime | None:
 
 @app.command()
 def digest(
-    send: Annotated[bool, typer.Option("--send", help="Mail it (or write it to the outbox).")] = False,
+    send: Annotated[
+        bool, typer.Option("--send", help="Mail it (or write it to the outbox).")
+    ] = False,
     since: Annotated[str | None, typer.Option("--since", metavar="DATE")] = None,
     to: Annotated[list[str] | None, typer.Option("--to", metavar="ADDR")] = None,
 ) -> None:
@@ -337,7 +350,9 @@ def digest(
     if result.sent and result.outbox_path:
         out.print(f"digest written to {result.outbox_path}", markup=False)
     elif result.sent:
-        out.print(f"digest sent: {result.suggestions} suggestions, {result.message_id}", markup=False)
+        out.print(
+            f"digest sent: {result.suggestions} suggestions, {result.message_id}", markup=False
+        )
     else:
         out.print(f"digest not sent: {result.skipped_reason}", markup=False)
 

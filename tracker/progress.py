@@ -61,8 +61,11 @@ def progress_events(
         yield _NoEvents()
     elif console.is_terminal:
         with Progress(
-            TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(),
-            console=console, transient=True,
+            TextColumn("{task.description:<18}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            transient=True,
         ) as progress:
             yield _RichEvents(progress)
     else:

@@ -78,9 +78,7 @@ def collect_status(config: Config, *, now: datetime, runs: int = 10) -> dict[str
             ),
             "next_runs": next_runs,
             "runs": recent,
-            "sources": [
-                {**to_jsonable(s), "name": names.get(s.url, s.name)} for s in sources
-            ],
+            "sources": [{**to_jsonable(s), "name": names.get(s.url, s.name)} for s in sources],
             "feed_candidates": candidates,
             "pending_suggestions": pending_by_report,
             "counts": counts,
@@ -92,8 +90,11 @@ def print_status(console: Console, data: dict[str, Any]) -> None:
     daemon = data["daemon"]
     console.print(
         f"daemon: {'running, pid ' + str(daemon['pid']) if daemon else 'not running'}"
-        + (f" · refresh in progress since {data['refresh_running']['since']}"
-           if data["refresh_running"] else ""),
+        + (
+            f" · refresh in progress since {data['refresh_running']['since']}"
+            if data["refresh_running"]
+            else ""
+        ),
         markup=False,
     )
     for job, when in data["next_runs"].items():
@@ -105,14 +106,27 @@ def print_status(console: Console, data: dict[str, Any]) -> None:
         markup=False,
     )
 
-    runs = Table("run", "started", "trigger", "outcome", "ok", "failed", "new articles",
-                 "suggestions", title="recent runs")
+    runs = Table(
+        "run",
+        "started",
+        "trigger",
+        "outcome",
+        "ok",
+        "failed",
+        "new articles",
+        "suggestions",
+        title="recent runs",
+    )
     for run in data["runs"]:
         counts = run.get("counts") or {}
         runs.add_row(
-            str(run["id"]), (run["started_at"] or "")[:19], run.get("trigger") or "",
-            run.get("outcome") or "running", str(counts.get("sources_ok", "")),
-            str(counts.get("sources_failed", "")), str(counts.get("new_articles", "")),
+            str(run["id"]),
+            (run["started_at"] or "")[:19],
+            run.get("trigger") or "",
+            run.get("outcome") or "running",
+            str(counts.get("sources_ok", "")),
+            str(counts.get("sources_failed", "")),
+            str(counts.get("new_articles", "")),
             str(counts.get("new_suggestions", "")),
         )
     console.print(runs)
@@ -120,9 +134,11 @@ def print_status(console: Console, data: dict[str, Any]) -> None:
     sources = Table("source", "kind", "last success", "failures", "last error", title="sources")
     for source in data["sources"]:
         sources.add_row(
-            source["name"] or source["url"], source["kind"],
+            source["name"] or source["url"],
+            source["kind"],
             (source.get("last_success") or "never")[:19],
-            str(source.get("consecutive_failures", 0)), source.get("last_error") or "",
+            str(source.get("consecutive_failures", 0)),
+            source.get("last_error") or "",
         )
     console.print(sources)
 

@@ -101,8 +101,7 @@ def _prepare(directory: Path) -> None:
     if directory.exists() and any(directory.iterdir()):
         if not (directory / MARKER).exists():
             raise SystemExit(
-                f"tracker: {directory} is not empty and holds no earlier demo; "
-                "choose another --dir"
+                f"tracker: {directory} is not empty and holds no earlier demo; choose another --dir"
             )
         shutil.rmtree(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -137,8 +136,12 @@ def _write_config(directory: Path, server: LocalServer, fixtures: dict[str, Any]
     config = {
         "state_dir": "./state",
         "reports": [
-            {"id": REPORT_ID, "path": f"reports/{REPORT_ID}/report.md", "language": "zh",
-             "since": "2026-02-11"}
+            {
+                "id": REPORT_ID,
+                "path": f"reports/{REPORT_ID}/report.md",
+                "language": "zh",
+                "since": "2026-02-11",
+            }
         ],
         "feeds": [{"name": f["name"], "url": server.url(f["path"])} for f in fixtures["feeds"]],
         "watch_cited": True,

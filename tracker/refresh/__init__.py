@@ -24,85 +24,42 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
-from time import perf_counter
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
 
 from tracker.config import Config, FeedConfig, ReportConfig
 from tracker.errors import ExtractError, ReportError, TrackerError
 from tracker.fetch import Fetcher, FetchPolicy
 from tracker.lock import refresh_lock
+from tracker.refresh.cited import check_cited
+from tracker.refresh.publishing import publish_editions
+from tracker.refresh.state import (
+    RefreshEvents,
+    RunState,
+    SilentEvents,
+    Stopped,
+    failure_reason,
+)
+from tracker.refresh.suggesting import match_and_suggest
 from tracker.store import Store, open_store
 from tracker.types import (
     Article,
-    CitedCheck,
     CitedStatus,
     FeedEntry,
     FetchOutcome,
     FetchRequest,
     FetchResult,
-    Reference,
     Report,
     RunSummary,
     SourceFailure,
-    Suggestion,
     Validators,
 )
 
-if TYPE_CHECKING:
-    from tracker.match import Matcher
+__all__ = ["RefreshEvents", "fetch_policy", "run_refresh"]
 
 log = logging.getLogger(__name__)
 
 USER_AGENT = "tracker/{version} (report watcher; +https://github.com/tracker-project/tracker)"
-
-
-class RefreshEvents(Protocol):
-    """What a front end (CLI progress bar, daemon log) hears about a refresh."""
-
-    def stage(self, name: str, total: int) -> None: ...
-    def advance(self, name: str, detail: str = "") -> None: ...
-
-
-class _Silent:
-    def stage(self, name: str, total: int) -> None:
-        pass
-
-    def advance(self, name: str, detail: str = "") -> None:
-        pass
-
-
-@dataclass
-class _RunState:
-    """Counters and findings gathered while one refresh runs."""
-
-    now: datetime
-    failures: list[SourceFailure] = field(default_factory=list)
-    warnings: list[SourceFailure] = field(default_factory=list)
-    sources_ok: int = 0
-    new_entries: int = 0
-    new_articles: int = 0
-    cited: list[CitedCheck] = field(default_factory=list)
-    suggestions: list[Suggestion] = field(default_factory=list)
-    editions: list[str] = field(default_factory=list)
-    requests: Counter[str] = field(default_factory=Counter)
-    durations: dict[str, float] = field(default_factory=dict)
-
-    @contextmanager
-    def timed(self, stage: str) -> Iterator[None]:
-        start = perf_counter()
-        try:
-            yield
-        finally:
-            self.durations[stage] = self.durations.get(stage, 0.0) + perf_counter() - start
-
-    def fail(self, source: str, url: str, reason: str) -> None:
-        self.failures.append(SourceFailure(source, url, reason))
 
 
 def fetch_policy(config: Config) -> FetchPolicy:
@@ -145,15 +102,11 @@ def run_refresh(
     with refresh_lock(config.state_dir, trigger=trigger, wait=wait):
         store = open_store(config.database_path)
         try:
-            return _Refresh(config, store, events or _Silent(), clock, should_stop).run(
+            return _Refresh(config, store, events or SilentEvents(), clock, should_stop).run(
                 trigger=trigger, due_only=due_only, feed_names=feed_names, on_started=on_started
             )
         finally:
             store.close()
-
-
-class _Stopped(Exception):
-    pass
 
 
 class _Refresh:
@@ -182,7 +135,7 @@ class _Refresh:
         on_started: Callable[[int], None] | None,
     ) -> RunSummary:
         started = self.clock()
-        state = _RunState(now=started)
+        state = RunState(now=started)
         # Holding the lock, any run still marked as running died with its process.
         self.store.interrupt_stale_runs(started)
         run_id = self.store.start_run(started, trigger=trigger, pid=os.getpid())
@@ -195,11 +148,18 @@ class _Refresh:
             asyncio.run(self._collect(reports, feeds, state))
             self._checkpoint()
             with state.timed("match"):
-                self._match_and_suggest(reports, state)
+                match_and_suggest(
+                    self.store,
+                    reports,
+                    state,
+                    threshold=self.config.match.threshold,
+                    clock=self.clock,
+                    events=self.events,
+                )
             self._checkpoint()
             with state.timed("publish"):
-                self._publish(reports, state)
-        except _Stopped:
+                publish_editions(self.store, reports, state, clock=self.clock)
+        except Stopped:
             outcome = "interrupted"
         except TrackerError as exc:
             outcome = "failed"
@@ -214,9 +174,9 @@ class _Refresh:
 
     def _checkpoint(self) -> None:
         if self.should_stop():
-            raise _Stopped
+            raise Stopped
 
-    def _load_reports(self, state: _RunState) -> list[tuple[ReportConfig, Report]]:
+    def _load_reports(self, state: RunState) -> list[tuple[ReportConfig, Report]]:
         from tracker.report import load_report
 
         loaded = []
@@ -246,11 +206,14 @@ class _Refresh:
         for feed in feeds:
             schedule = parse_schedule(feed.every) if feed.every else None
             checked = last_checked.get(feed.url)
-            if isinstance(schedule, IntervalSchedule) and checked is not None:
-                # A little slack so a feed polled "every 6h" by a 6-hourly job is not skipped
-                # because the previous run finished a few seconds late.
-                if now - checked < timedelta(seconds=schedule.seconds * 0.95):
-                    continue
+            # A little slack so a feed polled "every 6h" by a 6-hourly job is not skipped
+            # because the previous run finished a few seconds late.
+            if (
+                isinstance(schedule, IntervalSchedule)
+                and checked is not None
+                and now - checked < timedelta(seconds=schedule.seconds * 0.95)
+            ):
+                continue
             due.append(feed)
         return due
 
@@ -258,7 +221,7 @@ class _Refresh:
         self,
         reports: list[tuple[ReportConfig, Report]],
         feeds: list[FeedConfig],
-        state: _RunState,
+        state: RunState,
     ) -> None:
         cited_urls: dict[str, None] = {}
         if self.config.watch_cited:
@@ -267,9 +230,7 @@ class _Refresh:
         feed_by_url = {f.url: f for f in feeds}
         validators = self.store.validators_for([*feed_by_url, *cited_urls])
         requests = [FetchRequest(url, validators.get(url) or Validators()) for url in feed_by_url]
-        requests += [
-            FetchRequest(url, validators.get(url) or Validators()) for url in cited_urls
-        ]
+        requests += [FetchRequest(url, validators.get(url) or Validators()) for url in cited_urls]
         since = _earliest_since(self.config.reports)
 
         async with Fetcher(fetch_policy(self.config)) as fetcher:
@@ -277,7 +238,8 @@ class _Refresh:
             with state.timed("fetch"):
                 results = await fetcher.fetch_many(requests, on_result=self._advance("sources"))
             records = []
-            feed_results, cited_results = [], []
+            feed_results: list[FetchResult] = []
+            cited_results: list[FetchResult] = []
             for result in results:
                 kind = "feed" if result.url in feed_by_url else "cited"
                 name = feed_by_url[result.url].name if kind == "feed" else "cited"
@@ -299,7 +261,15 @@ class _Refresh:
                     await self._collect_articles(fetcher, pending, state)
             self._checkpoint()
             with state.timed("cited"):
-                self._check_cited(reports, cited_results, state)
+                check_cited(
+                    self.store,
+                    [report for _, report in reports],
+                    cited_results,
+                    state,
+                    gone_after=self.config.match.gone_after,
+                    clock=self.clock,
+                    events=self.events,
+                )
             state.requests.update(fetcher.stats)
 
     def _advance(self, stage: str) -> Callable[[FetchResult], None]:
@@ -308,9 +278,7 @@ class _Refresh:
 
         return advance
 
-    def _record_fetches(
-        self, records: list[tuple[FetchResult, str, str]], state: _RunState
-    ) -> None:
+    def _record_fetches(self, records: list[tuple[FetchResult, str, str]], state: RunState) -> None:
         now = self.clock()
         batch = []
         for result, kind, name in records:
@@ -319,7 +287,7 @@ class _Refresh:
                 if healthy:
                     state.sources_ok += 1
                 else:
-                    state.fail(name, result.url, _reason(result))
+                    state.fail(name, result.url, failure_reason(result))
             batch.append(
                 {
                     "url": result.url,
@@ -328,7 +296,7 @@ class _Refresh:
                     "outcome": result.outcome,
                     "status": result.status,
                     "validators": result.validators if healthy else None,
-                    "error": None if healthy else _reason(result),
+                    "error": None if healthy else failure_reason(result),
                     "at": now,
                 }
             )
@@ -339,7 +307,7 @@ class _Refresh:
         results: list[FetchResult],
         feed_by_url: dict[str, FeedConfig],
         since: date | None,
-        state: _RunState,
+        state: RunState,
     ) -> list[FeedEntry]:
         fresh = [r for r in results if r.outcome is FetchOutcome.OK]
         if not fresh:
@@ -352,7 +320,9 @@ class _Refresh:
             feed = feed_by_url[result.url]
             try:
                 parsed = parse_feed(
-                    result.body, url=result.final_url or result.url, headers=result.headers,
+                    result.body,
+                    url=result.final_url or result.url,
+                    headers=result.headers,
                     source_name=feed.name,
                 )
             except ExtractError as exc:
@@ -372,13 +342,18 @@ class _Refresh:
         # The document arrived but is not a feed: count it as a failure of the
         # source and forget its validators, so the next refresh fetches it whole.
         self.store.record_fetch(
-            result.url, kind="feed", name=feed.name, outcome=FetchOutcome.HTTP_ERROR,
-            status=result.status, validators=Validators(), error=f"not a feed: {reason}",
+            result.url,
+            kind="feed",
+            name=feed.name,
+            outcome=FetchOutcome.HTTP_ERROR,
+            status=result.status,
+            validators=Validators(),
+            error=f"not a feed: {reason}",
             at=self.clock(),
         )
 
     async def _collect_articles(
-        self, fetcher: Fetcher, entries: list[FeedEntry], state: _RunState
+        self, fetcher: Fetcher, entries: list[FeedEntry], state: RunState
     ) -> None:
         from tracker.pages import article_from_entry, article_from_page, extract_page
 
@@ -409,193 +384,14 @@ class _Refresh:
                     article = article_from_entry(entry)
             else:
                 state.warnings.append(
-                    SourceFailure(entry.source_name, result.url, _reason(result))
+                    SourceFailure(entry.source_name, result.url, failure_reason(result))
                 )
                 article = article_from_entry(entry)
             self.store.add_article(article, self.clock())
             state.new_articles += 1
             self.events.advance("articles", result.url)
 
-    def _check_cited(
-        self,
-        reports: list[tuple[ReportConfig, Report]],
-        results: list[FetchResult],
-        state: _RunState,
-    ) -> None:
-        from tracker.suggest import source_changed, source_gone
-
-        if not results:
-            return
-        self.events.stage("cited", len(results))
-        for result in results:
-            check, old_text, new_text = self._cited_snapshot(result)
-            state.cited.append(check)
-            failures = self.store.record_cited_check(
-                result.url, check.status, self.clock(), error=check.error
-            )
-            self.events.advance("cited", result.url)
-            for report, ref in _references_to(reports, result.url):
-                suggestion: Suggestion | None = None
-                if check.text_changed and old_text is not None and new_text is not None:
-                    suggestion = source_changed(report, ref, old_text, new_text, now=state.now)
-                elif check.status in (CitedStatus.GONE, CitedStatus.UNREACHABLE):
-                    if not self._has_open_suggestion(report.id, result.url, "source-gone"):
-                        suggestion = source_gone(
-                            report, ref, consecutive_failures=failures, status=check.status,
-                            now=state.now, min_failures=self.config.match.gone_after,
-                        )
-                if suggestion is not None:
-                    stored = self._store_suggestion(suggestion)
-                    state.suggestions.append(stored)
-
-    def _cited_snapshot(self, result: FetchResult) -> tuple[CitedCheck, str | None, str | None]:
-        """Classify one cited URL and keep a snapshot when its text changed."""
-        if result.outcome is FetchOutcome.NOT_MODIFIED:
-            return CitedCheck(result.url, CitedStatus.OK, result.final_url, False), None, None
-        if result.outcome is FetchOutcome.GONE:
-            return (
-                CitedCheck(result.url, CitedStatus.GONE, result.final_url, False, _reason(result)),
-                None,
-                None,
-            )
-        if not result.ok:
-            return (
-                CitedCheck(
-                    result.url, CitedStatus.UNREACHABLE, result.final_url, False, _reason(result)
-                ),
-                None,
-                None,
-            )
-        from tracker.pages import extract_page
-        from tracker.textutil import content_hash
-
-        status = CitedStatus.REDIRECTED if result.redirects else CitedStatus.OK
-        try:
-            page = extract_page(result.body, url=result.final_url or result.url,
-                                headers=result.headers)
-        except ExtractError as exc:
-            return CitedCheck(result.url, status, result.final_url, False, exc.reason), None, None
-        now = self.clock()
-        for feed_url in page.feed_links:
-            self.store.add_feed_candidate(result.url, feed_url, page.title, now)
-        digest = content_hash(page.text)
-        previous = self.store.latest_snapshot(result.url)
-        if previous is not None and previous.content_hash == digest:
-            return CitedCheck(result.url, status, result.final_url, False), None, None
-        self.store.add_snapshot(
-            result.url, final_url=result.final_url, text=page.text, content_hash=digest, at=now
-        )
-        old_text = previous.text if previous is not None else None
-        changed = previous is not None
-        return CitedCheck(result.url, status, result.final_url, changed), old_text, page.text
-
-    def _has_open_suggestion(self, report_id: str, url: str, kind: str) -> bool:
-        existing = self.store.suggestion_for_url(report_id, url)
-        return existing is not None and existing.kind == kind and existing.status == "pending"
-
-    def _store_suggestion(self, suggestion: Suggestion) -> Suggestion:
-        suggestion_id = self.store.add_suggestion(suggestion)
-        stored = self.store.suggestion(suggestion_id)
-        assert stored is not None
-        return stored
-
-    def _match_and_suggest(
-        self, reports: list[tuple[ReportConfig, Report]], state: _RunState
-    ) -> None:
-        articles = self.store.unmatched_articles()
-        if not articles or not reports:
-            return
-        from tracker.match import Matcher
-
-        self.events.stage("matching", len(articles) * len(reports))
-        for report_config, report in reports:
-            matcher = Matcher(report, cache=self.store, threshold=self.config.match.threshold)
-            self._suggest_for_report(report_config, report, matcher, articles, state)
-        self.store.mark_matched([a.id for a in articles if a.id is not None], self.clock())
-
-    def _suggest_for_report(
-        self,
-        report_config: ReportConfig,
-        report: Report,
-        matcher: Matcher,
-        articles: list[Article],
-        state: _RunState,
-    ) -> None:
-        from tracker.suggest import addition, is_already_cited, near_duplicate
-
-        since = _since_datetime(report_config.since)
-        candidates = [
-            a
-            for a in articles
-            if not is_already_cited(report, a.url)
-            and (since is None or a.published is None or a.published >= since)
-        ]
-        if not candidates:
-            return
-        matches = matcher.match(candidates)
-        # Earlier stories behind this report's suggestions, for near-duplicate checks.
-        seen: list[tuple[int, str]] = []
-        for existing in self.store.suggestions(report=report.id):
-            story = self.store.article(existing.url) if existing.kind == "addition" else None
-            if story is not None and existing.id is not None:
-                seen.append((existing.id, story.text or story.title))
-        for article, match in zip(candidates, matches, strict=True):
-            self.events.advance("matching", article.url)
-            if match is None:
-                continue
-            if self.store.suggestion_for_url(report.id, article.url) is not None:
-                continue  # matched before a crash; already suggested
-            duplicate_of = near_duplicate(article.text or article.title, seen)
-            if duplicate_of is not None:
-                self.store.add_suggestion_url(duplicate_of, article.url)
-                continue
-            sources = [name for name, _ in self.store.entry_sources(article.url)]
-            suggestion = addition(report, article, match, now=state.now, source_names=sources)
-            stored = self._store_suggestion(suggestion)
-            state.suggestions.append(stored)
-            if stored.id is not None:
-                seen.append((stored.id, article.text or article.title))
-
-    def _publish(self, reports: list[tuple[ReportConfig, Report]], state: _RunState) -> None:
-        from tracker.render import publish
-
-        today = state.now.date()
-        for report_config, report in reports:
-            suggestions = self.store.suggestions(report=report.id)
-            new = [s for s in state.suggestions if s.report == report.id]
-            cited = [c for c in state.cited if c.url in report.cited_urls and _noteworthy(c)]
-            previous = self.store.last_edition(report.id)
-            previous_path = Path(previous.path) if previous else None
-            if previous_path is not None and not previous_path.exists():
-                previous_path = None
-            publication = publish(
-                report,
-                suggestions,
-                new_suggestions=new,
-                cited=cited,
-                editions_dir=report_config.editions_path,
-                changelog_path=report_config.output_dir / "CHANGELOG.md",
-                previous_edition=previous_path,
-                day=today,
-            )
-            if publication.changed and publication.edition_md is not None:
-                from tracker.textutil import content_hash
-
-                text = publication.edition_md.read_text(encoding="utf-8")
-                self.store.record_edition(
-                    report.id, today.isoformat(), str(publication.edition_md),
-                    content_hash(text), self.clock(),
-                )
-                state.editions.extend(
-                    str(p)
-                    for p in (publication.edition_md, publication.edition_html,
-                              publication.edition_diff)
-                    if p is not None
-                )
-
-    def _summary(
-        self, run_id: int, started: datetime, state: _RunState, outcome: str
-    ) -> RunSummary:
+    def _summary(self, run_id: int, started: datetime, state: RunState, outcome: str) -> RunSummary:
         return RunSummary(
             run_id=run_id,
             started_at=started,
@@ -616,30 +412,8 @@ class _Refresh:
         )
 
 
-def _reason(result: FetchResult) -> str:
-    if result.error:
-        return result.error
-    if result.status is not None:
-        return f"HTTP {result.status}"
-    return str(result.outcome)
-
-
-def _noteworthy(check: CitedCheck) -> bool:
-    return check.text_changed or check.status is not CitedStatus.OK
-
-
 def _earliest_since(reports: Sequence[ReportConfig]) -> date | None:
     dates = [r.since for r in reports]
     if any(d is None for d in dates):
         return None
     return min(d for d in dates if d is not None)
-
-
-def _since_datetime(day: date | None) -> datetime | None:
-    return None if day is None else datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def _references_to(
-    reports: list[tuple[ReportConfig, Report]], url: str
-) -> list[tuple[Report, Reference]]:
-    return [(report, ref) for _, report in reports for ref in report.references if ref.url == url]

@@ -1,0 +1,125 @@
+"""The report's cited sources: snapshots, and suggestions when one changes or dies.
+
+A cited page is kept as a new snapshot only when its extracted text changed;
+every check is logged so that a source which stays unreachable over several
+refreshes, and only then, gets a "source-gone" suggestion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from tracker.errors import ExtractError
+from tracker.refresh.state import RefreshEvents, RunState, failure_reason
+from tracker.store import Store
+from tracker.types import (
+    CitedCheck,
+    CitedStatus,
+    FetchOutcome,
+    FetchResult,
+    Reference,
+    Report,
+    Suggestion,
+    SuggestionKind,
+    SuggestionStatus,
+)
+
+
+def check_cited(
+    store: Store,
+    reports: Sequence[Report],
+    results: Sequence[FetchResult],
+    state: RunState,
+    *,
+    gone_after: int,
+    clock: Callable[[], datetime],
+    events: RefreshEvents,
+) -> None:
+    """Record each cited URL's check and store the suggestions it calls for."""
+    from tracker.suggest import source_changed, source_gone
+
+    if not results:
+        return
+    events.stage("cited", len(results))
+    for result in results:
+        check, old_text, new_text = _snapshot(store, result, clock)
+        state.cited.append(check)
+        failures = store.record_cited_check(result.url, check.status, clock(), error=check.error)
+        events.advance("cited", result.url)
+        for report, reference in _references_to(reports, result.url):
+            suggestion: Suggestion | None = None
+            if check.text_changed and old_text is not None and new_text is not None:
+                suggestion = source_changed(report, reference, old_text, new_text, now=state.now)
+            elif check.status in (CitedStatus.GONE, CitedStatus.UNREACHABLE) and not _has_pending(
+                store, report.id, result.url, SuggestionKind.SOURCE_GONE
+            ):
+                suggestion = source_gone(
+                    report,
+                    reference,
+                    consecutive_failures=failures,
+                    status=check.status,
+                    now=state.now,
+                    min_failures=gone_after,
+                )
+            if suggestion is not None:
+                state.suggestions.append(store_suggestion(store, suggestion))
+
+
+def store_suggestion(store: Store, suggestion: Suggestion) -> Suggestion:
+    stored = store.suggestion(store.add_suggestion(suggestion))
+    assert stored is not None
+    return stored
+
+
+def _snapshot(
+    store: Store, result: FetchResult, clock: Callable[[], datetime]
+) -> tuple[CitedCheck, str | None, str | None]:
+    """Classify one cited URL; keep a snapshot when its text changed.
+
+    Returns the check and, when the text changed since an earlier snapshot,
+    the old and new texts.
+    """
+    if result.outcome is FetchOutcome.NOT_MODIFIED:
+        return CitedCheck(result.url, CitedStatus.OK, result.final_url, False), None, None
+    if not result.ok:
+        status = (
+            CitedStatus.GONE if result.outcome is FetchOutcome.GONE else CitedStatus.UNREACHABLE
+        )
+        reason = failure_reason(result)
+        return CitedCheck(result.url, status, result.final_url, False, reason), None, None
+
+    from tracker.pages import extract_page
+    from tracker.textutil import content_hash
+
+    status = CitedStatus.REDIRECTED if result.redirects else CitedStatus.OK
+    try:
+        page = extract_page(result.body, url=result.final_url or result.url, headers=result.headers)
+    except ExtractError as exc:
+        return CitedCheck(result.url, status, result.final_url, False, exc.reason), None, None
+    now = clock()
+    for feed_url in page.feed_links:
+        store.add_feed_candidate(result.url, feed_url, page.title, now)
+    digest = content_hash(page.text)
+    previous = store.latest_snapshot(result.url)
+    if previous is not None and previous.content_hash == digest:
+        return CitedCheck(result.url, status, result.final_url, False), None, None
+    store.add_snapshot(
+        result.url, final_url=result.final_url, text=page.text, content_hash=digest, at=now
+    )
+    if previous is None:  # the first snapshot is the baseline, not a change
+        return CitedCheck(result.url, status, result.final_url, False), None, None
+    return CitedCheck(result.url, status, result.final_url, True), previous.text, page.text
+
+
+def _has_pending(store: Store, report_id: str, url: str, kind: SuggestionKind) -> bool:
+    existing = store.suggestion_for_url(report_id, url)
+    return (
+        existing is not None
+        and existing.kind == kind
+        and existing.status == SuggestionStatus.PENDING
+    )
+
+
+def _references_to(reports: Sequence[Report], url: str) -> list[tuple[Report, Reference]]:
+    return [(report, ref) for report in reports for ref in report.references if ref.url == url]
