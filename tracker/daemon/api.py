@@ -1,0 +1,156 @@
+"""The daemon's control API: a small aiohttp server on its own thread.
+
+Routes::
+
+    GET  /healthz       200 {"status": "ok", "pid", "uptime"}   (never needs the token)
+    GET  /api/status    the same object as ``tracker status --json``
+    POST /api/refresh   202 {"run_id"} once the run record exists;
+                        409 {"error", "holder"} when a refresh is already running
+    GET  /metrics       Prometheus text
+
+When a token is configured every route but ``/healthz`` wants
+``Authorization: Bearer <token>`` and answers 401 without it. The health
+check stays open so container and service managers can probe it without a
+secret; it reveals only the pid and the uptime.
+
+The server only translates HTTP to calls on a :class:`Backend`; it decides
+nothing about refreshes itself. Backend calls may block (they read SQLite or
+wait for a run to start), so they run in the default executor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from tracker.daemon.metrics import CONTENT_TYPE
+
+
+class RefreshBusy(Exception):
+    """A refresh is already running; ``holder`` says whose (pid, since, trigger)."""
+
+    def __init__(self, holder: dict[str, Any]) -> None:
+        super().__init__("a refresh is already running")
+        self.holder = holder
+
+
+class ShuttingDown(Exception):
+    """The daemon is stopping and starts no new refresh."""
+
+
+class Backend(Protocol):
+    def health(self) -> dict[str, Any]: ...
+    def status(self) -> dict[str, Any]: ...
+    def start_refresh(self) -> int: ...  # raises RefreshBusy or ShuttingDown
+    def metrics(self) -> str: ...
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ApiServer:
+    """Serves the control API on ``host:port`` until :meth:`stop`."""
+
+    def __init__(self, backend: Backend, host: str, port: int, token: str | None) -> None:
+        self.backend = backend
+        self.host = host
+        self.port = port
+        self.token = token
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Bind and serve in a background thread; raise ``OSError`` if the bind fails."""
+        loop = asyncio.new_event_loop()
+        ready = threading.Event()
+        failure: list[BaseException] = []
+
+        def serve() -> None:
+            asyncio.set_event_loop(loop)
+            try:
+                loop.run_until_complete(self._start_site())
+            except BaseException as exc:  # handed to the starting thread
+                failure.append(exc)
+                ready.set()
+                loop.close()
+                return
+            ready.set()
+            loop.run_forever()
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+        self._loop = loop
+        self._thread = threading.Thread(target=serve, name="control-api", daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            self._thread.join()
+            self._thread = None
+            raise failure[0]
+
+    def stop(self) -> None:
+        if self._loop is None or self._thread is None:
+            return
+        if self._runner is not None:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._thread = None
+        self._loop = None
+
+    async def _start_site(self) -> None:
+        app = web.Application(middlewares=[self._auth])
+        app.router.add_get("/healthz", self._healthz)
+        app.router.add_get("/api/status", self._status)
+        app.router.add_post("/api/refresh", self._refresh)
+        app.router.add_get("/metrics", self._metrics)
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self.host, self.port).start()
+
+    # -- middleware and routes -------------------------------------------------
+
+    @web.middleware
+    async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if self.token and request.path != "/healthz":
+            given = request.headers.get("Authorization", "")
+            expected = f"Bearer {self.token}"
+            if not hmac.compare_digest(given.encode(), expected.encode()):
+                return web.json_response(
+                    {"error": "a bearer token is required"},
+                    status=401,
+                    headers={"WWW-Authenticate": 'Bearer realm="tracker"'},
+                )
+        return await handler(request)
+
+    async def _call(self, function: Callable[[], Any]) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(None, function)
+
+    async def _healthz(self, request: web.Request) -> web.Response:
+        return web.json_response(await self._call(self.backend.health))
+
+    async def _status(self, request: web.Request) -> web.Response:
+        return web.json_response(await self._call(self.backend.status))
+
+    async def _refresh(self, request: web.Request) -> web.Response:
+        try:
+            run_id = await self._call(self.backend.start_refresh)
+        except RefreshBusy as busy:
+            return web.json_response(
+                {"error": "a refresh is already running", "holder": busy.holder}, status=409
+            )
+        except ShuttingDown:
+            return web.json_response({"error": "the daemon is shutting down"}, status=503)
+        except Exception as exc:
+            return web.json_response({"error": str(exc)}, status=500)
+        return web.json_response({"run_id": run_id}, status=202)
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        text = await self._call(self.backend.metrics)
+        return web.Response(body=text.encode("utf-8"), headers={"Content-Type": CONTENT_TYPE})
