@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -154,6 +155,16 @@ class Daemon:
         if catch_up:
             log_event(INFO, "refresh.catch_up", last_full_run=last_full or "never")
             self._scheduled_refresh(None)
+        last_digest = self._last_digest_sent()
+        digest_schedule = parse_schedule(self.config.schedule.digest)
+        # A digest that should have gone out while the daemon was down goes out
+        # once now. A store that never sent one waits for the schedule: a new
+        # install should not mail its editor the moment it starts.
+        if last_digest is not None and fire_missed(
+            digest_schedule, self.config.schedule.timezone, last_digest, now
+        ):
+            log_event(INFO, "digest.catch_up", last_digest=last_digest)
+            threading.Thread(target=self._digest, name="digest-catch-up", daemon=True).start()
 
         try:
             return self._serve_until_stopped()
@@ -356,6 +367,13 @@ class Daemon:
 
         with open_store(self.config.database_path) as store:
             return store.runs(limit=50)
+
+    def _last_digest_sent(self) -> datetime | None:
+        from tracker.store import open_store
+
+        with open_store(self.config.database_path) as store:
+            record = store.last_digest()
+        return record.sent_at if record else None
 
     def _last_full_run(self) -> datetime | None:
         return last_full_run(self._recent_runs())
