@@ -282,12 +282,22 @@ def changed_passages(old_text: str, new_text: str) -> tuple[list[str], list[str]
     return _material(removed), _material(added)
 
 
+REFERENCES_SECTION = "references"  # section id of edits to the reference list itself
+
+
 def _first_citing_section(report: Report, reference: Reference) -> tuple[str, str]:
     for section in report.sections:
         if reference.number in section.citations:
             return section.id, section.title
-    first = report.sections[0]
-    return first.id, first.title
+    # Listed but cited nowhere in the text: the edit belongs to the reference list.
+    return REFERENCES_SECTION, _reference_list_title(report)
+
+
+def _reference_list_title(report: Report) -> str:
+    if report.references_start_line is not None:
+        heading = report.markdown.splitlines()[report.references_start_line]
+        return heading.lstrip("#").strip()
+    return "参考文献" if report.language.lower().startswith("zh") else "References"
 
 
 def source_changed(
