@@ -19,7 +19,10 @@ SEED = Path(__file__).resolve().parents[1] / "reports" / "ai-2024-2025" / "repor
 def tracker(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "tracker.cli", *args],
-        capture_output=True, text=True, cwd=cwd, timeout=120,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
     )
 
 
@@ -51,7 +54,9 @@ def test_config_comes_from_the_environment(tmp_path: Path) -> None:
     path = config_file(tmp_path, feeds=[])
     env_run = subprocess.run(
         [sys.executable, "-m", "tracker.cli", "status", "--json"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**__import__("os").environ, "TRACKER_CONFIG": str(path)},
     )
     assert env_run.returncode == 0, env_run.stderr

@@ -66,14 +66,23 @@ BROKEN = [
     (lambda d: d["reports"][0].pop("id"), "reports[0].id"),
     (lambda d: d.update(schedule={"refresh": "now and then"}), "schedule.refresh"),
     (lambda d: d.update(schedule={"timezone": "Mars/Olympus"}), "schedule.timezone"),
-    (lambda d: d.update(fetch={"allow_private_networks": "perhaps"}), "fetch.allow_private_networks"),
+    (
+        lambda d: d.update(fetch={"allow_private_networks": "perhaps"}),
+        "fetch.allow_private_networks",
+    ),
     (lambda d: d.update(daemon={"listen": "localhost"}), "daemon.listen"),
-    (lambda d: d.update(fetch={"allowed_networks": ["10.0.0.0/33"]}), "fetch.allowed_networks[0]"),
+    (
+        lambda d: d.update(fetch={"allowed_networks": ["10.0.0.0/33"]}),
+        "fetch.allowed_networks[0]",
+    ),
     (lambda d: d.update(email={"to": ["x@example.org"], "from": "nobody"}), "email.from"),
     (
         lambda d: d.update(
-            email={"to": ["x@example.org"], "from": "t@example.org",
-                   "smtp": {"host": "h", "security": "tls"}}
+            email={
+                "to": ["x@example.org"],
+                "from": "t@example.org",
+                "smtp": {"host": "h", "security": "tls"},
+            }
         ),
         "email.smtp.security",
     ),

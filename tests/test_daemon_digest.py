@@ -33,12 +33,19 @@ def smtp() -> Iterator[tuple[Recorder, int]]:
 
 def pending_suggestion(now: datetime) -> Suggestion:
     return Suggestion(
-        report="ai", section="3.2", section_title="3.2 编码智能体的崛起",
-        kind=SuggestionKind.ADDITION, score=0.8, title="A coding agent ships",
-        url="https://example.org/agent", published=now - timedelta(days=1),
-        source="Example", excerpt="A coding agent ships.",
+        report="ai",
+        section="3.2",
+        section_title="3.2 编码智能体的崛起",
+        kind=SuggestionKind.ADDITION,
+        score=0.8,
+        title="A coding agent ships",
+        url="https://example.org/agent",
+        published=now - timedelta(days=1),
+        source="Example",
+        excerpt="A coding agent ships.",
         proposed_text="- 2026-11-28，Example 报道：“A coding agent ships.” [6]",
-        created_at=now - timedelta(days=1), urls=("https://example.org/agent",),
+        created_at=now - timedelta(days=1),
+        urls=("https://example.org/agent",),
     )
 
 
@@ -52,7 +59,8 @@ def test_a_missed_digest_is_sent_once_at_start_and_not_again_after_a_restart(
     config = write_config(tmp_path, site, refresh="every 1h")
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
     data["email"] = {
-        "to": ["editor@example.org"], "from": "tracker@example.org",
+        "to": ["editor@example.org"],
+        "from": "tracker@example.org",
         "smtp": {"host": "127.0.0.1", "port": port, "security": "none", "timeout": 5},
     }
     config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
@@ -62,8 +70,12 @@ def test_a_missed_digest_is_sent_once_at_start_and_not_again_after_a_restart(
     database = tmp_path / "state" / "tracker.sqlite3"
     with open_store(database) as store:
         store.record_digest(
-            now - timedelta(days=16), now - timedelta(days=9), sent_at=now - timedelta(days=9),
-            message_id="<old@example.org>", recipients=["editor@example.org"], outbox_path=None,
+            now - timedelta(days=16),
+            now - timedelta(days=9),
+            sent_at=now - timedelta(days=9),
+            message_id="<old@example.org>",
+            recipients=["editor@example.org"],
+            outbox_path=None,
         )
         store.add_suggestion(pending_suggestion(now))
 

@@ -103,30 +103,44 @@ class World:
         self.feeds = {
             "RSS 2.0": s.add(
                 "/rss2.xml",
-                rss2([
-                    ("Article 1", self.art[1] + "?utm_source=rss&utm_medium=feed#top", RECENT),
-                    ("Article 2", self.art[2], RECENT),
-                    ("An old story", s.url("/articles/old"), OLD),
-                ]),
+                rss2(
+                    [
+                        ("Article 1", self.art[1] + "?utm_source=rss&utm_medium=feed#top", RECENT),
+                        ("Article 2", self.art[2], RECENT),
+                        ("An old story", s.url("/articles/old"), OLD),
+                    ]
+                ),
                 content_type="application/rss+xml",
             ),
             "Atom": s.add(
                 "/atom.xml",
-                atom([("Article 3", self.art[3], RECENT), ("Article 1 again", self.art[1], RECENT)]),
+                atom(
+                    [("Article 3", self.art[3], RECENT), ("Article 1 again", self.art[1], RECENT)]
+                ),
                 content_type="application/atom+xml",
             ),
             "RSS 1.0": s.add(
-                "/rdf.xml", rss1([("Article 4", self.art[4], RECENT)]),
+                "/rdf.xml",
+                rss1([("Article 4", self.art[4], RECENT)]),
                 content_type="application/rdf+xml",
             ),
             "JSON Feed": s.add(
                 "/feed.json",
-                json.dumps({
-                    "version": "https://jsonfeed.org/version/1.1", "title": "JSON",
-                    "items": [{"id": "5", "url": self.art[5], "title": "Article 5",
-                               "content_text": "Article five exists only in its feed now.",
-                               "date_published": RECENT.isoformat()}],
-                }),
+                json.dumps(
+                    {
+                        "version": "https://jsonfeed.org/version/1.1",
+                        "title": "JSON",
+                        "items": [
+                            {
+                                "id": "5",
+                                "url": self.art[5],
+                                "title": "Article 5",
+                                "content_text": "Article five exists only in its feed now.",
+                                "date_published": RECENT.isoformat(),
+                            }
+                        ],
+                    }
+                ),
                 content_type="application/feed+json",
             ),
             "GBK": s.add(
@@ -136,7 +150,9 @@ class World:
             ),
             "Malformed": s.add(
                 "/malformed.xml",
-                rss2([("Article 7", self.art[7], RECENT)]).replace("</channel></rss>", "<item><title>"),
+                rss2([("Article 7", self.art[7], RECENT)]).replace(
+                    "</channel></rss>", "<item><title>"
+                ),
                 content_type="application/rss+xml",
             ),
             "Private link": s.add(
@@ -151,14 +167,19 @@ class World:
             "Redirect loop": s.add_handler("/loop/a", self._redirect("/loop/b")),
             "Too large": s.add("/huge.xml", b"<rss>" + b"x" * (3 * 1024 * 1024)),
             "Gzip bomb": s.add(
-                "/bomb.xml", gzip.compress(b"\0" * (64 * 1024 * 1024)),
-                headers={"Content-Encoding": "gzip"}, content_type="application/rss+xml",
+                "/bomb.xml",
+                gzip.compress(b"\0" * (64 * 1024 * 1024)),
+                headers={"Content-Encoding": "gzip"},
+                content_type="application/rss+xml",
             ),
         }
         s.add_handler("/hop/2", self._redirect("/chain-end.xml"))
         s.add_handler("/loop/b", self._redirect("/loop/a"))
-        s.add("/chain-end.xml", rss2([("Article 8", self.art[8], RECENT)]),
-              content_type="application/rss+xml")
+        s.add(
+            "/chain-end.xml",
+            rss2([("Article 8", self.art[8], RECENT)]),
+            content_type="application/rss+xml",
+        )
         s.add("/articles/8", page("Article 8", ["Story 8. " + english[0], english[1]]))
 
     @staticmethod
@@ -181,8 +202,12 @@ def write_config(tmp_path: Path, feeds: dict[str, str], **extra: object) -> Path
         "reports": [{"id": "ai", "path": "report.md", "language": "zh", "since": "2026-02-11"}],
         "feeds": [{"name": name, "url": url} for name, url in feeds.items()],
         "watch_cited": False,
-        "fetch": {"allow_private_networks": True, "read_timeout": 1.0, "max_body_mb": 1,
-                  "connect_timeout": 2},
+        "fetch": {
+            "allow_private_networks": True,
+            "read_timeout": 1.0,
+            "max_body_mb": 1,
+            "connect_timeout": 2,
+        },
         **extra,
     }
     path = tmp_path / "sources.yaml"
@@ -195,17 +220,13 @@ def world(local_server: LocalServer) -> World:
     return World(local_server)
 
 
-def test_a_hostile_world_fails_per_source_and_keeps_the_rest(
-    tmp_path: Path, world: World
-) -> None:
+def test_a_hostile_world_fails_per_source_and_keeps_the_rest(tmp_path: Path, world: World) -> None:
     config = load_config(write_config(tmp_path, world.feeds))
     summary = run_refresh(config, clock=lambda: NOW)
 
     assert summary.outcome == "ok"
     failed = {f.source: f.reason for f in summary.failures}
-    assert set(failed) == {
-        "Not found", "Stalls", "Redirect loop", "Too large", "Gzip bomb"
-    }, failed
+    assert set(failed) == {"Not found", "Stalls", "Redirect loop", "Too large", "Gzip bomb"}, failed
     assert "404" in failed["Not found"]
     assert "time" in failed["Stalls"].lower()
     assert "redirect" in failed["Redirect loop"].lower()
@@ -243,8 +264,11 @@ def test_nothing_changed_means_only_conditional_requests_and_304s(
     tmp_path: Path, local_server: LocalServer
 ) -> None:
     world = World(local_server)
-    healthy = {k: v for k, v in world.feeds.items()
-               if k in ("RSS 2.0", "Atom", "RSS 1.0", "JSON Feed", "GBK")}
+    healthy = {
+        k: v
+        for k, v in world.feeds.items()
+        if k in ("RSS 2.0", "Atom", "RSS 1.0", "JSON Feed", "GBK")
+    }
     config = load_config(write_config(tmp_path, healthy))
     first = run_refresh(config, clock=lambda: NOW)
     assert first.new_articles >= 6

@@ -11,9 +11,8 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
-from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -23,6 +22,9 @@ from tracker.config import Config, load_config
 from tracker.errors import ConfigError, LockError, TrackerError
 from tracker.jsonout import to_json, to_jsonable
 from tracker.types import RunSummary, Suggestion, SuggestionStatus
+
+if TYPE_CHECKING:
+    from tracker.store import Store
 
 app = typer.Typer(
     help="Keep a research report current: watch its sources, suggest edits, publish editions.",
@@ -62,7 +64,7 @@ def _errors() -> Iterator[None]:
         _fail(str(exc), 1)
 
 
-def _open_store(config: Config):  # type: ignore[no-untyped-def]
+def _open_store(config: Config) -> Store:
     from tracker.store import open_store
 
     return open_store(config.database_path)
@@ -203,16 +205,10 @@ def articles(
 # suggestions
 
 
-class StatusChoice(str, Enum):
-    pending = "pending"
-    accepted = "accepted"
-    rejected = "rejected"
-
-
 @app.command()
 def suggestions(
     as_json: Annotated[bool, typer.Option("--json")] = False,
-    status: Annotated[StatusChoice | None, typer.Option("--status")] = None,
+    status: Annotated[SuggestionStatus | None, typer.Option("--status")] = None,
     section: Annotated[
         str | None, typer.Option("--section", help="A section id, e.g. 3.2.")
     ] = None,
@@ -223,7 +219,7 @@ def suggestions(
     with _errors(), _open_store(config) as store:
         found = store.suggestions(
             report=report,
-            status=SuggestionStatus(status.value) if status else None,
+            status=status,
             section=section,
         )
     if as_json:
