@@ -107,10 +107,15 @@ def _struct_to_utc(value: Any) -> datetime | None:
 
 
 def _detail_text(entry: Any, key: str) -> str:
-    """A feedparser text construct as plain text, stripping markup only when it is markup."""
+    """A feedparser text construct as plain text, stripping markup only when it is markup.
+
+    A construct the feed declares as text keeps any angle brackets it has: a
+    title such as ``Why <script> tags block rendering`` is about markup, and
+    it is the renderers' job to escape it, not this parser's to drop it.
+    """
     value = entry.get(key) or ""
     detail = entry.get(f"{key}_detail") or {}
-    if detail.get("type") in _HTML_TYPES or "<" in value or "&" in value:
+    if detail.get("type") in _HTML_TYPES:
         return html_to_text(value)
     return normalise_whitespace(value)
 

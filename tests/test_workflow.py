@@ -1,0 +1,244 @@
+"""The editor's week, end to end: refresh, review, accept one, reject one,
+refresh again, and read the new edition, its diff and its HTML.
+
+Suggestions are read and decided through the CLI, exactly as the contract in
+DESIGN.md describes; the refreshes run in-process with a clock so that the
+two editions fall on two different days.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import yaml
+
+from tracker.config import load_config
+from tracker.refresh import run_refresh
+from tracker.testserver import LocalServer
+
+SEED = Path(__file__).resolve().parents[1] / "reports" / "ai-2024-2025" / "report.md"
+DAY_1 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+DAY_2 = DAY_1 + timedelta(days=7)
+
+STORIES = {
+    "coding-agents": (
+        "Coding agents now open pull requests on their own",
+        "Anthropic's Claude Code can now run coding tasks in the background and open a pull "
+        "request when the tests pass. Codex CLI and Gemini CLI added similar asynchronous modes.",
+    ),
+    "open-image-model": (
+        "Qwen releases a new open-weight image model",
+        "The Qwen team released an open-weight image generation model under Apache 2.0 that "
+        "runs on a single consumer GPU and follows editing instructions closely.",
+    ),
+    "interpretability": (
+        "Sparse autoencoders map a model's features",
+        "Interpretability researchers used sparse autoencoders to find features inside a large "
+        "language model, tracing how the model handles true and false statements differently.",
+    ),
+}
+
+CONTRACT_FIELDS = {
+    "id",
+    "report",
+    "section",
+    "section_title",
+    "kind",
+    "score",
+    "status",
+    "title",
+    "url",
+    "published",
+    "source",
+    "excerpt",
+    "proposed_text",
+    "created_at",
+    "urls",
+}
+
+
+def cli(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def serve(server: LocalServer) -> str:
+    items = ""
+    for slug, (title, text) in STORIES.items():
+        url = server.add(
+            f"/news/{slug}",
+            f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+            f"<p>{text}</p></article></body></html>",
+        )
+        items += (
+            f"<item><title>{title}</title><link>{url}</link>"
+            f"<pubDate>{format_datetime(DAY_1 - timedelta(days=1))}</pubDate>"
+            f"<description>{text}</description></item>"
+        )
+    return server.add(
+        "/feed.xml",
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>{items}'
+        "</channel></rss>",
+        content_type="application/rss+xml",
+    )
+
+
+def section_body(markdown: str, heading_prefix: str) -> str:
+    lines = markdown.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(heading_prefix))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("#")), len(lines))
+    return "\n".join(lines[start:end])
+
+
+class _Elements(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.inserted: list[str] = []
+        self._in_ins = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self._in_ins += tag == "ins"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_ins -= tag == "ins"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_ins:
+            self.inserted.append(data)
+
+
+def test_accept_one_reject_another_and_the_next_edition_shows_exactly_that(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    feed = serve(local_server)
+    (tmp_path / "report.md").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    config_path = tmp_path / "sources.yaml"
+    config_path.write_text(
+        yaml.safe_dump(
+            {
+                "state_dir": "state",
+                "reports": [
+                    {"id": "ai", "path": "report.md", "language": "zh", "since": "2026-02-11"}
+                ],
+                "feeds": [{"name": "News", "url": feed}],
+                "watch_cited": False,
+                "fetch": {"allow_private_networks": True},
+            }
+        ),
+        encoding="utf-8",
+    )
+    config = load_config(config_path)
+
+    first = run_refresh(config, clock=lambda: DAY_1)
+    assert first.new_suggestions == 3, first
+    suggestions = json.loads(cli(config_path, "suggestions", "--json").stdout)
+    for s in suggestions:
+        assert set(s) >= CONTRACT_FIELDS, CONTRACT_FIELDS - set(s)
+        assert s["status"] == "pending" and s["kind"] == "addition" and s["urls"][0] == s["url"]
+    by_slug = {s["url"].rsplit("/", 1)[1]: s for s in suggestions}
+    accepted, rejected = by_slug["coding-agents"], by_slug["open-image-model"]
+    assert accepted["section"].startswith("3") and rejected["section"].startswith("4")
+
+    cli(config_path, "accept", str(accepted["id"]))
+    cli(config_path, "reject", str(rejected["id"]))
+    assert [
+        s["id"]
+        for s in json.loads(
+            cli(config_path, "suggestions", "--json", "--status", "accepted").stdout
+        )
+    ] == [accepted["id"]]
+
+    second = run_refresh(config, clock=lambda: DAY_2)
+    editions = tmp_path / "editions"
+    edition = (editions / "2026-11-27.md").read_text(encoding="utf-8")
+    diff = (editions / "2026-11-27.diff").read_text(encoding="utf-8")
+    assert str(editions / "2026-11-27.md") in second.editions
+
+    # The accepted text sits in its own section with the next reference number,
+    # and the reference list gained that entry with the article's URL.
+    bullet = accepted["proposed_text"].rsplit("[", 1)[0].strip()
+    section = section_body(edition, f"### {accepted['section']} ")
+    assert f"{bullet} [6]" in section
+    references = edition[edition.index("## 参考文献") :]
+    new_reference = next(line for line in references.splitlines() if line.startswith("6. "))
+    assert accepted["url"] in new_reference
+    # The rejected story is gone; the third is still waiting in its section.
+    assert rejected["url"] not in edition and rejected["title"] not in edition
+    assert f"tracker accept {by_slug['interpretability']['id']}" in edition
+
+    # The diff against the first day's edition is exactly that change.
+    added = [
+        line[1:]
+        for line in diff.splitlines()
+        if line.startswith("+") and not line.startswith("+++") and line[1:].strip()
+    ]
+    removed = [
+        line[1:]
+        for line in diff.splitlines()
+        if line.startswith("-") and not line.startswith("---") and line[1:].strip()
+    ]
+    assert added == [f"{bullet} [6]", new_reference]
+    assert removed and all(line.startswith(">") for line in removed)
+    assert any(str(accepted["id"]) in line for line in removed)
+    assert any(str(rejected["id"]) in line for line in removed)
+
+    # The HTML highlights the insertion and shows it as text.
+    page = _Elements()
+    page.feed((editions / "2026-11-27.html").read_text(encoding="utf-8"))
+    assert "script" not in page.tags
+    assert accepted["url"] in "".join(page.inserted)
+
+    changelog = (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert changelog.index("2026-11-27") < changelog.index("2026-11-20")
+
+
+def test_a_refresh_that_changes_nothing_writes_no_edition(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    feed = serve(local_server)
+    (tmp_path / "report.md").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    config_path = tmp_path / "sources.yaml"
+    config_path.write_text(
+        yaml.safe_dump(
+            {
+                "state_dir": "state",
+                "reports": [{"id": "ai", "path": "report.md", "since": "2026-02-11"}],
+                "feeds": [{"name": "News", "url": feed}],
+                "watch_cited": False,
+                "fetch": {"allow_private_networks": True},
+            }
+        ),
+        encoding="utf-8",
+    )
+    config = load_config(config_path)
+    run_refresh(config, clock=lambda: DAY_1)
+    before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "editions").iterdir()}
+    changelog = (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")
+
+    again = run_refresh(config, clock=lambda: DAY_2)
+
+    assert again.editions == ()
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "editions").iterdir()} == before
+    assert (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8") == changelog
+    result = subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "--config", str(config_path), "refresh"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0
+    assert "no new edition" in result.stdout
