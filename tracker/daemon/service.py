@@ -44,6 +44,7 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from tracker.atomic import replace_file
 from tracker.config import Config, load_config, resolve_config_path
 from tracker.daemon.api import ApiServer, RefreshBusy, ShuttingDown
 from tracker.daemon.logging import configure_logging, log_event, set_level
@@ -466,12 +467,9 @@ class Daemon:
             "config": str(self.config_path),
             "next_run_times": next_runs,
         }
-        path = self._state_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Unique temp name: the scheduler and worker threads may both write.
-        temp = path.with_name(f".{path.name}.{self.pid}.{time.monotonic_ns()}")
-        temp.write_text(json.dumps(data, indent=2), encoding="utf-8")
-        os.replace(temp, path)
+        # replace_file gives each writer its own temporary: the scheduler and
+        # worker threads may both write.
+        replace_file(self._state_path(), json.dumps(data, indent=2).encode("utf-8"))
 
     def _remove_state(self) -> None:
         path = self._state_path()

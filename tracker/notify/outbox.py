@@ -8,10 +8,9 @@ replaces the file rather than adding a second copy.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
+from tracker.atomic import replace_file
 from tracker.errors import NotifyError
 
 
@@ -21,32 +20,7 @@ def write_outbox(message: bytes, outbox_dir: Path, name: str) -> Path:
         raise ValueError(f"not a plain .eml file name: {name!r}")
     target = outbox_dir / name
     try:
-        outbox_dir.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(dir=outbox_dir, prefix=".", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(message)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp_name, target)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
-        _sync_directory(outbox_dir)
+        replace_file(target, message)
     except OSError as exc:
         raise NotifyError(f"cannot write the digest to {target}: {exc}") from exc
     return target
-
-
-def _sync_directory(path: Path) -> None:
-    # Makes the rename itself durable; not every platform lets a directory be opened.
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

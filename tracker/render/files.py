@@ -8,14 +8,12 @@ to write or in which order; ``tracker.render.publish`` does.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from pathlib import Path
 
+from tracker.atomic import TEMP_SUFFIX, replace_file
 from tracker.errors import RenderError
 
-TEMP_SUFFIX = ".tmp"
+__all__ = ["TEMP_SUFFIX", "write_atomic"]
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -24,38 +22,7 @@ def write_atomic(path: Path, text: str) -> None:
     Creates the parent folder when missing. Raises :class:`RenderError` when
     the file cannot be written; the temporary file is removed in that case.
     """
-    path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Same folder as the target so os.replace stays a rename on one filesystem.
-        fd, tmp_name = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX
-        )
+        replace_file(Path(path), text.encode("utf-8"))
     except OSError as exc:
         raise RenderError(f"cannot write {path}: {exc}") from exc
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise RenderError(f"cannot write {path}: {exc}") from exc
-    _fsync_directory(path.parent)
-
-
-def _fsync_directory(folder: Path) -> None:
-    """Make the rename itself durable; not every platform allows it, hence best effort."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -1,0 +1,48 @@
+"""Replacing a file so that readers see the old content or the new, never half.
+
+The data goes to a uniquely named temporary file in the target's folder (so
+the final rename stays on one filesystem and concurrent writers never share
+a temporary), is flushed to disk, then renamed over the target; the folder
+is synced so the rename itself survives a power cut. Callers translate the
+``OSError`` into their own domain's error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+TEMP_SUFFIX = ".tmp"
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Atomically make ``path`` hold ``data``, creating its folder if needed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp_name)
+        raise
+    _sync_folder(path.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    # Best effort: not every platform lets a directory be opened and synced.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
