@@ -29,6 +29,8 @@ from types import TracebackType
 
 from aiohttp import web
 
+from tracker.webthread import BackgroundSite
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # Status recorded for a request whose handler has not produced a response yet
@@ -78,70 +80,30 @@ class LocalServer:
         self._routes = _Routes()
         self._log: list[LoggedRequest] = []
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._runner: web.AppRunner | None = None
+        self._site: BackgroundSite | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> LocalServer:
-        if self._thread is not None:
-            raise RuntimeError("server already started")
-        loop = asyncio.new_event_loop()
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self._serve())
-            except BaseException as exc:  # reported to the starting thread below
-                failure.append(exc)
-                ready.set()
-                loop.close()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-        self._loop = loop
-        self._thread = threading.Thread(target=run, name=f"LocalServer-{self.host}", daemon=True)
-        self._thread.start()
-        ready.wait()
-        if failure:
-            self._thread.join()
-            self._thread = None
-            raise failure[0]
-        return self
-
-    async def _serve(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         # Cancel handlers whose client left and do not wait for stalled ones on
         # shutdown: tests deliberately leave handlers hanging.
-        runner = web.AppRunner(
-            app, access_log=None, handler_cancellation=True, shutdown_timeout=0.1
+        self._site = BackgroundSite(
+            app,
+            self.host,
+            self._requested_port,
+            name=f"LocalServer-{self.host}",
+            shutdown_timeout=0.1,
+            handler_cancellation=True,
         )
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self._requested_port, reuse_address=True)
-        await site.start()
-        self._runner = runner
-        server = site._server
-        assert isinstance(server, asyncio.base_events.Server)
-        self._port = server.sockets[0].getsockname()[1]
+        self._port = self._site.start()
+        return self
 
     def stop(self) -> None:
-        if self._thread is None or self._loop is None:
-            return
-        loop = self._loop
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), loop).result()
-        loop.call_soon_threadsafe(loop.stop)
-        self._thread.join()
-        self._thread = None
-        self._loop = None
-        self._runner = None
+        if self._site is not None:
+            self._site.stop(timeout=None)
+            self._site = None
 
     def __enter__(self) -> LocalServer:
         return self.start()

@@ -22,13 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from aiohttp import web
 
 from tracker.daemon.metrics import CONTENT_TYPE
+from tracker.webthread import BackgroundSite
 
 
 class RefreshBusy(Exception):
@@ -61,58 +61,22 @@ class ApiServer:
         self.host = host
         self.port = port
         self.token = token
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
+        self._site: BackgroundSite | None = None
 
     def start(self) -> None:
         """Bind and serve in a background thread; raise ``OSError`` if the bind fails."""
-        loop = asyncio.new_event_loop()
-        ready = threading.Event()
-        failure: list[BaseException] = []
-
-        def serve() -> None:
-            asyncio.set_event_loop(loop)
-            try:
-                loop.run_until_complete(self._start_site())
-            except BaseException as exc:  # handed to the starting thread
-                failure.append(exc)
-                ready.set()
-                loop.close()
-                return
-            ready.set()
-            loop.run_forever()
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-        self._loop = loop
-        self._thread = threading.Thread(target=serve, name="control-api", daemon=True)
-        self._thread.start()
-        ready.wait()
-        if failure:
-            self._thread.join()
-            self._thread = None
-            raise failure[0]
-
-    def stop(self) -> None:
-        if self._loop is None or self._thread is None:
-            return
-        if self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._thread = None
-        self._loop = None
-
-    async def _start_site(self) -> None:
         app = web.Application(middlewares=[self._auth])
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/api/status", self._status)
         app.router.add_post("/api/refresh", self._refresh)
         app.router.add_get("/metrics", self._metrics)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
+        self._site = BackgroundSite(app, self.host, self.port, name="control-api")
+        self._site.start()
+
+    def stop(self) -> None:
+        if self._site is not None:
+            self._site.stop()
+            self._site = None
 
     # -- middleware and routes -------------------------------------------------
 
