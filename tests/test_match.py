@@ -179,3 +179,16 @@ def test_section_vectors_come_from_the_cache(report):
     second = Matcher(report, cache=cache).match([article])
     assert cache.puts == stored  # nothing recomputed for the same report text
     assert first == second
+
+
+def test_a_term_in_the_headline_weighs_more_than_in_the_body(report):
+    # Same words, once with the specific name in the headline and once only in the body:
+    # the headline names the subject, so its term overlap with that section is larger.
+    body = "The image model keeps faces consistent across edits and follows instructions."
+    headline = _article("Nano Banana gets a new editing mode", body, 1)
+    buried = _article("A new editing mode for an image model", f"{body} It is Nano Banana.", 2)
+    first, second = Matcher(report, threshold=0.0).score([headline, buried])
+    assert first is not None and second is not None
+    assert first.section_id == "4.2"
+    # Buried in the body, the name either loses the section or weighs less in it.
+    assert second.section_id != "4.2" or first.features["terms"] > second.features["terms"]

@@ -84,6 +84,26 @@ FIELD_GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("安全", "safety"),
     ("作弊", "cheating", "reward hacking"),
     ("监控", "monitoring", "monitor"),
+    # Field vocabulary for concepts the report's own sections are written around
+    # (agents in a loop, research and search, contests, competition, trends …),
+    # so English news can reach those sections by meaning, not only by name.
+    ("循环", "loop", "in a loop", "loops"),
+    ("目标", "goal", "goals"),
+    ("多步骤", "multi-step", "multistep", "step by step", "step-by-step"),
+    ("规划", "plan", "plans", "planning"),
+    ("搜索", "search", "web search", "searches"),
+    ("调试", "debug", "debugging"),
+    ("代码库", "codebase", "codebases", "repository", "repositories"),
+    ("竞赛", "contest", "contests", "olympiad"),
+    ("金牌", "gold medal", "gold-medal"),
+    ("竞争", "competition", "competitor", "competitors", "rival", "rivals", "compete"),
+    ("挑战者", "challenger", "challengers"),
+    ("趋势", "trend", "trends"),
+    ("消费级硬件", "consumer hardware", "consumer-grade", "consumer GPU"),
+    ("许可证", "licence", "license", "licensed"),
+    ("微调", "fine-tuning", "fine-tune", "fine-tuned"),
+    ("开发者", "developer", "developers"),
+    ("实验室", "lab", "labs"),
 )
 
 # Hyphens split tokens ("DeepSeek-R1" = "DeepSeek R1"); dots and slashes do not ("4.5").

@@ -65,7 +65,10 @@ _VECTOR_DIM = 512
 _SECTION_TEXT_VERSION = "1"
 
 # Weights of the combined score and the decision threshold, calibrated on the
-# development set (tests/data/match_dev.yaml) and the evaluation set (eval/).
+# development set (tests/data/match_dev.yaml) and the evaluation set
+# (eval/articles.yaml) only; eval/holdout.yaml is never used for tuning. The
+# threshold sits inside the best-F1 range on eval/articles.yaml rather than at
+# its upper edge, which had fitted that set's last few relevant articles.
 # Ablations on eval/: without the term feature section accuracy falls from 0.82
 # to 0.67 (the model-only level), without the section-title feature to 0.75.
 W_COSINE = 0.30  # article vs the section's own text
@@ -74,7 +77,8 @@ W_TITLE = 0.15  # article vs the section's title alone
 W_TERMS = 0.30  # tf-idf cosine of shared names and glossary terms
 W_PARENT = 0.35  # weight of the enclosing section's (whole subtree's) score
 TITLE_WEIGHT = 2.0  # the article title's weight among its embedded sentences
-DEFAULT_THRESHOLD = 0.23
+TITLE_TERM_BOOST = 3.0  # a term the headline names counts this much more: it is the subject
+DEFAULT_THRESHOLD = 0.22
 
 # Article text sent to the model: the title, the lead sentence, and up to this
 # many more sentences chosen for their report terms; each cut to a token budget.
@@ -169,6 +173,7 @@ class _ArticleView:
     sentences: tuple[str, ...]  # index 0 is the title
     embedded: tuple[str, ...]  # the same sentences cut to the model's budget
     terms: frozenset[int]
+    title_terms: frozenset[int] = frozenset()  # the subset named in the headline
 
 
 class Matcher:
@@ -271,7 +276,10 @@ class Matcher:
             ]
             ranked = sorted(range(len(weight)), key=lambda i: -weight[i])[:_KEY_SENTENCES]
             chosen.extend(sentences[i + 1] for i in sorted(ranked))
-        return _ArticleView(tuple(chosen), tuple(_clip(s) for s in chosen), frozenset(terms))
+        title_terms = frozenset(self._term_index.find(title)) & frozenset(terms)
+        return _ArticleView(
+            tuple(chosen), tuple(_clip(s) for s in chosen), frozenset(terms), title_terms
+        )
 
     def features(
         self, view: _ArticleView, sentence_vectors: NDArray[np.float32]
@@ -290,12 +298,22 @@ class Matcher:
         for i, section_terms in enumerate(self._section_terms):
             for term in view.terms & section_terms:
                 weight = self._idf.get(term, 0.0)
-                overlap[i] += weight * weight
+                boost = TITLE_TERM_BOOST if term in view.title_terms else 1.0
+                overlap[i] += boost * weight * weight
                 if self._terms[term].curated or self._terms[term].cjk:
                     glossary[i] += weight
                 else:
                     names[i] += weight
-        article_norm = math.sqrt(sum(self._idf.get(t, 0.0) ** 2 for t in view.terms)) or 1.0
+        article_norm = (
+            math.sqrt(
+                sum(
+                    (TITLE_TERM_BOOST if t in view.title_terms else 1.0)
+                    * self._idf.get(t, 0.0) ** 2
+                    for t in view.terms
+                )
+            )
+            or 1.0
+        )
         return {
             "cosine": (own @ doc).astype(np.float64),
             "subtree": (tree @ doc).astype(np.float64),
