@@ -192,3 +192,21 @@ def test_a_term_in_the_headline_weighs_more_than_in_the_body(report):
     assert first.section_id == "4.2"
     # Buried in the body, the name either loses the section or weighs less in it.
     assert second.section_id != "4.2" or first.features["terms"] > second.features["terms"]
+
+
+def test_a_near_tie_between_sibling_subsections_goes_to_their_parent(report, monkeypatch):
+    article = _article(
+        "Claude Code 2.2 adds background tasks to the terminal",
+        "Anthropic released Claude Code 2.2. The coding agent can now keep a dev server running "
+        "while it edits files and runs tests.",
+    )
+    sure = Matcher(report).match([article])[0]
+    assert sure is not None and sure.section_id == "3.2"
+    margin = sure.features["sibling_margin"]
+    assert margin > 0
+
+    # The same article, judged by a stricter idea of "clearly ahead of its siblings".
+    monkeypatch.setattr("tracker.match.SIBLING_MARGIN", margin + 0.001)
+    unsure = Matcher(report).match([article])[0]
+    assert unsure is not None and unsure.section_id == "3"
+    assert unsure.score == sure.score and unsure.evidence == sure.evidence
