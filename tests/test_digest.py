@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
@@ -25,10 +26,16 @@ from tracker.digest import run_digest
 from tracker.errors import NotifyError, PermanentNotifyError
 from tracker.report import load_report
 from tracker.store import Store, open_store
+from tracker.suggest import source_changed, source_gone
 from tracker.types import Report, Suggestion, SuggestionKind, SuggestionStatus
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "reports" / "ai-2024-2025" / "report.md"
+ENGLISH = REPO / "tests" / "data" / "reports" / "english.md"
+OLD_PAGE = (
+    "Researchers study models like biologists study organisms.\nThey use sparse autoencoders.\n"
+)
+ADDED = "A correction: the bridge feature was found in Claude 3 Sonnet, not in Opus."
 NOW = datetime(2025, 11, 29, 0, 0, tzinfo=UTC)
 WEEK = timedelta(days=7)
 CRLF_TITLE = "Line one\r\nBcc: victim@example.org\r\nX-Injected: yes"
@@ -40,10 +47,12 @@ def report() -> Report:
     return load_report(SEED, report_id="ai", language="zh")
 
 
-def make_config(tmp_path: Path, **sections: Any) -> Config:
-    shutil.copyfile(SEED, tmp_path / "report.md")
+def make_config(
+    tmp_path: Path, source: Path = SEED, language: str = "zh", **sections: Any
+) -> Config:
+    shutil.copyfile(source, tmp_path / "report.md")
     raw: dict[str, Any] = {
-        "reports": [{"id": "ai", "path": "report.md", "language": "zh"}],
+        "reports": [{"id": "ai", "path": "report.md", "language": language}],
         "schedule": {"timezone": "UTC"},
     }
     raw.update(sections)
@@ -142,7 +151,8 @@ def test_send_delivers_one_well_formed_message(
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
     assert all(p.get_content_charset() == "utf-8" for p in message.iter_parts())
     subject = str(message["Subject"])
-    assert subject.startswith(f"[tracker] {result.suggestions} suggested edits · {report.title}")
+    # A Chinese report: the digest's own wording is Chinese too.
+    assert subject == f"[tracker] {result.suggestions} 条修改建议 · {report.title} · 11月22日–29日"
     assert message["Message-ID"] == result.message_id
     assert message["Message-ID"].endswith("@example.org>")
     assert message["Date"].datetime == NOW
@@ -161,7 +171,7 @@ def test_send_delivers_one_well_formed_message(
     order = [s.id for s in report.sections]
     positions = {sid: text.index(f"§ {sid} ") for sid in ("2.1", "3.2", "4.1", "5.2")}
     assert sorted(positions, key=positions.__getitem__) == sorted(positions, key=order.index)
-    cited_at = text.index("Cited sources that changed or went away")
+    cited_at = text.index("引用来源变化")
     assert max(positions.values()) < cited_at < text.index("Cited page disappeared")
     for left_out in ("Old news", "Future news", "Already accepted"):
         assert left_out not in text and left_out not in html
@@ -307,7 +317,10 @@ def test_send_empty_sends_a_short_note(
     result = run_digest(config, store, now=NOW, send=True)
     assert result.sent and result.suggestions == 0
     (received,) = handler.messages
-    assert str(parse(received.data)["Subject"]).startswith("[tracker] no suggested edits")
+    message = parse(received.data)
+    assert str(message["Subject"]) == "[tracker] 本期无修改建议 · 11月22日–29日"
+    text, html = bodies(message)
+    assert "本期没有新内容" in text and "本期没有新内容" in html
 
 
 def test_preview_only_renders_text(tmp_path: Path, store: Store, report: Report) -> None:
@@ -341,3 +354,92 @@ def test_a_naive_since_is_read_in_the_schedule_time_zone(tmp_path: Path, store: 
     config = make_config(tmp_path, schedule={"timezone": "Asia/Shanghai"})
     result = run_digest(config, store, now=NOW, send=False, since=datetime(2025, 11, 25))
     assert result.period_start == datetime(2025, 11, 24, 16, tzinfo=UTC)
+
+
+def cited_suggestions(store: Store, report: Report) -> tuple[Suggestion, Suggestion, Suggestion]:
+    """A real source-changed and source-gone suggestion (tracker.suggest), stored, plus
+    an addition whose proposed text is a Markdown bullet as tracker.suggest writes it."""
+    listed_only = next(
+        (r for r in report.references if all(r.number not in s.citations for s in report.sections)),
+        report.references[-1],
+    )
+    made = NOW - timedelta(days=1)
+    gone = source_gone(report, listed_only, consecutive_failures=3, status="410", now=made)
+    new_page = OLD_PAGE.replace("They use", f"{ADDED}\nThey use")
+    changed = source_changed(report, report.references[0], OLD_PAGE, new_page, now=made)
+    assert gone is not None and changed is not None
+    section = report.sections[-1]
+    addition = replace(
+        changed,
+        section=section.id,
+        section_title=section.title,
+        kind=SuggestionKind.ADDITION,
+        url="https://news.example.org/a",
+        proposed_text="- 2025-11-27, Example reports: a new model. [9]",
+        source="Example Feed",
+    )
+    # Stored gone first: the display order must follow the report, not the ids.
+    gone, changed, addition = (
+        replace(s, id=store.add_suggestion(s)) for s in (gone, changed, addition)
+    )
+    return gone, changed, addition
+
+
+@pytest.mark.parametrize(
+    ("source", "language", "words", "other_words"),
+    [
+        (SEED, "zh", ("建议修改", "采纳", "拒绝", "引用来源变化", "来源内容变化", "来源失效"),
+         ("Proposed text", "Accept", "Reject", "Cited sources")),
+        (ENGLISH, "en", ("Proposed text", "Accept", "Reject", "Cited sources that changed",
+                         "Source changed", "Source gone"),
+         ("建议修改", "采纳", "拒绝", "引用来源变化")),
+    ],
+)  # fmt: skip
+def test_cited_sources_read_as_prose_with_their_reference_and_place(
+    tmp_path: Path,
+    store: Store,
+    source: Path,
+    language: str,
+    words: tuple[str, ...],
+    other_words: tuple[str, ...],
+) -> None:
+    report = load_report(source, report_id="ai", language=language)
+    gone, changed, addition = cited_suggestions(store, report)
+    config = make_config(tmp_path, source=source, language=language)
+
+    result = run_digest(config, store, now=NOW, send=True)
+
+    assert result.outbox_path is not None
+    message = parse(result.outbox_path.read_bytes())
+    text, html = bodies(message)
+    text = text.replace("\r\n", "\n")
+    for word in words:
+        assert word in text and word in html
+    for word in other_words:
+        assert word not in text and word not in html
+    period = "11月22日–29日" if language == "zh" else "22–29 Nov"
+    counted = "3 条修改建议" if language == "zh" else "3 suggested edits"
+    assert str(message["Subject"]) == f"[tracker] {counted} · {report.title} · {period}"
+
+    # No diff sigils or Markdown bullets: the added passage reads as a quotation.
+    assert not re.search(r"^\s*[-+*] ", text, re.MULTILINE)
+    assert not re.search(r"[“\">]\s*[-+] ", html)
+    assert ADDED in text and ADDED in html
+    assert addition.proposed_text[2:] in text  # shown without its "- " (stored with it)
+
+    # Sections named once, as the report writes them; the reference list last. Both
+    # reports first cite [1] where the heading carries its own number or has none.
+    citing = next(s for s in report.sections if 1 in s.citations)
+    assert f"§ {citing.title}\n" in text and f"§ {citing.id} " not in text + html
+    if gone.section == "references":
+        heading = report.markdown.splitlines()[report.references_start_line or 0].lstrip("# ")
+        assert f"§ {heading}\n" in text and "§ references" not in text + html
+    assert text.index(f"[{changed.id}]") < text.index(f"[{gone.id}]")
+    assert html.index(f"#{changed.id}<") < html.index(f"#{gone.id}<")
+
+    # Each cited item names its entry in the reference list and its URL, not just a host.
+    listed = {r.url: r.number for r in report.references}
+    reference_word = "参考文献" if language == "zh" else "Reference"
+    for item in (changed, gone):
+        assert f"{reference_word} [{listed[item.url]}] · {item.url}" in text
+        assert f'href="{item.url}"' in html

@@ -28,9 +28,11 @@ from tracker.errors import NotifyError, PermanentNotifyError
 from tracker.notify.compose import (
     ReportOutline,
     compose_digest,
+    display_text,
     one_line,
     period_label,
     render_digest,
+    section_label,
 )
 from tracker.notify.message import build_message
 from tracker.notify.outbox import write_outbox
@@ -46,7 +48,15 @@ OUTLINE = ReportOutline(
     title=TITLE,
     sections=(("x1", "摘要"), ("2", "二、大语言模型推理能力的突破"), ("2.1", "2.1 推理模型的兴起"),
               ("3.2", "3.2 编码智能体的崛起"), ("10", "十、附录")),
+    language="zh",
+    references=(("https://cited.example.org/one", 1), ("https://cited.example.org/four", 4)),
 )  # fmt: skip
+ENGLISH = ReportOutline(
+    id="open",
+    title="Open Models in 2025: A Field Report",
+    sections=(("x1", "Executive Summary"), ("1", "1. Introduction"), ("2.1", "Notable models")),
+    language="en",
+)
 
 
 def suggestion(ident: int, section: str, title: str, **changes: Any) -> Suggestion:
@@ -265,11 +275,7 @@ def test_cited_changes_are_listed_apart_and_counted() -> None:
     assert {i.id for i in report.cited} == {2, 3}
     assert (data.additions, data.changed, data.gone, data.total) == (1, 1, 1, 3)
     text = render_digest(data).text
-    assert (
-        text.index("Addition")
-        < text.index("Cited sources that changed")
-        < text.index("Cited page rewritten")
-    )
+    assert text.index("Addition") < text.index("引用来源变化") < text.index("Cited page rewritten")
     assert text.rstrip().endswith(data.summary)
 
 
@@ -277,7 +283,7 @@ def test_subject_counts_titles_and_dates() -> None:
     one = compose_digest(
         [suggestion(1, "2.1", "A")], [OUTLINE], period_start=START, period_end=NOW, timezone=UTC
     )
-    assert one.subject == f"[tracker] 1 suggested edit · {TITLE} · 22–29 Nov"
+    assert one.subject == f"[tracker] 1 条修改建议 · {TITLE} · 11月22日–29日"
     seven = compose_digest(
         [suggestion(i, "2.1", f"T{i}") for i in range(1, 8)],
         [OUTLINE],
@@ -285,7 +291,143 @@ def test_subject_counts_titles_and_dates() -> None:
         period_end=NOW,
         timezone=UTC,
     )
-    assert seven.subject.startswith("[tracker] 7 suggested edits · ")
+    assert seven.subject == f"[tracker] 7 条修改建议 · {TITLE} · 11月22日–29日"
+
+
+def test_subject_and_wording_of_an_english_report() -> None:
+    items = [suggestion(i, "2.1", f"T{i}", report="open") for i in range(1, 8)]
+    data = compose_digest(items, [ENGLISH], period_start=START, period_end=NOW, timezone=UTC)
+    assert data.subject == f"[tracker] 7 suggested edits · {ENGLISH.title} · 22–29 Nov"
+    one = compose_digest(items[:1], [ENGLISH], period_start=START, period_end=NOW, timezone=UTC)
+    assert one.subject == f"[tracker] 1 suggested edit · {ENGLISH.title} · 22–29 Nov"
+    rendered = render_digest(data)
+    for body in (rendered.text, rendered.html):
+        assert "Proposed text" in body and "Accept" in body and "Reject" in body
+        assert "7 items" in body
+        for chinese in ("建议修改", "采纳", "拒绝", "条", "月"):
+            assert chinese not in body
+    assert rendered.text.rstrip().endswith(
+        "22–29 Nov: 7 suggested additions in 1 section of 1 report, 0 cited sources changed, "
+        "0 gone."
+    )
+    assert 'lang="en"' in rendered.html
+
+
+def test_chinese_report_wording() -> None:
+    data = compose_digest(
+        [suggestion(1, "2.1", "A"), suggestion(2, "3.2", "B", kind=SuggestionKind.SOURCE_GONE)],
+        [OUTLINE],
+        period_start=START,
+        period_end=NOW,
+        timezone=UTC,
+    )
+    rendered = render_digest(data)
+    for body in (rendered.text, rendered.html):
+        for label in ("建议修改", "采纳", "拒绝", "引用来源变化", "来源失效", "2 条"):
+            assert label in body
+        for english in ("Proposed text", "Accept", "Reject", "Cited sources", "items"):
+            assert english not in body
+    assert "2 条修改建议 · 11月22日–29日" in rendered.html
+    assert rendered.text.startswith("tracker · 修改建议 · 11月22日–29日")
+    assert data.summary == (
+        "11月22日–29日：1 份报告的 1 个章节共有 1 条新增建议；0 个引用来源内容有变化，1 个已失效。"
+    )
+    # Dates of items in Chinese form.
+    published = (NOW - timedelta(days=2)).date()
+    assert f"{published.year}年{published.month}月{published.day}日" in rendered.text
+
+
+def test_several_reports_share_the_first_reports_language() -> None:
+    items = [
+        suggestion(1, "2.1", "Chinese item"),
+        suggestion(2, "x1", "English item", report="open"),
+    ]
+    data = compose_digest(
+        items, [OUTLINE, ENGLISH], period_start=START, period_end=NOW, timezone=UTC
+    )
+    assert data.subject == f"[tracker] 2 条修改建议 · {TITLE} 等 2 份报告 · 11月22日–29日"
+    text = render_digest(data).text
+    chinese_block, english_block = text.split(ENGLISH.title)
+    assert "建议修改" in chinese_block and "Proposed text" not in chinese_block
+    assert "Proposed text" in english_block and "建议修改" not in english_block
+    assert english_block.rstrip().endswith(data.summary) and "份报告" in data.summary
+    flipped = compose_digest(
+        items, [ENGLISH, OUTLINE], period_start=START, period_end=NOW, timezone=UTC
+    )
+    assert flipped.subject == f"[tracker] 2 suggested edits · {ENGLISH.title} +1 report · 22–29 Nov"
+
+
+@pytest.mark.parametrize(
+    ("section_id", "title", "label"),
+    [
+        ("3.2", "3.2 编码智能体的崛起", "3.2 编码智能体的崛起"),
+        ("1", "一、引言", "一、引言"),
+        ("2", "II. Releases", "II. Releases"),
+        ("2.1", "Notable models", "2.1 Notable models"),
+        ("x1", "摘要", "摘要"),
+        ("references", "参考文献", "参考文献"),
+        ("references", "References", "References"),
+        ("7", "", "7"),
+    ],
+)
+def test_section_label(section_id: str, title: str, label: str) -> None:
+    assert section_label(section_id, title) == label
+
+
+def test_section_labels_are_shown_once_and_the_reference_list_comes_last() -> None:
+    items = [
+        suggestion(1, "references", "Gone page", kind=SuggestionKind.SOURCE_GONE,
+                   section_title="参考文献", url="https://cited.example.org/four"),
+        suggestion(2, "2", "Changed page", kind=SuggestionKind.SOURCE_CHANGED,
+                   url="https://cited.example.org/one"),
+        suggestion(3, "x1", "Abstract news"),
+        suggestion(4, "99", "Unknown section", kind=SuggestionKind.SOURCE_CHANGED),
+    ]  # fmt: skip
+    data = compose_digest(items, [OUTLINE], period_start=START, period_end=NOW, timezone=UTC)
+    (report,) = data.reports
+    assert [i.id for i in report.cited] == [2, 4, 1]  # report order, the reference list last
+    assert [i.section_label for i in report.cited] == [
+        dict(OUTLINE.sections)["2"],
+        "99 Section 99",
+        "参考文献",
+    ]
+    rendered = render_digest(data)
+    for body in (rendered.text, rendered.html):
+        assert "§ 摘要" in body and "§ x1" not in body
+        assert "§ 参考文献" in body and "§ references" not in body
+        assert f"§ {dict(OUTLINE.sections)['2']}" in body and "§ 2 二、" not in body
+
+
+def test_cited_items_name_their_reference_and_url() -> None:
+    items = [
+        suggestion(1, "2.1", "Cited one", kind=SuggestionKind.SOURCE_CHANGED,
+                   url="https://cited.example.org/one", source="cited.example.org",
+                   published=None),
+        suggestion(2, "3.2", "Cited elsewhere", kind=SuggestionKind.SOURCE_GONE,
+                   url="https://unlisted.example.org/x", source="", published=None),
+    ]  # fmt: skip
+    data = compose_digest(items, [OUTLINE], period_start=START, period_end=NOW, timezone=UTC)
+    number = dict(OUTLINE.references)["https://cited.example.org/one"]
+    rendered = render_digest(data)
+    assert f"参考文献 [{number}] · https://cited.example.org/one" in rendered.text
+    assert f"参考文献 [{number}] · " in rendered.html
+    assert ">https://cited.example.org/one</a>" in rendered.html
+    # Not in the reference list the digest knows: the host stays as a hint beside the URL.
+    assert "unlisted.example.org · https://unlisted.example.org/x" in rendered.text
+
+
+def test_proposed_text_is_shown_without_list_markers_and_stored_text_is_untouched() -> None:
+    stored = "- 2025-11-27，Example News 报道：“item”\n  - 新增：“a”\n* second"
+    item = suggestion(1, "2.1", "A", proposed_text=stored)
+    data = compose_digest([item], [OUTLINE], period_start=START, period_end=NOW, timezone=UTC)
+    (shown,) = data.reports[0].groups[0].items
+    assert shown.proposed_text == "2025-11-27，Example News 报道：“item”\n新增：“a”\nsecond"
+    assert display_text("4. Vellum. (2025). Title. https://x.example") == (
+        "4. Vellum. (2025). Title. https://x.example"  # a numbered reference keeps its number
+    )
+    assert item.proposed_text == stored
+    text = render_digest(data).text
+    assert "- 2025-11-27" not in text and "2025-11-27，Example News" in text
 
 
 def test_subject_never_carries_line_breaks_from_a_report_title() -> None:
@@ -295,6 +437,21 @@ def test_subject_never_carries_line_breaks_from_a_report_title() -> None:
     )
     assert "\r" not in data.subject and "\n" not in data.subject
     assert "Evil Bcc: victim@example.org" in data.subject
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "label"),
+    [
+        (datetime(2025, 11, 22, 1, tzinfo=UTC), datetime(2025, 11, 29, 1, tzinfo=UTC),
+         "11月22日–29日"),
+        (datetime(2025, 11, 28, tzinfo=UTC), datetime(2025, 12, 5, tzinfo=UTC), "11月28日–12月5日"),
+        (datetime(2025, 12, 29, tzinfo=UTC), datetime(2026, 1, 5, tzinfo=UTC),
+         "2025年12月29日–2026年1月5日"),
+        (datetime(2025, 11, 29, 1, tzinfo=UTC), datetime(2025, 11, 29, 9, tzinfo=UTC), "11月29日"),
+    ],
+)  # fmt: skip
+def test_period_label_in_chinese(start: datetime, end: datetime, label: str) -> None:
+    assert period_label(start, end, UTC, "zh-CN") == label
 
 
 @pytest.mark.parametrize(
@@ -363,11 +520,19 @@ def test_one_line_removes_every_kind_of_break() -> None:
     assert one_line("a\r\nb\u2028c\x85d\te\x00f") == "a b c d e f"
 
 
-def test_empty_digest_is_a_short_note() -> None:
-    data = compose_digest([], [OUTLINE], period_start=START, period_end=NOW, timezone=TZ)
+@pytest.mark.parametrize(
+    ("outline", "subject", "note"),
+    [
+        (OUTLINE, "[tracker] 本期无修改建议 · 11月22日–29日", "本期没有新内容"),
+        (ENGLISH, "[tracker] no suggested edits · 22–29 Nov", "Nothing new"),
+    ],
+)
+def test_empty_digest_is_a_short_note(outline: ReportOutline, subject: str, note: str) -> None:
+    data = compose_digest([], [outline], period_start=START, period_end=NOW, timezone=TZ)
     assert data.empty and data.reports == ()
-    assert data.subject == "[tracker] no suggested edits · 22–29 Nov"
-    assert "Nothing new" in render_digest(data).text
+    assert data.subject == subject
+    rendered = render_digest(data)
+    assert note in rendered.text and note in rendered.html
 
 
 # --------------------------------------------------------------------------

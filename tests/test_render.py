@@ -274,31 +274,79 @@ def test_unified_diff_shows_exactly_the_accepted_insertion(report, fixtures):
     assert unified_diff(edition, edition, from_name="a", to_name="b") == ""
 
 
+_VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "wbr"})
+
+
 class _Collector(HTMLParser):
+    """What the page holds: tags, attributes, text inside ``<ins>``/``<del>``, and where.
+
+    Also checks the markup is well-formed: every end tag closes the innermost
+    open element.
+    """
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.tags: list[str] = []
+        self.attrs: list[tuple[str, dict[str, str | None]]] = []
         self.stack: list[str] = []
         self.texts: dict[str, list[str]] = {"ins": [], "del": []}
         self.all_text: list[str] = []
+        self.main_text: list[str] = []
         self.lang: str | None = None
+        self.misnested: list[str] = []
+        # For each <ins>/<del>: the heading it follows and the list it sits in.
+        self.places: dict[str, list[tuple[str, int | None]]] = {"ins": [], "del": []}
+        self.heading = ""
+        self.lists: list[int] = []
+        self.list_count = 0
+        self.list_items: list[tuple[int, str]] = []  # (list number, item text)
+        self.element_text: dict[str, list[str]] = {}  # tag -> texts of such elements
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
-        self.stack.append(tag)
+        self.attrs.append((tag, dict(attrs)))
         if tag == "html":
             self.lang = dict(attrs).get("lang")
-        if tag in self.texts:
+        if tag in _VOID:
+            return
+        self.stack.append(tag)
+        self.element_text.setdefault(tag, []).append("")
+        if tag in ("ul", "ol"):
+            self.list_count += 1
+            self.lists.append(self.list_count)
+        if tag == "li":
+            self.list_items.append((self.lists[-1] if self.lists else 0, ""))
+        if re.fullmatch(r"h[1-6]", tag) and "main" in self.stack:
+            self.heading = ""
+        if tag in self.texts and "main" in self.stack:
             self.texts[tag].append("")
+            self.places[tag].append((self.heading, self.lists[-1] if self.lists else None))
 
     def handle_endtag(self, tag: str) -> None:
-        if self.stack and self.stack[-1] == tag:
-            self.stack.pop()
+        if tag in _VOID:
+            return
+        if not self.stack or self.stack[-1] != tag:
+            self.misnested.append(tag)
+            return
+        self.stack.pop()
+        if tag in ("ul", "ol"):
+            self.lists.pop()
 
     def handle_data(self, data: str) -> None:
         self.all_text.append(data)
+        if "main" not in self.stack:
+            return
+        self.main_text.append(data)
+        for tag in set(self.stack):
+            if tag in self.element_text:
+                self.element_text[tag][-1] += data
+        if any(re.fullmatch(r"h[1-6]", t) for t in self.stack):
+            self.heading += data
+        if "li" in self.stack:
+            number, text = self.list_items[-1]
+            self.list_items[-1] = (number, text + data)
         for tag in ("ins", "del"):
-            if tag in self.stack and "main" in self.stack:
+            if tag in self.stack:
                 self.texts[tag][-1] += data
 
 
@@ -306,11 +354,20 @@ def _parse_html(page: str) -> _Collector:
     collector = _Collector()
     collector.feed(page)
     collector.close()
+    assert collector.misnested == [] and collector.stack == []
     return collector
 
 
 def _main_changes(collector: _Collector, tag: str) -> list[str]:
     return [t for t in collector.texts[tag] if t]
+
+
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
+
+
+def _item_text(markdown_line: str) -> str:
+    """A list item's text as shown: without its bullet or number."""
+    return _LIST_MARKER.sub("", markdown_line)
 
 
 def test_html_highlights_exactly_the_accepted_insertion(report, fixtures):
@@ -322,10 +379,12 @@ def test_html_highlights_exactly_the_accepted_insertion(report, fixtures):
     parsed = _parse_html(page)
     number = max(r.number for r in report.references) + 1
     inserted = [t.strip() for t in _main_changes(parsed, "ins")]
+    # list items are shown without their "- " / "7. " markers (the number is the <li value>)
     assert inserted == [
-        f"{_marker_stripped(accepted.proposed_text)} [{number}]",
-        f"{number}. {accepted.reference}",
+        _item_text(f"{_marker_stripped(accepted.proposed_text)} [{number}]"),
+        accepted.reference,
     ]
+    assert ("li", {"class": "ins", "value": str(number)}) in parsed.attrs
     assert _main_changes(parsed, "del") == []
     assert parsed.lang == "zh"
 
@@ -375,6 +434,138 @@ def test_html_without_previous_has_no_highlighting(report):
     )
     assert _main_changes(parsed, "ins") == [] and _main_changes(parsed, "del") == []
     assert report.sections[3].title in "".join(parsed.all_text)
+
+
+def _page(edition: str, previous: str | None, title: str = "t") -> _Collector:
+    return _parse_html(render_html(edition, previous, title=title, edition_date=DAY, language="zh"))
+
+
+def _markdown_tables(markdown: str) -> list[list[list[str]]]:
+    """Each pipe table of the Markdown as rows of cells (delimiter row included)."""
+    tables: list[list[list[str]]] = []
+    previous = ""
+    for line in markdown.split("\n"):
+        if line.startswith("|"):
+            if not previous.startswith("|"):
+                tables.append([])
+            tables[-1].append([c.strip() for c in line.strip().strip("|").split("|")])
+        previous = line
+    return tables
+
+
+def test_html_renders_markdown_as_elements(report, fixtures):
+    pending = fixtures[9]
+    edition = render_edition(report, [pending], edition_date=DAY)
+    parsed = _page(edition, None)
+    main = "".join(parsed.main_text)
+    # **bold**, `code` and [text](<url>) become elements, their markup disappears
+    assert "待审更新" in parsed.element_text["strong"]
+    assert f"tracker accept {pending.id}" in parsed.element_text["code"]
+    anchors = [a for tag, a in parsed.attrs if tag == "a"]
+    assert {"href": pending.url, "rel": "nofollow noopener"} in anchors
+    assert pending.title in parsed.element_text["a"]
+    assert "**" not in main and "`" not in main and "](" not in main
+    # the ranking table is a real table with the report's header and cells
+    tables = _markdown_tables(report.markdown)
+    assert len(tables) >= 2 and parsed.tags.count("table") == len(tables)
+    assert parsed.element_text["th"] == [cell for t in tables for cell in t[0]]
+    assert parsed.element_text["td"] == [cell for t in tables for row in t[2:] for cell in row]
+    assert "|" not in main
+    # headings keep their level; bullets and references are list items without markers
+    for section in report.sections:
+        assert section.title in parsed.element_text[f"h{section.level}"]
+    assert not any(_LIST_MARKER.match(text) for _, text in parsed.list_items)
+    assert [a for tag, a in parsed.attrs if tag == "li" and "value" in a] == [
+        {"value": str(r.number)} for r in report.references
+    ]
+    assert "hr" in parsed.tags and "blockquote" in parsed.tags
+
+
+def test_hostile_markup_and_links_stay_text(fixtures, report):
+    hostile = fixtures[14]
+    edition = render_edition(report, [hostile], edition_date=DAY)
+    extra = (
+        "\n\n[click me](javascript:alert(1)) [and me](<JaVaScRiPt:alert(2)>)"
+        " [data](data:text/html,hi) <javascript:alert(3)>"
+        ' [quote](<https://example.org/a"onmouseover="alert(4)>)'
+        " [mail](mailto:editor@example.org) <b onclick=x>bold</b> &lt;i&gt;\n"
+    )
+    parsed = _page(edition + extra, report.markdown, title=hostile.title)
+    assert not {"script", "img", "b", "i"} & set(parsed.tags)
+    hrefs = [a.get("href") or "" for tag, a in parsed.attrs if tag == "a"]
+    assert hrefs and all(h.startswith(("http://", "https://", "mailto:")) for h in hrefs)
+    assert 'https://example.org/a"onmouseover="alert(4)' in hrefs  # one attribute value
+    assert "mailto:editor@example.org" in hrefs
+    allowed = {"href", "rel", "class", "value", "lang", "charset", "name", "content"}
+    assert {name for _, a in parsed.attrs for name in a} <= allowed
+    main = "".join(parsed.main_text)
+    for shown in ("<img src=x onerror=alert(2)>", "<script>alert(1)</script>", "click me"):
+        assert shown in main
+    assert "<b onclick=x>bold</b>" in main and "&lt;i&gt;" in main
+    assert "javascript:alert(3)" in main  # an unlinkable autolink stays as its text
+
+
+def test_accepted_suggestion_is_inserted_into_its_sections_list(report, fixtures):
+    accepted = fixtures[7]
+    before = render_edition(
+        report, [_with_status(accepted, SuggestionStatus.PENDING)], edition_date=DAY
+    )
+    after = render_edition(report, [accepted], edition_date=DAY)
+    parsed = _page(after, before)
+    number = max(r.number for r in report.references) + 1
+    expected = _item_text(f"{_marker_stripped(accepted.proposed_text)} [{number}]")
+    at = _main_changes(parsed, "ins").index(expected)
+    heading, list_number = parsed.places["ins"][at]
+    section = report.section(accepted.section)
+    assert section is not None and heading == section.title
+    assert list_number is not None
+    # the same list as the section's existing bullets, after the last of them
+    last_bullet = [
+        ln
+        for ln in _section_lines(report.markdown, report.id, accepted.section)
+        if ln.startswith("- ")
+    ][-1]
+    items = parsed.list_items
+    last = items.index((list_number, _item_text(last_bullet)))
+    assert items[last + 1] == (list_number, expected)
+    # the pending block it came from is shown wholly deleted
+    deleted = "".join(_main_changes(parsed, "del"))
+    assert "待审更新" in deleted and accepted.title in deleted
+    assert all(h.startswith(accepted.section) for h, _ in parsed.places["del"])
+
+
+def test_new_pending_block_is_wholly_inserted(report, fixtures):
+    pending = fixtures[9]
+    edition = render_edition(report, [pending], edition_date=DAY)
+    page = render_html(edition, report.markdown, title="t", edition_date=DAY, language="zh")
+    parsed = _parse_html(page)
+    (quote,) = parsed.element_text["blockquote"]
+    inserted = "".join(_main_changes(parsed, "ins"))
+    assert quote.strip() and "".join(quote.split()) == "".join(inserted.split())
+    assert pending.title in inserted and "待审更新" in inserted
+    assert _main_changes(parsed, "del") == []
+    assert '<blockquote class="ins">' in page
+    assert all(h.startswith(pending.section) for h, _ in parsed.places["ins"])
+
+
+def test_markup_spanning_an_edit_stays_well_formed():
+    previous = (
+        "# T\n\nSee **the old bold claim** in [the first report](<https://example.org/a>)"
+        " and `run old`.\n\n- one\n  - nested\n- two\n"
+    )
+    current = (
+        "# T\n\nSee **the new bold** claim in [the second report](<https://example.org/b>)"
+        " and `run new`.\n\n- one\n  - nested, changed\n- two\n- three\n"
+    )
+    parsed = _page(current, previous)  # asserts proper nesting
+    main = "".join(parsed.main_text)
+    assert "**" not in main and "`" not in main
+    assert "https://example.org/b" in [a.get("href") for t, a in parsed.attrs if t == "a"]
+    assert any("new" in t for t in _main_changes(parsed, "ins"))
+    assert any("old" in t for t in _main_changes(parsed, "del"))
+    assert "three" in _main_changes(parsed, "ins")
+    # the nested item stays nested: a list inside a list item
+    assert parsed.tags.count("ul") == 2
 
 
 # --------------------------------------------------------------------------

@@ -95,9 +95,14 @@ def serve(server: LocalServer) -> str:
     )
 
 
-def section_body(markdown: str, heading_prefix: str) -> str:
+def section_body(markdown: str, title: str) -> str:
+    """The heading titled ``title`` and the body under it, up to the next heading."""
     lines = markdown.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith(heading_prefix))
+    start = next(
+        i
+        for i, line in enumerate(lines)
+        if line.startswith("#") and line.lstrip("#").strip() == title
+    )
     end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("#")), len(lines))
     return "\n".join(lines[start:end])
 
@@ -171,7 +176,7 @@ def test_accept_one_reject_another_and_the_next_edition_shows_exactly_that(
     # The accepted text sits in its own section with the next reference number,
     # and the reference list gained that entry with the article's URL.
     bullet = accepted["proposed_text"].rsplit("[", 1)[0].strip()
-    section = section_body(edition, f"### {accepted['section']} ")
+    section = section_body(edition, accepted["section_title"])
     assert f"{bullet} [6]" in section
     references = edition[edition.index("## 参考文献") :]
     new_reference = next(line for line in references.splitlines() if line.startswith("6. "))

@@ -42,7 +42,7 @@ from tracker.notify.compose import (
 from tracker.notify.message import build_message
 from tracker.notify.outbox import write_outbox
 from tracker.notify.smtp import send_message
-from tracker.report import load_report, strip_heading_number
+from tracker.report import load_report
 from tracker.store import Store
 from tracker.types import Suggestion, SuggestionStatus
 
@@ -224,16 +224,19 @@ def _prepare(
 
 
 def _outline(report: ReportConfig) -> ReportOutline:
-    """Title and section order from the report file; a report that cannot be
-    read still gets its digest, titled by its id and ordered by section id."""
+    """Title, headings as written, reference numbers and language of a report;
+    one that cannot be read still gets its digest, titled by its id and
+    ordered by section id."""
     try:
         parsed = load_report(report.path, report_id=report.id, language=report.language)
     except (ReportError, OSError, UnicodeDecodeError):
-        return ReportOutline(id=report.id, title=report.id, sections=())
+        return ReportOutline(id=report.id, title=report.id, sections=(), language=report.language)
     return ReportOutline(
         id=report.id,
         title=parsed.title or report.id,
-        sections=tuple((s.id, strip_heading_number(s.title)) for s in parsed.sections),
+        sections=tuple((s.id, s.title) for s in parsed.sections),
+        language=report.language,
+        references=tuple((r.url, r.number) for r in parsed.references if r.url),
     )
 
 

@@ -300,6 +300,32 @@ def _reference_list_title(report: Report) -> str:
     return "参考文献" if report.language.lower().startswith("zh") else "References"
 
 
+def _change_prose(added: Sequence[str], removed: Sequence[str], *, chinese: bool) -> str:
+    """``新增：“…”、“…”；删除：“…”。`` / ``Added: "…"; "…". Removed: "…".``
+
+    A clause whose last quotation already ends a sentence gets no second full stop.
+    """
+    if chinese:
+        clauses = [
+            label + "、".join(f"“{_quote(p)}”" for p in passages)
+            for label, passages in (("新增：", added), ("删除：", removed))
+            if passages
+        ]
+        text = "；".join(clauses)
+        return text if not text or _ends_sentence(text) else text + "。"
+    sentences = []
+    for label, passages in (("Added: ", added), ("Removed: ", removed)):
+        if passages:
+            clause = label + "; ".join(f'"{_quote(p)}"' for p in passages)
+            sentences.append(clause if _ends_sentence(clause) else clause + ".")
+    return " ".join(sentences)
+
+
+def _ends_sentence(quoted: str) -> bool:
+    """Whether the text inside the closing quotation mark ends with a full stop or the like."""
+    return quoted[-2:-1] in tuple("。！？.!?…")
+
+
 def source_changed(
     report: Report, reference: Reference, old_text: str, new_text: str, *, now: datetime
 ) -> Suggestion | None:
@@ -315,16 +341,16 @@ def source_changed(
         return None
     section_id, section_title = _first_citing_section(report, reference)
     chinese = report.language.lower().startswith("zh")
-    excerpt_parts = [f"+ {p}" for p in added[:5]] + [f"- {p}" for p in removed[:5]]
-    excerpt = "\n".join(excerpt_parts)
+    # Prose in the report's language, one paragraph: it is read in the digest and
+    # the edition's review block, where diff sigils or nested bullets would leak.
+    excerpt = _change_prose(added[:5], removed[:5], chinese=chinese)
+    change = _change_prose(added[:3], removed[:3], chinese=chinese)
     if chinese:
-        lines = [f"- 参考文献 [{reference.number}] 的内容已更新，请核对本节相关表述。"]
-        lines += [f"  - 新增：“{_quote(p)}”" for p in added[:3]]
-        lines += [f"  - 删除：“{_quote(p)}”" for p in removed[:3]]
+        proposed = f"参考文献 [{reference.number}] 的内容已更新，请据此核对本节相关表述。{change}"
     else:
-        lines = [f"- Reference [{reference.number}] has changed; check this section against it."]
-        lines += [f'  - Added: "{_quote(p)}"' for p in added[:3]]
-        lines += [f'  - Removed: "{_quote(p)}"' for p in removed[:3]]
+        proposed = (
+            f"Reference [{reference.number}] has changed; check this section against it. {change}"
+        )
     old_size = max(len(_comparable(old_text)), 1)
     return Suggestion(
         report=report.id,
@@ -337,7 +363,7 @@ def source_changed(
         published=None,
         source=_host(reference.url),
         excerpt=excerpt,
-        proposed_text="\n".join(lines),
+        proposed_text=proposed,
         created_at=now,
         urls=(reference.url,),
         features={

@@ -8,13 +8,17 @@ Text from feeds is untrusted. It is reduced to single lines where a line is
 expected (titles, sources), URLs are kept only when they are http(s), and the
 HTML template is autoescaped, so nothing a feed says can become markup or a
 header. The subject is built from counts, the report title and dates only.
+
+The digest's own wording follows each report's language (``wording``); the
+parts shared by all reports (subject, heading, summary) follow the first
+configured report's.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import lru_cache
@@ -23,22 +27,54 @@ from urllib.parse import quote, urlsplit
 import jinja2
 import markupsafe
 
+from tracker.notify.wording import (
+    EN,
+    Wording,
+    day_label,
+    edits_phrase,
+    item_count,
+    period_label,
+    subject_line,
+    summary_line,
+    wording_for,
+)
+from tracker.report import strip_heading_number
 from tracker.types import Suggestion, SuggestionKind
+
+__all__ = [
+    "DigestData",
+    "DigestItem",
+    "RenderedDigest",
+    "ReportDigest",
+    "ReportOutline",
+    "SectionGroup",
+    "compose_digest",
+    "display_text",
+    "one_line",
+    "period_label",
+    "render_digest",
+    "section_label",
+]
 
 EXCERPT_CHARS = 480
 SUBJECT_TITLE_CHARS = 80
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# The section id tracker.suggest gives edits to the reference list itself.
+REFERENCES_SECTION = "references"
 _CITED_KINDS = frozenset({SuggestionKind.SOURCE_CHANGED, SuggestionKind.SOURCE_GONE})
 _SPACES = re.compile(r"\s+")
+_LIST_MARKER = re.compile(r"^[-*+]\s+")
 
 
 @dataclass(frozen=True)
 class ReportOutline:
-    """What the digest needs to know about a report: its title and section order."""
+    """What the digest needs to know about a report: title, sections, references, language."""
 
     id: str
     title: str
-    sections: tuple[tuple[str, str], ...]  # (section id, section title) in report order
+    # (section id, heading text as written, e.g. "3.2 编码智能体的崛起") in report order
+    sections: tuple[tuple[str, str], ...]
+    language: str = "en"
+    references: tuple[tuple[str, int], ...] = ()  # (cited URL, reference number)
 
 
 @dataclass(frozen=True)
@@ -49,13 +85,13 @@ class DigestItem:
     kind: str
     section: str
     section_title: str
-    section_label: str  # "2.1 推理模型的兴起"; the title alone for unnumbered sections
+    section_label: str  # see section_label()
     title: str
     url: str  # "" when the suggestion's URL is not http(s)
-    source: str
-    published: str  # YYYY-MM-DD in the digest's time zone, or ""
+    source: str  # the feed; for a cited source "参考文献 [4]" / "Reference [4]", else its host
+    published: str  # "2026年11月28日" / "28 Nov 2026" in the digest's time zone, or ""
     excerpt: str
-    proposed_text: str
+    proposed_text: str  # for display: list markers ("- ") taken off each line
     accept: str  # the command that accepts it
     reject: str
     link: str | None  # the daemon's page for it, when digest.base_url is set
@@ -74,11 +110,16 @@ class ReportDigest:
     id: str
     title: str
     groups: tuple[SectionGroup, ...]  # additions, by section in report order
-    cited: tuple[DigestItem, ...]  # cited sources that changed or went away
+    cited: tuple[DigestItem, ...]  # cited sources that changed or went away, in report order
+    w: Wording = EN  # this report's wording
 
     @property
     def count(self) -> int:
         return sum(len(g.items) for g in self.groups) + len(self.cited)
+
+    @property
+    def count_label(self) -> str:
+        return item_count(self.w, self.count)
 
 
 @dataclass(frozen=True)
@@ -87,13 +128,14 @@ class DigestData:
 
     period_start: datetime
     period_end: datetime
-    period_label: str  # "22–29 Nov"
+    period_label: str  # "22–29 Nov" / "11月22日–29日"
     reports: tuple[ReportDigest, ...]
     additions: int
     changed: int
     gone: int
     subject: str
     summary: str
+    w: Wording = EN  # wording of the shared parts: the first configured report's language
 
     @property
     def total(self) -> int:
@@ -102,6 +144,11 @@ class DigestData:
     @property
     def empty(self) -> bool:
         return self.total == 0
+
+    @property
+    def headline(self) -> str:
+        """``7 suggested edits`` / ``7 条修改建议`` (or the empty-period phrase)."""
+        return edits_phrase(self.w, self.total)
 
 
 @dataclass(frozen=True)
@@ -123,8 +170,9 @@ def compose_digest(
     """Group ``suggestions`` per report (in ``outlines`` order) and per section.
 
     Suggestions of reports missing from ``outlines`` are left out; sections
-    the outline does not know come after the known ones, ordered by id.
-    Does not filter by status or period: the caller passes what belongs in.
+    the outline does not know come after the known ones, ordered by id, and
+    the reference list comes last. Does not filter by status or period: the
+    caller passes what belongs in.
     """
     by_report: dict[str, list[Suggestion]] = {}
     for suggestion in suggestions:
@@ -139,7 +187,8 @@ def compose_digest(
     additions = sum(len(g.items) for r in reports for g in r.groups)
     changed = sum(1 for r in reports for i in r.cited if i.kind == SuggestionKind.SOURCE_CHANGED)
     gone = sum(1 for r in reports for i in r.cited if i.kind == SuggestionKind.SOURCE_GONE)
-    label = period_label(period_start, period_end, timezone)
+    shared = wording_for(outlines[0].language if outlines else None)
+    label = period_label(period_start, period_end, timezone, shared.language)
     total = additions + changed + gone
     return DigestData(
         period_start=period_start,
@@ -149,8 +198,17 @@ def compose_digest(
         additions=additions,
         changed=changed,
         gone=gone,
-        subject=_subject(total, reports, label),
-        summary=_summary(reports, additions, changed, gone, label),
+        subject=_subject(shared, total, reports, label),
+        summary=summary_line(
+            shared,
+            reports=len(reports),
+            sections=sum(len(r.groups) for r in reports),
+            additions=additions,
+            changed=changed,
+            gone=gone,
+            label=label,
+        ),
+        w=shared,
     )
 
 
@@ -160,18 +218,6 @@ def render_digest(data: DigestData) -> RenderedDigest:
     text = env.get_template("digest.txt").render(d=data)
     html = env.get_template("digest.html").render(d=data)
     return RenderedDigest(data=data, text=text, html=html)
-
-
-def period_label(start: datetime, end: datetime, timezone: tzinfo) -> str:
-    """``22–29 Nov``, ``28 Nov – 5 Dec``, ``28 Dec 2025 – 4 Jan 2026`` (dates in ``timezone``)."""
-    a, b = start.astimezone(timezone).date(), end.astimezone(timezone).date()
-    if a == b:
-        return f"{a.day} {_MONTHS[a.month - 1]}"
-    if a.year != b.year:
-        return f"{a.day} {_MONTHS[a.month - 1]} {a.year} – {b.day} {_MONTHS[b.month - 1]} {b.year}"
-    if a.month != b.month:
-        return f"{a.day} {_MONTHS[a.month - 1]} – {b.day} {_MONTHS[b.month - 1]}"
-    return f"{a.day}–{b.day} {_MONTHS[b.month - 1]}"
 
 
 def one_line(text: str) -> str:
@@ -209,32 +255,64 @@ def _safe_url(url: str) -> str:
 
 
 def section_label(section_id: str, title: str) -> str:
-    """``2.1 推理模型的兴起``; ids the report parser made up (``x1``) are not shown."""
-    if not section_id or section_id.startswith("x") or title.startswith(section_id + " "):
-        return title or section_id
-    return f"{section_id} {title}".strip()
+    """How a section is named: once, as a reader knows it.
+
+    A heading that carries its own number (``3.2 编码智能体的崛起``,
+    ``一、引言``, ``II. Releases``) is shown as written; an unnumbered one
+    gets its id in front (``2.1 Notable models``); positional ids (``x1``)
+    and the reference list are never shown, only their title.
+    """
+    if not title:
+        return section_id
+    if not section_id or section_id.startswith("x") or section_id == REFERENCES_SECTION:
+        return title
+    if title.startswith(section_id) or strip_heading_number(title) != title:
+        return title
+    return f"{section_id} {title}"
+
+
+def display_text(text: str) -> str:
+    """A proposed text for reading: paragraphs kept, Markdown list markers taken off."""
+    return "\n".join(_LIST_MARKER.sub("", line) for line in _paragraphs(text).split("\n"))
 
 
 def _item(
-    s: Suggestion, timezone: tzinfo, base_url: str | None, titles: Mapping[str, str]
+    s: Suggestion,
+    timezone: tzinfo,
+    base_url: str | None,
+    outline: ReportOutline,
+    w: Wording,
 ) -> DigestItem:
     ident = str(s.id) if s.id is not None else "?"
     link = None
     if base_url and s.id is not None:
         link = f"{base_url.rstrip('/')}/suggestions/{quote(ident)}"
-    section_title = one_line(titles.get(s.section) or s.section_title)
+    section_title = one_line(dict(outline.sections).get(s.section) or s.section_title)
+    url = _safe_url(s.url)
+    source = one_line(s.source)
+    excerpt = one_line(s.excerpt)
+    proposed = display_text(s.proposed_text)
+    if s.kind in _CITED_KINDS:
+        if excerpt and excerpt in one_line(proposed):
+            excerpt = ""  # the proposed note already says what changed: once is enough
+        # The host alone ("127.0.0.1") says little: name the entry in the reference list.
+        number = dict(outline.references).get(s.url.strip())
+        if number is not None:
+            source = w.reference.format(number=number)
+        elif not source and url:
+            source = urlsplit(url).hostname or ""
     return DigestItem(
         id=s.id,
         kind=str(s.kind),
         section=one_line(s.section),
         section_title=section_title,
         section_label=section_label(one_line(s.section), section_title),
-        title=one_line(s.title) or "(untitled)",
-        url=_safe_url(s.url),
-        source=one_line(s.source),
-        published=s.published.astimezone(timezone).date().isoformat() if s.published else "",
-        excerpt=_shorten(one_line(s.excerpt), EXCERPT_CHARS),
-        proposed_text=_paragraphs(s.proposed_text),
+        title=one_line(s.title) or w.untitled,
+        url=url,
+        source=source,
+        published=day_label(w, s.published.astimezone(timezone).date()) if s.published else "",
+        excerpt=_shorten(excerpt, EXCERPT_CHARS),
+        proposed_text=proposed,
         accept=f"tracker accept {ident}",
         reject=f"tracker reject {ident}",
         link=link,
@@ -244,6 +322,22 @@ def _item(
 def _section_key(section_id: str) -> tuple[tuple[int, int | str], ...]:
     """Order unknown section ids numerically where they are numbers (2.10 after 2.9)."""
     return tuple((0, int(p)) if p.isdigit() else (1, p) for p in section_id.split("."))
+
+
+def _section_order(
+    outline: ReportOutline,
+) -> Callable[[str], tuple[int, int, tuple[tuple[int, int | str], ...]]]:
+    """Report order; then sections the outline does not know; the reference list last."""
+    position = {sid: i for i, (sid, _) in enumerate(outline.sections)}
+
+    def key(sid: str) -> tuple[int, int, tuple[tuple[int, int | str], ...]]:
+        if sid == REFERENCES_SECTION:
+            return (2, 0, ())
+        if sid in position:
+            return (0, position[sid], ())
+        return (1, 0, _section_key(sid))
+
+    return key
 
 
 def _report_digest(
@@ -257,15 +351,13 @@ def _report_digest(
     additions = [s for s in ordered if s.kind not in _CITED_KINDS]
     cited = [s for s in suggestions if s.kind in _CITED_KINDS]
 
-    position = {sid: i for i, (sid, _) in enumerate(outline.sections)}
+    w = wording_for(outline.language)
+    section_order = _section_order(outline)
     titles: Mapping[str, str] = dict(outline.sections)
     sections: dict[str, list[Suggestion]] = {}
     for s in additions:
         sections.setdefault(s.section, []).append(s)
-    order = sorted(
-        sections,
-        key=lambda sid: (0, position[sid], ()) if sid in position else (1, 0, _section_key(sid)),
-    )
+    order = sorted(sections, key=section_order)
     groups = []
     for sid in order:
         title = one_line(titles.get(sid) or sections[sid][0].section_title)
@@ -274,44 +366,25 @@ def _report_digest(
                 id=one_line(sid),
                 title=title,
                 label=section_label(one_line(sid), title),
-                items=tuple(_item(s, timezone, base_url, titles) for s in sections[sid]),
+                items=tuple(_item(s, timezone, base_url, outline, w) for s in sections[sid]),
             )
         )
-    cited.sort(key=lambda s: (s.kind != SuggestionKind.SOURCE_GONE, s.id or 0))
+    # In report order like the additions; within a section a lost page before a changed one.
+    cited.sort(
+        key=lambda s: (section_order(s.section), s.kind != SuggestionKind.SOURCE_GONE, s.id or 0)
+    )
     return ReportDigest(
         id=outline.id,
         title=one_line(outline.title) or outline.id,
         groups=tuple(groups),
-        cited=tuple(_item(s, timezone, base_url, titles) for s in cited),
+        cited=tuple(_item(s, timezone, base_url, outline, w) for s in cited),
+        w=w,
     )
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n} {word if n == 1 else (plural or word + 's')}"
-
-
-def _subject(total: int, reports: Sequence[ReportDigest], label: str) -> str:
-    if total == 0:
-        return f"[tracker] no suggested edits · {label}"
-    title = _shorten(reports[0].title, SUBJECT_TITLE_CHARS)
-    if len(reports) > 1:
-        title += f" +{_plural(len(reports) - 1, 'report')}"
-    return one_line(f"[tracker] {_plural(total, 'suggested edit')} · {title} · {label}")
-
-
-def _summary(
-    reports: Sequence[ReportDigest], additions: int, changed: int, gone: int, label: str
-) -> str:
-    if not reports:
-        return f"No suggested edits for {label}."
-    sections = sum(len(r.groups) for r in reports)
-    parts = [
-        f"{_plural(additions, 'suggested addition')} in {_plural(sections, 'section')}"
-        f" of {_plural(len(reports), 'report')}"
-    ]
-    parts.append(f"{_plural(changed, 'cited source')} changed")
-    parts.append(f"{gone} gone")
-    return f"{label}: " + ", ".join(parts) + "."
+def _subject(w: Wording, total: int, reports: Sequence[ReportDigest], label: str) -> str:
+    title = _shorten(reports[0].title, SUBJECT_TITLE_CHARS) if reports else ""
+    return one_line(subject_line(w, total, title, max(len(reports) - 1, 0), label))
 
 
 def _line_breaks(text: str) -> markupsafe.Markup:

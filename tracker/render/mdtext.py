@@ -14,7 +14,6 @@ from urllib.parse import quote
 _WHITESPACE = re.compile(r"\s+")
 _ANGLE = re.compile(r"(?<!\\)([<>])")
 _LINK_TEXT = re.compile(r"(?<!\\)([\[\]])")
-_UNESCAPE = re.compile(r"\\([<>\[\]])")
 
 
 def one_line(text: str) -> str:
@@ -39,7 +38,3 @@ def safe_url(url: str) -> str:
     """The URL with whitespace and angle brackets percent-encoded, so it stays one token."""
     return quote(url.strip(), safe="/:?#[]@!$&'()*+,;=%~-._")
 
-
-def unescape_for_display(text: str) -> str:
-    """Undo :func:`md_text`/:func:`md_link` escapes when showing Markdown source as text."""
-    return _UNESCAPE.sub(r"\1", text)

@@ -1,0 +1,166 @@
+"""The digest's own words, in the report's language: Chinese or English.
+
+Headings, labels, the subject, the summary line and dates. Any language
+other than Chinese gets English. Only tracker's wording is translated here;
+titles, excerpts and proposed texts are shown as the suggestions carry them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+
+_EN_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True)
+class Wording:
+    """Fixed labels; counted phrases and dates come from the functions below."""
+
+    language: str  # "zh" or "en"
+    kicker: str
+    text_heading: str
+    proposed_text: str
+    accept: str
+    reject: str
+    open_link: str
+    cited_heading: str
+    changed: str
+    gone: str
+    items: str  # format with n=
+    reference: str  # format with number=
+    empty_note: str
+    footer: str
+    untitled: str
+    colon: str  # what follows a label: "：" or ": "
+
+    @property
+    def chinese(self) -> bool:
+        return self.language == "zh"
+
+
+ZH = Wording(
+    language="zh",
+    kicker="tracker · 每周修改建议",
+    text_heading="tracker · 修改建议",
+    proposed_text="建议修改",
+    accept="采纳",
+    reject="拒绝",
+    open_link="在 tracker 中查看",
+    cited_heading="引用来源变化",
+    changed="来源内容变化",
+    gone="来源失效",
+    items="{n} 条",
+    reference="参考文献 [{number}]",
+    empty_note="本期没有新内容：没有修改建议，所引用的来源也都没有变化。",
+    footer="由 tracker 发送。在安装了 tracker 的机器上运行上面的命令，即可采纳或拒绝建议。",
+    untitled="（无标题）",
+    colon="：",
+)
+
+EN = Wording(
+    language="en",
+    kicker="tracker · weekly digest",
+    text_heading="tracker · suggested edits",
+    proposed_text="Proposed text",
+    accept="Accept",
+    reject="Reject",
+    open_link="open in tracker",
+    cited_heading="Cited sources that changed or went away",
+    changed="Source changed",
+    gone="Source gone",
+    items="{n} items",
+    reference="Reference [{number}]",
+    empty_note="Nothing new this period: no suggested edits, and every cited source is as it was.",
+    footer=(
+        "Sent by tracker. Run the commands above where tracker is installed "
+        "to accept or reject a suggestion."
+    ),
+    untitled="(untitled)",
+    colon=": ",
+)
+
+
+def wording_for(language: str | None) -> Wording:
+    """Chinese for any ``zh*`` language tag, English for everything else."""
+    return ZH if (language or "").lower().startswith("zh") else EN
+
+
+def plural(n: int, word: str, plural_form: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (plural_form or word + 's')}"
+
+
+def edits_phrase(w: Wording, n: int) -> str:
+    """``7 suggested edits`` / ``7 条修改建议``; the empty case reads as a sentence."""
+    if w.chinese:
+        return f"{n} 条修改建议" if n else "本期无修改建议"
+    return plural(n, "suggested edit") if n else "No suggested edits"
+
+
+def item_count(w: Wording, n: int) -> str:
+    if w.chinese:
+        return w.items.format(n=n)
+    return plural(n, "item")
+
+
+def day_label(w: Wording, day: date, *, with_year: bool = True) -> str:
+    """``2026年11月28日`` / ``11月28日``; ``28 Nov 2026`` / ``28 Nov``."""
+    if w.chinese:
+        return f"{day.year}年{day.month}月{day.day}日" if with_year else f"{day.month}月{day.day}日"
+    short = f"{day.day} {_EN_MONTHS[day.month - 1]}"
+    return f"{short} {day.year}" if with_year else short
+
+
+def period_label(start: datetime, end: datetime, timezone: tzinfo, language: str = "en") -> str:
+    """The period in ``timezone``, the year only when it spans two.
+
+    English: ``22–29 Nov``, ``28 Nov – 5 Dec``, ``28 Dec 2025 – 4 Jan 2026``.
+    Chinese: ``11月22日–29日``, ``11月28日–12月5日``, ``2025年12月28日–2026年1月4日``.
+    """
+    w = wording_for(language)
+    a, b = start.astimezone(timezone).date(), end.astimezone(timezone).date()
+    if a == b:
+        return day_label(w, a, with_year=False)
+    if a.year != b.year:
+        joint = "–" if w.chinese else " – "
+        return f"{day_label(w, a)}{joint}{day_label(w, b)}"
+    if a.month != b.month:
+        if w.chinese:
+            return f"{day_label(w, a, with_year=False)}–{day_label(w, b, with_year=False)}"
+        return f"{day_label(w, a, with_year=False)} – {day_label(w, b, with_year=False)}"
+    if w.chinese:
+        return f"{a.month}月{a.day}日–{b.day}日"
+    return f"{a.day}–{b.day} {_EN_MONTHS[b.month - 1]}"
+
+
+def subject_line(w: Wording, total: int, title: str, other_reports: int, label: str) -> str:
+    """``[tracker] <count> · <first report's title>[ +N reports] · <period>``."""
+    if total == 0:
+        nothing = "本期无修改建议" if w.chinese else "no suggested edits"
+        return f"[tracker] {nothing} · {label}"
+    if other_reports:
+        title += (
+            f" 等 {other_reports + 1} 份报告"
+            if w.chinese
+            else f" +{plural(other_reports, 'report')}"
+        )
+    return f"[tracker] {edits_phrase(w, total)} · {title} · {label}"
+
+
+def summary_line(
+    w: Wording, *, reports: int, sections: int, additions: int, changed: int, gone: int, label: str
+) -> str:
+    """One closing sentence with the counts."""
+    if w.chinese:
+        if not reports:
+            return f"{label}没有修改建议。"
+        return (
+            f"{label}：{reports} 份报告的 {sections} 个章节共有 {additions} 条新增建议；"
+            f"{changed} 个引用来源内容有变化，{gone} 个已失效。"
+        )
+    if not reports:
+        return f"No suggested edits for {label}."
+    return (
+        f"{label}: {plural(additions, 'suggested addition')} in {plural(sections, 'section')}"
+        f" of {plural(reports, 'report')}, {plural(changed, 'cited source')} changed, {gone} gone."
+    )
