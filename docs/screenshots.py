@@ -107,7 +107,8 @@ def around_first_change(page: str, context: int = 20) -> str:
     region of interest (marked with an ellipsis) and keep the page header
     with its insertion/deletion legend. Prefers the first block holding both a
     deletion and an insertion (an in-place edit shows the highlighting best),
-    else the first insertion, and starts at the heading of its section when
+    then the first deletion (an accepted suggestion replacing its pending
+    block), else the first insertion, and starts at the heading of its section when
     that is at most `context` blocks above, so the reader sees where it is.
     """
     head, marker, body = page.partition("<main>\n")
@@ -118,7 +119,8 @@ def around_first_change(page: str, context: int = 20) -> str:
     if not edited:
         return page
     mixed = [i for i in edited if "<del>" in blocks[i]]
-    target = (mixed or edited)[0]
+    deleted = [i for i, block in enumerate(blocks) if "<del>" in block]
+    target = (mixed or deleted or edited)[0]
     headings = [i for i in range(max(target - context, 0), target) if blocks[i].startswith("<h")]
     start = headings[-1] if headings else max(target - 3, 0)
     if start == 0:
