@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, date, datetime, time
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from tracker.config import Config, load_config
 from tracker.errors import ConfigError, LockError, TrackerError
@@ -24,6 +23,8 @@ from tracker.jsonout import to_json, to_jsonable
 from tracker.types import RunSummary, Suggestion, SuggestionStatus
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from tracker.store import Store
 
 app = typer.Typer(
@@ -32,14 +33,29 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+# rich is imported when something is first printed through it: a
+# `tracker refresh --json` never is, and skips its import time.
+@cache
+def _out() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+@cache
+def _err() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
 
 _state: dict[str, str | None] = {"config": None}
 
 
 def _fail(message: str, code: int = 1) -> NoReturn:
-    err.print(f"tracker: {message}", markup=False)
+    _err().print(f"tracker: {message}", markup=False)
     raise typer.Exit(code)
 
 
@@ -113,13 +129,18 @@ def refresh(
         if as_json:
             _print_json(reply)
         else:
-            out.print(f"daemon started refresh run {reply['run_id']}")
+            _out().print(f"daemon started refresh run {reply['run_id']}")
         return
 
-    from tracker.progress import progress_events
-    from tracker.refresh import run_refresh
+    from tracker.refresh import RefreshEvents, run_refresh
 
-    with _errors(), progress_events(err, enabled=not as_json) as events:
+    # --json shows no progress: no display to set up, and rich is never imported.
+    display: AbstractContextManager[RefreshEvents | None] = nullcontext()
+    if not as_json:
+        from tracker.progress import progress_events
+
+        display = progress_events(_err())
+    with _errors(), display as events:
         summary = run_refresh(config, trigger="cli", wait=wait, events=events)
     if as_json:
         _print_json(summary)
@@ -131,7 +152,7 @@ def refresh(
 
 def _print_summary(summary: RunSummary) -> None:
     requests = ", ".join(f"{n}×{status}" for status, n in sorted(summary.requests.items()))
-    out.print(
+    _out().print(
         f"run {summary.run_id} {summary.outcome}: "
         f"{summary.sources_ok} sources ok, {summary.sources_failed} failed; "
         f"{summary.new_entries} new entries, {summary.new_articles} new articles; "
@@ -141,14 +162,14 @@ def _print_summary(summary: RunSummary) -> None:
         markup=False,
     )
     for failure in summary.failures:
-        out.print(f"  failed  {failure.source}: {failure.url} — {failure.reason}", markup=False)
+        _out().print(f"  failed  {failure.source}: {failure.url} — {failure.reason}", markup=False)
     for warning in summary.warnings:
-        out.print(f"  warning {warning.source}: {warning.url} — {warning.reason}", markup=False)
+        _out().print(f"  warning {warning.source}: {warning.url} — {warning.reason}", markup=False)
     if summary.editions:
         for path in summary.editions:
-            out.print(f"  wrote {path}", markup=False)
+            _out().print(f"  wrote {path}", markup=False)
     elif summary.outcome == "ok":
-        out.print("  no new edition: nothing changed", markup=False)
+        _out().print("  no new edition: nothing changed", markup=False)
 
 
 # --------------------------------------------------------------------------
@@ -184,6 +205,8 @@ def articles(
     if as_json:
         _print_json(rows)
         return
+    from rich.table import Table
+
     table = Table("published", "source", "lang", "chars", "title / url", show_lines=False)
     for row in rows:
         published = row["published"].date().isoformat() if row["published"] else "—"
@@ -194,11 +217,11 @@ def articles(
             str(row["text_length"]),
             f"{row['title']}\n[dim]{row['url']}[/dim]",
         )
-    out.print(table)
+    _out().print(table)
     if full:
         for row in rows:
-            out.rule(row["title"])
-            out.print(row["text"], markup=False)
+            _out().rule(row["title"])
+            _out().print(row["text"], markup=False)
 
 
 # --------------------------------------------------------------------------
@@ -225,6 +248,8 @@ def suggestions(
     if as_json:
         _print_json([_suggestion_json(s) for s in found])
         return
+    from rich.table import Table
+
     table = Table("id", "status", "section", "kind", "score", "title / source")
     for s in found:
         table.add_row(
@@ -235,7 +260,7 @@ def suggestions(
             f"{s.score:.2f}",
             f"{s.title}\n[dim]{s.source} · {s.url}[/dim]",
         )
-    out.print(table)
+    _out().print(table)
 
 
 def _suggestion_json(s: Suggestion) -> dict[str, Any]:
@@ -252,22 +277,22 @@ def show(suggestion_id: Annotated[int, typer.Argument(help="A suggestion id.")])
         s = store.suggestion(suggestion_id)
     if s is None:
         _fail(f"no suggestion {suggestion_id}")
-    out.print(f"[bold]#{s.id}[/bold] {s.kind} · {s.status} · report {s.report}")
-    out.print(f"section {s.section} {s.section_title}", markup=False)
-    out.print(f"title   {s.title}", markup=False)
-    out.print(f"source  {s.source} · {s.published or 'undated'}", markup=False)
+    _out().print(f"[bold]#{s.id}[/bold] {s.kind} · {s.status} · report {s.report}")
+    _out().print(f"section {s.section} {s.section_title}", markup=False)
+    _out().print(f"title   {s.title}", markup=False)
+    _out().print(f"source  {s.source} · {s.published or 'undated'}", markup=False)
     for url in s.urls or (s.url,):
-        out.print(f"url     {url}", markup=False)
-    out.print(f"score   {s.score:.3f}", markup=False)
+        _out().print(f"url     {url}", markup=False)
+    _out().print(f"score   {s.score:.3f}", markup=False)
     for name, value in sorted(s.features.items()):
-        out.print(f"  {name:<18} {value:.3f}", markup=False)
-    out.print("\n[bold]why[/bold] (closest sentence):")
-    out.print(s.excerpt, markup=False)
-    out.print("\n[bold]proposed text[/bold]:")
-    out.print(s.proposed_text, markup=False)
+        _out().print(f"  {name:<18} {value:.3f}", markup=False)
+    _out().print("\n[bold]why[/bold] (closest sentence):")
+    _out().print(s.excerpt, markup=False)
+    _out().print("\n[bold]proposed text[/bold]:")
+    _out().print(s.proposed_text, markup=False)
     if s.reference:
-        out.print("\n[bold]new reference[/bold]:")
-        out.print(s.reference, markup=False)
+        _out().print("\n[bold]new reference[/bold]:")
+        _out().print(s.reference, markup=False)
 
 
 def _decide(ids: Sequence[int], status: SuggestionStatus) -> None:
@@ -276,10 +301,10 @@ def _decide(ids: Sequence[int], status: SuggestionStatus) -> None:
         done = store.set_suggestion_status(ids, status, datetime.now(UTC))
     missing = sorted(set(ids) - set(done))
     for suggestion_id in done:
-        out.print(f"{status} #{suggestion_id}")
+        _out().print(f"{status} #{suggestion_id}")
     if missing:
         _fail(f"no suggestion {', '.join(map(str, missing))}")
-    out.print("The next refresh publishes an edition that reflects this.")
+    _out().print("The next refresh publishes an edition that reflects this.")
 
 
 @app.command()
@@ -309,7 +334,7 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     if as_json:
         _print_json(data)
     else:
-        print_status(out, data)
+        print_status(_out(), data)
 
 
 # --------------------------------------------------------------------------
@@ -344,13 +369,13 @@ def digest(
         sys.stdout.write(result.text + ("\n" if not result.text.endswith("\n") else ""))
         return
     if result.sent and result.outbox_path:
-        out.print(f"digest written to {result.outbox_path}", markup=False)
+        _out().print(f"digest written to {result.outbox_path}", markup=False)
     elif result.sent:
-        out.print(
+        _out().print(
             f"digest sent: {result.suggestions} suggestions, {result.message_id}", markup=False
         )
     else:
-        out.print(f"digest not sent: {result.skipped_reason}", markup=False)
+        _out().print(f"digest not sent: {result.skipped_reason}", markup=False)
 
 
 @app.command()
@@ -375,7 +400,7 @@ def demo(
     from tracker.demo import run_demo
 
     with _errors():
-        run_demo(directory or Path("tracker-demo"), out)
+        run_demo(directory or Path("tracker-demo"), _out())
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -387,7 +412,7 @@ def _run(command: Callable[..., Any], argv: Sequence[str] | None) -> None:
     try:
         command(args=list(argv) if argv is not None else None, prog_name="tracker")
     except KeyboardInterrupt:
-        err.print("tracker: interrupted")
+        _err().print("tracker: interrupted")
         sys.exit(130)
 
 

@@ -158,7 +158,9 @@ class _Refresh:
                 )
             self._checkpoint()
             with state.timed("publish"):
-                publish_editions(self.store, reports, state, clock=self.clock)
+                publish_editions(
+                    self.store, reports, state, clock=self.clock, state_dir=self.config.state_dir
+                )
         except Stopped:
             outcome = "interrupted"
         except TrackerError as exc:

@@ -37,10 +37,10 @@ def check_cited(
     events: RefreshEvents,
 ) -> None:
     """Record each cited URL's check and store the suggestions it calls for."""
-    from tracker.suggest import source_changed, source_gone
-
     if not results:
         return
+    from tracker.suggest import source_changed, source_gone
+
     events.stage("cited", len(results))
     for result in results:
         check, old_text, new_text = _snapshot(store, result, clock)

@@ -1,8 +1,12 @@
 """The connection seam and the migration mechanism of the store.
 
-``Db`` wraps one sqlite-utils ``Database`` and is the only path by which the
-domain modules reach SQLite: it opens write transactions, runs statements and
-turns every ``sqlite3`` error into a ``StoreError`` that names the file.
+``Db`` owns one SQLite connection and is the only path by which the domain
+modules reach SQLite: it opens write transactions, runs statements and turns
+every ``sqlite3`` error into a ``StoreError`` that names the file. The
+statements go straight to the ``sqlite3`` connection; the sqlite-utils
+``Database`` over that same connection (``Db.database``) is built on first
+use only, because importing sqlite-utils costs ~0.2 s (it imports numpy) and
+a refresh in which nothing changed must not pay for it.
 
 Migrations are plain functions registered per domain module, each with a
 name unique across the store (``"articles.0001_create"``). They are applied in
@@ -22,12 +26,14 @@ import sqlite3
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from tracker.errors import StoreError
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
@@ -79,17 +85,26 @@ class Db:
             conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
         except sqlite3.Error as exc:
             raise self.error(exc, "cannot open") from exc
+        self.conn = conn
         try:
-            self.database = sqlite_utils.Database(conn, execute_plugins=False)
             self._configure()
         except sqlite3.Error as exc:
             conn.close()
             raise self.error(exc, "cannot open") from exc
 
+    @cached_property
+    def database(self) -> sqlite_utils.Database:
+        """The sqlite-utils view of this connection, for introspection."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn, execute_plugins=False)
+
     def _configure(self) -> None:
-        conn = self.database.conn
+        conn = self.conn
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-        self.database.enable_wal()
+        # What sqlite-utils' enable_wal() does; the mode is stored in the file.
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = wal")
         # NORMAL is consistent under WAL (a crash loses at most the last
         # commits, never integrity) and avoids an fsync per transaction.
         conn.execute("PRAGMA synchronous = NORMAL")
@@ -99,11 +114,11 @@ class Db:
         return StoreError(f"{self.path}: {doing}: {exc}")
 
     def close(self) -> None:
-        self.database.close()
+        self.conn.close()
 
     @property
     def in_transaction(self) -> bool:
-        return self.database.conn.in_transaction
+        return self.conn.in_transaction
 
     @contextmanager
     def write(self) -> Iterator[Db]:
@@ -115,7 +130,7 @@ class Db:
         transaction: if it fails, its own writes are undone and the outer
         transaction may carry on.
         """
-        conn = self.database.conn
+        conn = self.conn
         if self.in_transaction:
             with self._savepoint(conn):
                 yield self
@@ -164,24 +179,24 @@ class Db:
         # If even ROLLBACK fails the connection is unusable; the original error matters more.
         if self.in_transaction:
             with suppress(sqlite3.Error):
-                self.database.conn.execute("ROLLBACK")
+                self.conn.execute("ROLLBACK")
 
     def run(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
         """Execute one statement (normally inside ``write()``)."""
         try:
-            return self.database.conn.execute(sql, params)
+            return self.conn.execute(sql, params)
         except sqlite3.Error as exc:
             raise self.error(exc) from exc
 
     def run_many(self, sql: str, rows: Sequence[Params]) -> None:
         try:
-            self.database.conn.executemany(sql, rows)
+            self.conn.executemany(sql, rows)
         except sqlite3.Error as exc:
             raise self.error(exc) from exc
 
     def rows(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
         try:
-            cursor = self.database.conn.execute(sql, params)
+            cursor = self.conn.execute(sql, params)
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
         except sqlite3.Error as exc:
@@ -194,14 +209,17 @@ class Db:
     def scalar(self, sql: str, params: Params = ()) -> Any:
         try:
             # fetchall, not fetchone: an INSERT … RETURNING must run to completion.
-            found = self.database.conn.execute(sql, params).fetchall()
+            found = self.conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise self.error(exc) from exc
         return found[0][0] if found else None
 
     def table_exists(self, name: str) -> bool:
         try:
-            return self.database[name].exists()
+            found = self.conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+            ).fetchone()
+            return found is not None
         except sqlite3.Error as exc:
             raise self.error(exc) from exc
 
