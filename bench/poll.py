@@ -332,12 +332,19 @@ def _bench(
 
 
 def main() -> None:
+    global CONNECTIONS, PER_HOST
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--latency-ms", type=float, nargs="+", default=[0, 50])
     parser.add_argument("--repeat", type=int, default=3, help="steady-state runs to take")
     parser.add_argument("--no-urlwatch", action="store_true")
+    parser.add_argument(
+        "--connections", type=int, default=CONNECTIONS,
+        help="pool size for tracker and the bare loop alike (all feeds share one host, "
+        "so the per-host limit is set to the same number)",
+    )
     args = parser.parse_args()
+    CONNECTIONS = PER_HOST = args.connections
     for latency in args.latency_ms:
         bench(args.feeds, latency, args.repeat, not args.no_urlwatch)
 

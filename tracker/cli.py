@@ -7,6 +7,7 @@ line on stderr, never a traceback.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -414,6 +415,15 @@ def _run(command: Callable[..., Any], argv: Sequence[str] | None) -> None:
     except KeyboardInterrupt:
         _err().print("tracker: interrupted")
         sys.exit(130)
+    except Exception as exc:  # a bug, not bad input: one line, the traceback on request
+        if os.environ.get("TRACKER_DEBUG"):
+            raise
+        _err().print(
+            f"tracker: internal error: {type(exc).__name__}: {exc} "
+            "(run with TRACKER_DEBUG=1 for the traceback)",
+            markup=False,
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":
