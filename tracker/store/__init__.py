@@ -65,7 +65,9 @@ __all__ = [
 ]
 
 # The order migrations are applied in. New migrations go at the end of their
-# module's list; a new module goes at the end here.
+# module's list; a new module goes at the end here. Never remove or rename one:
+# their count is the schema version (PRAGMA user_version) that lets a current
+# file open without importing sqlite-utils.
 MIGRATION_GROUPS: tuple[Sequence[schema.Migration], ...] = (
     sources.MIGRATIONS,
     articles.MIGRATIONS,
@@ -92,7 +94,7 @@ def open_store(path: Path, *, now: datetime | None = None) -> Store:
         raise StoreError(f"{path}: cannot create folder: {exc}") from exc
     db = schema.Db(path)
     try:
-        schema.apply_migrations(db, MIGRATION_GROUPS, now or datetime.now(UTC))
+        schema.migrate(db, MIGRATION_GROUPS, now or datetime.now(UTC))
     except BaseException:
         db.close()
         raise

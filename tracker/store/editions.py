@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from tracker.store.schema import Db, Migration, req_db_time, to_db_time
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 
 @dataclass(frozen=True)
@@ -22,16 +26,17 @@ class EditionRecord:
     created_at: datetime
 
 
-def _create(db: Db) -> None:
-    db.run(
-        """CREATE TABLE editions (
-            report TEXT NOT NULL,
-            edition_date TEXT NOT NULL,
-            path TEXT NOT NULL,
-            content_hash TEXT NOT NULL,
-            created_at TEXT NOT NULL,
-            PRIMARY KEY (report, edition_date)
-        )"""
+def _create(db: Database) -> None:
+    db.table("editions").create(
+        {
+            "report": str,
+            "edition_date": str,
+            "path": str,
+            "content_hash": str,
+            "created_at": str,
+        },
+        pk=("report", "edition_date"),
+        not_null=["report", "edition_date", "path", "content_hash", "created_at"],
     )
 
 

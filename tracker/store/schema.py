@@ -1,44 +1,64 @@
-"""The connection seam and the migration mechanism of the store.
+"""The connection seam and the schema migrations of the store.
 
 ``Db`` owns one SQLite connection and is the only path by which the domain
 modules reach SQLite: it opens write transactions, runs statements and turns
-every ``sqlite3`` error into a ``StoreError`` that names the file. The
-statements go straight to the ``sqlite3`` connection; the sqlite-utils
-``Database`` over that same connection (``Db.database``) is built on first
-use only, because importing sqlite-utils costs ~0.2 s (it imports numpy) and
-a refresh in which nothing changed must not pay for it.
+every ``sqlite3`` error into a ``StoreError`` that names the file. Statements
+go straight to the ``sqlite3`` connection.
 
-Migrations are plain functions registered per domain module, each with a
-name unique across the store (``"articles.0001_create"``). They are applied in
-a fixed order, all pending ones in one transaction, and recorded in
-``_migrations(name, applied_at)``. A database holding a migration name this
-code does not know was written by a newer tracker; it is refused rather than
-used, because older code could silently break invariants the newer schema
-relies on.
+The schema is sqlite-utils' business. Each domain module lists its schema
+changes as functions of a ``sqlite_utils.Database``, each with a name unique
+across the store (``"articles.0001_create"``); ``migrate`` registers them, in
+the facade's order, in one ``sqlite_utils.migrations.Migrations`` set named
+``"tracker"`` and applies the pending ones, all in one transaction, over the
+store's own connection. sqlite-utils records them in its
+``_sqlite_migrations`` table.
 
-This module does not define any domain table and does not decide the order of
-the domain modules: the facade passes the groups in.
+Importing sqlite-utils costs ~0.1-0.2 s (it imports numpy), and a refresh in
+which nothing changed must not pay for it. So the same transaction also sets
+``PRAGMA user_version`` to the number of migrations this code knows, and
+opening a file whose user_version already says so is one PRAGMA read: no
+sqlite-utils at all. Any other value (a new file, an older schema, a newer
+one) takes the slow path through sqlite-utils.
+
+A database holding a migration name this code does not know, or a
+user_version beyond its count, was written by a newer tracker; it is refused,
+unchanged, rather than used, because older code could silently break
+invariants the newer schema relies on.
+
+This module defines no domain table and does not decide the order of the
+domain modules: the facade passes the groups in.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from tracker.errors import StoreError
 
 if TYPE_CHECKING:
     import sqlite_utils
+    from sqlite_utils.migrations import Migrations
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
 Params = Sequence[Any] | Mapping[str, Any]
-Migration = tuple[str, Callable[["Db"], None]]
+
+
+class MigrationFunction(Protocol):
+    """One schema change, run by sqlite-utils inside the migrating transaction."""
+
+    __name__: str
+
+    def __call__(self, db: sqlite_utils.Database, /) -> None: ...
+
+
+Migration = tuple[str, MigrationFunction]
 
 
 def to_db_time(value: datetime) -> str:
@@ -94,10 +114,15 @@ class Db:
 
     @cached_property
     def database(self) -> sqlite_utils.Database:
-        """The sqlite-utils view of this connection, for introspection."""
+        """The sqlite-utils view of this same connection (imports sqlite-utils: not cheap).
+
+        Built without plugins and without sqlite-utils' default of turning on
+        recursive triggers, so the connection behaves the same whether or not
+        this was ever used.
+        """
         import sqlite_utils
 
-        return sqlite_utils.Database(self.conn, execute_plugins=False)
+        return sqlite_utils.Database(self.conn, execute_plugins=False, recursive_triggers=False)
 
     def _configure(self) -> None:
         conn = self.conn
@@ -224,62 +249,100 @@ class Db:
             raise self.error(exc) from exc
 
 
-MIGRATIONS_TABLE = "_migrations"
+MIGRATION_SET = "tracker"
+# sqlite_utils.migrations.Migrations.migrations_table, named here so reading the
+# applied list does not import sqlite-utils (a test pins the two together).
+MIGRATIONS_TABLE = "_sqlite_migrations"
+
+
+def schema_version(db: Db) -> int:
+    """``PRAGMA user_version``: the number of migrations applied, as the last writer knew it."""
+    return int(db.scalar("PRAGMA user_version"))
 
 
 def applied_migrations(db: Db) -> list[tuple[str, str]]:
-    """(name, applied_at) of every applied migration, in the order applied."""
+    """(name, applied_at) of every applied migration of the store, in the order applied."""
     if not db.table_exists(MIGRATIONS_TABLE):
         return []
-    rows = db.rows(f"SELECT name, applied_at FROM {MIGRATIONS_TABLE} ORDER BY rowid")
+    rows = db.rows(
+        f"SELECT name, applied_at FROM {MIGRATIONS_TABLE} WHERE migration_set = ? ORDER BY rowid",
+        (MIGRATION_SET,),
+    )
     return [(r["name"], r["applied_at"]) for r in rows]
 
 
-def apply_migrations(db: Db, groups: Sequence[Sequence[Migration]], now: datetime) -> list[str]:
-    """Apply every pending migration, in order, in one transaction; return their names.
+def migrate(db: Db, groups: Sequence[Sequence[Migration]], now: datetime) -> list[str]:
+    """Bring the schema up to date; return the names of the migrations applied now.
 
-    Raises ``StoreError`` when the database records a migration unknown here
-    (it was written by a newer version), before changing anything. A second
-    process opening the same file at the same time waits for the write lock,
-    then finds nothing pending.
+    A file whose user_version equals the number of known migrations is taken
+    as current without importing sqlite-utils. Otherwise every pending
+    migration is applied in order, in one transaction that also stamps them
+    with ``now`` and sets user_version. A second process opening the same
+    file at the same time waits for the write lock, then finds nothing
+    pending. Raises ``StoreError`` for a file written by a newer tracker,
+    before changing anything.
     """
     known = [m for group in groups for m in group]
     names = [name for name, _ in known]
     if len(set(names)) != len(names):
         raise StoreError(f"{db.path}: duplicate migration names registered")
-
-    # Checked before taking the write lock too: a refused file is never written,
-    # and the common case (nothing pending) opens without writing at all.
-    if set(names) <= _refuse_newer(db, set(names)):
+    if schema_version(db) == len(known):
         return []
-    applied_now: list[str] = []
+
+    migrations = migration_set(known)
+    database = db.database
+    # Checked before taking the write lock too, so a refused file is never written.
+    _refuse_newer(db, migrations, database, names)
     with db.write():
-        db.run(
-            f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} "
-            "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-        )
-        done = _refuse_newer(db, set(names))
-        for name, migrate in known:
-            if name in done:
-                continue
-            migrate(db)
+        _refuse_newer(db, migrations, database, names)
+        pending = [m.name for m in migrations.pending(database)]
+        migrations.apply(database)
+        if pending:
+            # sqlite-utils stamps with the clock; the store's callers pass the time in.
+            marks = ", ".join("?" for _ in pending)
             db.run(
-                f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)",
-                (name, to_db_time(now)),
+                f"UPDATE {MIGRATIONS_TABLE} SET applied_at = ? "
+                f"WHERE migration_set = ? AND name IN ({marks})",
+                (_stamp(now), MIGRATION_SET, *pending),
             )
-            applied_now.append(name)
-        # user_version mirrors the count so `sqlite3 file 'PRAGMA user_version'` shows it.
-        db.run(f"PRAGMA user_version = {len(done) + len(applied_now)}")
-    return applied_now
+        db.run(f"PRAGMA user_version = {len(known)}")
+    return pending
 
 
-def _refuse_newer(db: Db, known: set[str]) -> set[str]:
-    done = {name for name, _ in applied_migrations(db)}
-    unknown = sorted(done - known)
-    if unknown:
-        raise StoreError(
-            f"{db.path} was written by a newer version of tracker "
-            f"(unknown schema migrations: {', '.join(unknown)}); "
-            "upgrade tracker or use another state_dir"
-        )
-    return done
+def migration_set(known: Sequence[Migration]) -> Migrations:
+    """The store's sqlite-utils ``Migrations`` set, registered in the given order."""
+    from sqlite_utils.migrations import Migrations
+
+    migrations = Migrations(MIGRATION_SET)
+    for name, change in known:
+        migrations(name=name)(change)
+    return migrations
+
+
+def _refuse_newer(
+    db: Db, migrations: Migrations, database: sqlite_utils.Database, known: Sequence[str]
+) -> None:
+    try:
+        applied = [m.name for m in migrations.applied(database)]
+    except sqlite3.Error as exc:
+        raise db.error(exc, "cannot read the schema version") from exc
+    unknown = sorted(set(applied) - set(known))
+    version = schema_version(db)
+    if not unknown and version <= len(known):
+        return
+    detail = (
+        f"unknown schema migrations: {', '.join(unknown)}"
+        if unknown
+        else f"schema version {version}, this tracker knows {len(known)}"
+    )
+    raise StoreError(
+        f"{db.path} was written by a newer version of tracker ({detail}); "
+        "upgrade tracker or use another state_dir"
+    )
+
+
+def _stamp(now: datetime) -> str:
+    """``now`` as sqlite-utils writes ``applied_at`` (``2026-02-11 08:00:00.000000+00:00``)."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    return now.astimezone(UTC).isoformat(sep=" ", timespec="microseconds")
