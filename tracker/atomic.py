@@ -18,10 +18,20 @@ TEMP_SUFFIX = ".tmp"
 
 
 def replace_file(path: Path, data: bytes) -> None:
-    """Atomically make ``path`` hold ``data``, creating its folder if needed."""
+    """Atomically make ``path`` hold ``data``, creating its folder if needed.
+
+    The file keeps the permissions it had; a new one gets the usual
+    ``0o666`` less the umask, not the private ``0o600`` of a temporary file,
+    so an edition is as readable as any file the user writes.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -32,6 +42,21 @@ def replace_file(path: Path, data: bytes) -> None:
             os.unlink(temp_name)
         raise
     _sync_folder(path.parent)
+
+
+def _umask() -> int:
+    # os.umask can only be read by setting it, which races with other threads;
+    # Linux publishes it in /proc, so only elsewhere is the set-and-restore used.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def _sync_folder(folder: Path) -> None:

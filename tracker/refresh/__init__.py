@@ -262,6 +262,18 @@ class _Refresh:
                 with state.timed("articles"):
                     await self._collect_articles(fetcher, pending, state)
             self._checkpoint()
+            offline = len(results) > 1 and all(
+                r.outcome is FetchOutcome.UNREACHABLE for r in results
+            )
+            if offline and cited_results:
+                state.warnings.append(
+                    SourceFailure(
+                        "network",
+                        "",
+                        "every source was unreachable: this run does not count "
+                        "against the cited sources",
+                    )
+                )
             with state.timed("cited"):
                 check_cited(
                     self.store,
@@ -271,6 +283,7 @@ class _Refresh:
                     gone_after=self.config.match.gone_after,
                     clock=self.clock,
                     events=self.events,
+                    offline=offline,
                 )
             state.requests.update(fetcher.stats)
 

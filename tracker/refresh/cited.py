@@ -35,8 +35,15 @@ def check_cited(
     gone_after: int,
     clock: Callable[[], datetime],
     events: RefreshEvents,
+    offline: bool = False,
 ) -> None:
-    """Record each cited URL's check and store the suggestions it calls for."""
+    """Record each cited URL's check and store the suggestions it calls for.
+
+    ``offline`` (every source of the run was unreachable) means the fault is
+    most likely this machine's network: unreachable cited pages are then not
+    counted towards "gone", so an outage never ends in a pile of suggestions
+    to replace every reference with an archived copy.
+    """
     if not results:
         return
     from tracker.suggest import source_changed, source_gone
@@ -45,8 +52,10 @@ def check_cited(
     for result in results:
         check, old_text, new_text = _snapshot(store, result, clock)
         state.cited.append(check)
-        failures = store.record_cited_check(result.url, check.status, clock(), error=check.error)
         events.advance("cited", result.url)
+        if offline and check.status is CitedStatus.UNREACHABLE:
+            continue
+        failures = store.record_cited_check(result.url, check.status, clock(), error=check.error)
         for report, reference in _references_to(reports, result.url):
             suggestion: Suggestion | None = None
             if check.text_changed and old_text is not None and new_text is not None:
@@ -54,13 +63,16 @@ def check_cited(
             elif check.status in (CitedStatus.GONE, CitedStatus.UNREACHABLE) and not _has_pending(
                 store, report.id, result.url, SuggestionKind.SOURCE_GONE
             ):
+                last_good = store.latest_snapshot(result.url)
                 suggestion = source_gone(
                     report,
                     reference,
                     consecutive_failures=failures,
-                    status=check.status,
+                    # The HTTP status when there was one: a 410 is a removal, a 404 may pass.
+                    status=str(result.status) if result.status else check.status,
                     now=state.now,
                     min_failures=gone_after,
+                    last_good=last_good.fetched_at.date() if last_good else None,
                 )
             if suggestion is not None:
                 state.suggestions.append(store_suggestion(store, suggestion))

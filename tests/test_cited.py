@@ -1,0 +1,164 @@
+"""Watching the report's own references: snapshots, moves, deaths, and the
+suggestions they lead to — against real pages on a local server."""
+
+from __future__ import annotations
+
+import re
+import socket
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import yaml
+from aiohttp import web
+
+from tracker.config import Config, load_config
+from tracker.refresh import run_refresh
+from tracker.store import open_store
+from tracker.testserver import LocalServer
+from tracker.types import CitedStatus, SuggestionKind
+
+SEED = Path(__file__).resolve().parents[1] / "reports" / "ai-2024-2025" / "report.md"
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+REVIEW = (
+    "A review of the year in large language models. Reasoning models trained with "
+    "verifiable rewards spread to every lab. Coding agents became the way many developers "
+    "work, and Chinese open-weight models led the rankings."
+)
+
+
+def page(title: str, text: str, feed: str | None = None) -> str:
+    alternate = (
+        f'<link rel="alternate" type="application/atom+xml" title="Posts" href="{feed}">'
+        if feed
+        else ""
+    )
+    return (
+        f"<html><head><title>{title}</title>{alternate}</head><body><nav>Home</nav>"
+        f"<article><h1>{title}</h1><p>{text}</p></article><footer>© site</footer></body></html>"
+    )
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # nothing listens here once the socket closes
+
+
+def cite(tmp_path: Path, urls: dict[int, str]) -> Config:
+    """The seed report with its reference URLs replaced, and a config watching them."""
+    markdown = SEED.read_text(encoding="utf-8")
+    for number, url in urls.items():
+        markdown = re.sub(
+            rf"^({number}\. .*?)https?://\S+$",
+            lambda m, u=url: m.group(1) + u,
+            markdown,
+            flags=re.M,
+        )
+    (tmp_path / "report.md").write_text(markdown, encoding="utf-8")
+    (tmp_path / "sources.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "state_dir": "state",
+                "reports": [{"id": "ai", "path": "report.md", "since": "2026-02-11"}],
+                "watch_cited": True,
+                "fetch": {"allow_private_networks": True, "connect_timeout": 2, "read_timeout": 2},
+                "match": {"gone_after": 3},
+            }
+        ),
+        encoding="utf-8",
+    )
+    return load_config(tmp_path / "sources.yaml")
+
+
+def test_cited_sources_are_snapshotted_classified_and_mined_for_feeds(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    s = local_server
+    feed = s.url("/posts.atom")
+    urls = {
+        1: s.add("/review", page("The year in LLMs", REVIEW, feed=feed)),
+        2: s.add_handler("/moved", _redirect(s, "/new-home")),
+        3: s.url("/missing"),
+        4: s.add("/withdrawn", "withdrawn", status=410),
+        5: f"http://127.0.0.1:{closed_port()}/down",
+    }
+    s.add("/new-home", page("AI progress", "An overview of AI progress in 2025 and beyond."))
+    config = cite(tmp_path, urls)
+
+    first = run_refresh(config, clock=lambda: NOW)
+
+    with open_store(config.database_path) as store:
+        assert len(store.snapshots(urls[1])) == 1
+        assert REVIEW[:40] in store.snapshots(urls[1])[0].text
+        assert store.snapshots(urls[2])[0].final_url == s.url("/new-home")
+        statuses = {url: store.cited_checks(url)[-1][0] for url in urls.values()}
+        candidates = {(c.page_url, c.feed_url) for c in store.feed_candidates()}
+        gone = [x for x in store.suggestions() if x.kind == SuggestionKind.SOURCE_GONE]
+    assert statuses == {
+        urls[1]: CitedStatus.OK,
+        urls[2]: CitedStatus.REDIRECTED,
+        urls[3]: CitedStatus.GONE,
+        urls[4]: CitedStatus.GONE,
+        urls[5]: CitedStatus.UNREACHABLE,
+    }
+    assert (urls[1], feed) in candidates
+    # 410 is a deliberate removal: it counts at once. 404 and an unreachable
+    # host may be passing faults: not yet.
+    assert [x.url for x in gone] == [urls[4]]
+    assert "web.archive.org/web/" in gone[0].proposed_text
+    assert first.cited_gone == 2 and first.cited_changed == 0
+
+    # Nothing changed on the live pages: no new snapshot. The 404 is now a second
+    # failure in a row, which is enough; the unreachable host needs a third.
+    local_server.clear_log()
+    run_refresh(config, clock=lambda: NOW + timedelta(hours=6))
+    review_requests = [r for r in local_server.requests if r.path == "/review"]
+    assert [r.status for r in review_requests] == [304]
+    with open_store(config.database_path) as store:
+        assert len(store.snapshots(urls[1])) == 1
+    assert {x.url for x in _suggestions(config) if x.kind == SuggestionKind.SOURCE_GONE} == {
+        urls[3],
+        urls[4],
+    }
+
+    # Whitespace churn is no change; new prose is.
+    s.add("/review", page("The year in LLMs", REVIEW.replace(". ", ".   ")))
+    run_refresh(config, clock=lambda: NOW + timedelta(hours=12))
+    with open_store(config.database_path) as store:
+        assert len(store.snapshots(urls[1])) == 1
+    addition = " A correction moves the coding agent revenue milestone from December to November."
+    s.add("/review", page("The year in LLMs", REVIEW + addition))
+    fourth = run_refresh(config, clock=lambda: NOW + timedelta(hours=18))
+    assert fourth.cited_changed == 1
+    with open_store(config.database_path) as store:
+        assert len(store.snapshots(urls[1])) == 2
+        [changed] = [x for x in store.suggestions() if x.kind == SuggestionKind.SOURCE_CHANGED]
+    assert changed.url == urls[1] and "November" in changed.excerpt
+    # By now the 404 and the dead host failed often enough to be called gone.
+    assert {x.url for x in _suggestions(config) if x.kind == SuggestionKind.SOURCE_GONE} == {
+        urls[3],
+        urls[4],
+        urls[5],
+    }
+
+
+def test_a_machine_offline_never_calls_its_references_gone(tmp_path: Path) -> None:
+    port = closed_port()
+    config = cite(tmp_path, {n: f"http://127.0.0.1:{port}/{n}" for n in range(1, 6)})
+    for hour in range(5):
+        summary = run_refresh(config, clock=lambda h=hour: NOW + timedelta(hours=h))
+        assert any(w.source == "network" for w in summary.warnings)
+    assert _suggestions(config) == []
+
+
+def _suggestions(config: Config) -> list:  # type: ignore[type-arg]
+    with open_store(config.database_path) as store:
+        return store.suggestions()
+
+
+def _redirect(server: LocalServer, target: str):  # type: ignore[no-untyped-def]
+    async def handler(request: web.Request) -> web.StreamResponse:
+        raise web.HTTPMovedPermanently(server.url(target))
+
+    return handler
