@@ -47,9 +47,11 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "reports" / "ai-2024-2025" / "report.md"
 BIN = Path(sys.executable).parent
-# Both tracker and the bare loop get these pool limits.
-CONNECTIONS = 64
-PER_HOST = 64
+# Both tracker and the bare loop get these pool limits: tracker's default pool,
+# and as many per host, since here every feed lives on one host where in
+# real use 1,000 feeds span hundreds (tracker's per-host default is 6).
+CONNECTIONS = 128
+PER_HOST = 128
 
 
 @dataclass(frozen=True)

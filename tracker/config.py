@@ -100,7 +100,7 @@ class FetchConfig(_Strict):
     read_timeout: float = Field(default=30.0, gt=0)
     max_body_mb: float = Field(default=10.0, gt=0)
     max_redirects: int = Field(default=5, ge=0, le=20)
-    concurrency: int = Field(default=64, ge=1, le=1024)
+    concurrency: int = Field(default=128, ge=1, le=1024)
     per_host: int = Field(default=6, ge=1, le=256)
     respect_robots: bool = True
 

@@ -76,7 +76,7 @@ class FetchPolicy:
     read_timeout: float = 30.0
     max_body_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
-    max_connections: int = 64
+    max_connections: int = 128
     max_per_host: int = 6
     allow_private_networks: bool = False
     allowed_networks: tuple[str, ...] = ()
