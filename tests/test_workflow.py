@@ -95,6 +95,27 @@ def serve(server: LocalServer) -> str:
     )
 
 
+def write_config(tmp_path: Path, feed: str) -> Path:
+    """A copy of the seed report and a config watching one feed."""
+    (tmp_path / "report.md").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    config_path = tmp_path / "sources.yaml"
+    config_path.write_text(
+        yaml.safe_dump(
+            {
+                "state_dir": "state",
+                "reports": [
+                    {"id": "ai", "path": "report.md", "language": "zh", "since": "2026-02-11"}
+                ],
+                "feeds": [{"name": "News", "url": feed}],
+                "watch_cited": False,
+                "fetch": {"allow_private_networks": True},
+            }
+        ),
+        encoding="utf-8",
+    )
+    return config_path
+
+
 def section_body(markdown: str, title: str) -> str:
     """The heading titled ``title`` and the body under it, up to the next heading."""
     lines = markdown.splitlines()
@@ -129,23 +150,7 @@ class _Elements(HTMLParser):
 def test_accept_one_reject_another_and_the_next_edition_shows_exactly_that(
     tmp_path: Path, local_server: LocalServer
 ) -> None:
-    feed = serve(local_server)
-    (tmp_path / "report.md").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
-    config_path = tmp_path / "sources.yaml"
-    config_path.write_text(
-        yaml.safe_dump(
-            {
-                "state_dir": "state",
-                "reports": [
-                    {"id": "ai", "path": "report.md", "language": "zh", "since": "2026-02-11"}
-                ],
-                "feeds": [{"name": "News", "url": feed}],
-                "watch_cited": False,
-                "fetch": {"allow_private_networks": True},
-            }
-        ),
-        encoding="utf-8",
-    )
+    config_path = write_config(tmp_path, serve(local_server))
     config = load_config(config_path)
 
     first = run_refresh(config, clock=lambda: DAY_1)
@@ -214,21 +219,7 @@ def test_accept_one_reject_another_and_the_next_edition_shows_exactly_that(
 def test_a_refresh_that_changes_nothing_writes_no_edition(
     tmp_path: Path, local_server: LocalServer
 ) -> None:
-    feed = serve(local_server)
-    (tmp_path / "report.md").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
-    config_path = tmp_path / "sources.yaml"
-    config_path.write_text(
-        yaml.safe_dump(
-            {
-                "state_dir": "state",
-                "reports": [{"id": "ai", "path": "report.md", "since": "2026-02-11"}],
-                "feeds": [{"name": "News", "url": feed}],
-                "watch_cited": False,
-                "fetch": {"allow_private_networks": True},
-            }
-        ),
-        encoding="utf-8",
-    )
+    config_path = write_config(tmp_path, serve(local_server))
     config = load_config(config_path)
     run_refresh(config, clock=lambda: DAY_1)
     before = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "editions").iterdir()}
