@@ -206,17 +206,20 @@ def articles(
     if as_json:
         _print_json(rows)
         return
+    from rich.markup import escape
     from rich.table import Table
 
+    # Table cells are read as rich markup: feed text is escaped, or a title
+    # such as "[/b]" would abort the listing.
     table = Table("published", "source", "lang", "chars", "title / url", show_lines=False)
     for row in rows:
         published = row["published"].date().isoformat() if row["published"] else "—"
         table.add_row(
             published,
-            row["source"],
-            row["language"] or "?",
+            escape(row["source"]),
+            escape(row["language"] or "?"),
             str(row["text_length"]),
-            f"{row['title']}\n[dim]{row['url']}[/dim]",
+            f"{escape(row['title'])}\n[dim]{escape(row['url'])}[/dim]",
         )
     _out().print(table)
     if full:
@@ -239,6 +242,8 @@ def suggestions(
     report: Annotated[str | None, typer.Option("--report", help="A report id.")] = None,
 ) -> None:
     """List suggested edits."""
+    from tracker.report import section_label
+
     config = _config()
     with _errors(), _open_store(config) as store:
         found = store.suggestions(
@@ -249,17 +254,19 @@ def suggestions(
     if as_json:
         _print_json([_suggestion_json(s) for s in found])
         return
+    from rich.markup import escape
     from rich.table import Table
 
+    # Cells are rich markup: everything from feeds and reports is escaped.
     table = Table("id", "status", "section", "kind", "score", "title / source")
     for s in found:
         table.add_row(
             str(s.id),
             s.status,
-            f"{s.section} {s.section_title}",
+            escape(section_label(s.section, s.section_title)),
             s.kind,
             f"{s.score:.2f}",
-            f"{s.title}\n[dim]{s.source} · {s.url}[/dim]",
+            f"{escape(s.title)}\n[dim]{escape(s.source)} · {escape(s.url)}[/dim]",
         )
     _out().print(table)
 
@@ -273,13 +280,17 @@ def _suggestion_json(s: Suggestion) -> dict[str, Any]:
 @app.command()
 def show(suggestion_id: Annotated[int, typer.Argument(help="A suggestion id.")]) -> None:
     """Show one suggestion and why it was made."""
+    from tracker.report import section_label
+
     config = _config()
     with _errors(), _open_store(config) as store:
         s = store.suggestion(suggestion_id)
     if s is None:
         _fail(f"no suggestion {suggestion_id}")
-    _out().print(f"[bold]#{s.id}[/bold] {s.kind} · {s.status} · report {s.report}")
-    _out().print(f"section {s.section} {s.section_title}", markup=False)
+    from rich.markup import escape
+
+    _out().print(f"[bold]#{s.id}[/bold] {s.kind} · {s.status} · report {escape(s.report)}")
+    _out().print(f"section {section_label(s.section, s.section_title)}", markup=False)
     _out().print(f"title   {s.title}", markup=False)
     _out().print(f"source  {s.source} · {s.published or 'undated'}", markup=False)
     for url in s.urls or (s.url,):

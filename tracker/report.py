@@ -172,6 +172,26 @@ def report_date(report: Report) -> date | None:
     return found
 
 
+REFERENCES_SECTION = "references"  # section id of edits to the reference list itself
+
+
+def section_label(section_id: str, title: str) -> str:
+    """How a section is named to people: once, as a reader knows it.
+
+    A heading that carries its own number (``3.2 编码智能体的崛起``, ``一、引言``,
+    ``II. Releases``) is shown as written; an unnumbered one gets its id in
+    front (``2.1 Notable models``); positional ids (``x1``) and the reference
+    list are never shown, only their title.
+    """
+    if not title:
+        return section_id
+    if not section_id or section_id.startswith("x") or section_id == REFERENCES_SECTION:
+        return title
+    if title.startswith(section_id) or strip_heading_number(title) != title:
+        return title
+    return f"{section_id} {title}"
+
+
 def strip_heading_number(text: str) -> str:
     """A heading's text without its leading number (``二、引言`` → ``引言``)."""
     for pattern in (_CN_HEADING, _ARABIC_HEADING, _ROMAN_HEADING):

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
-from tracker.report import report_date
+from tracker.report import REFERENCES_SECTION, report_date
 from tracker.types import Article, Match, Reference, Report, Suggestion, SuggestionKind
 from tracker.urls import canonical_url
 
@@ -280,9 +280,6 @@ def changed_passages(old_text: str, new_text: str) -> tuple[list[str], list[str]
     removed = [p for p in removed if _comparable(p) not in added_keys]
     added = [p for p in added if _comparable(p) not in removed_keys]
     return _material(removed), _material(added)
-
-
-REFERENCES_SECTION = "references"  # section id of edits to the reference list itself
 
 
 def _first_citing_section(report: Report, reference: Reference) -> tuple[str, str]:

@@ -38,7 +38,7 @@ from tracker.notify.wording import (
     summary_line,
     wording_for,
 )
-from tracker.report import strip_heading_number
+from tracker.report import REFERENCES_SECTION, section_label
 from tracker.types import Suggestion, SuggestionKind
 
 __all__ = [
@@ -59,7 +59,6 @@ __all__ = [
 EXCERPT_CHARS = 480
 SUBJECT_TITLE_CHARS = 80
 # The section id tracker.suggest gives edits to the reference list itself.
-REFERENCES_SECTION = "references"
 _CITED_KINDS = frozenset({SuggestionKind.SOURCE_CHANGED, SuggestionKind.SOURCE_GONE})
 _SPACES = re.compile(r"\s+")
 _LIST_MARKER = re.compile(r"^[-*+]\s+")
@@ -252,23 +251,6 @@ def _safe_url(url: str) -> str:
     if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch == " " for ch in url):
         return ""
     return url
-
-
-def section_label(section_id: str, title: str) -> str:
-    """How a section is named: once, as a reader knows it.
-
-    A heading that carries its own number (``3.2 编码智能体的崛起``,
-    ``一、引言``, ``II. Releases``) is shown as written; an unnumbered one
-    gets its id in front (``2.1 Notable models``); positional ids (``x1``)
-    and the reference list are never shown, only their title.
-    """
-    if not title:
-        return section_id
-    if not section_id or section_id.startswith("x") or section_id == REFERENCES_SECTION:
-        return title
-    if title.startswith(section_id) or strip_heading_number(title) != title:
-        return title
-    return f"{section_id} {title}"
 
 
 def display_text(text: str) -> str:

@@ -21,7 +21,7 @@ import jinja2
 from tracker.render.edition import suggestion_order
 from tracker.render.labels import Labels, labels_for
 from tracker.render.mdtext import md_link, md_text, safe_url
-from tracker.report import strip_heading_number
+from tracker.report import section_label
 from tracker.types import CitedCheck, CitedStatus, Report, Suggestion
 
 # Markdown output: escaping is done per value by tracker.render.mdtext instead.
@@ -124,18 +124,6 @@ def _already_on_top(body: str, entry: str) -> bool:
     end = next((i for i, ln in enumerate(lines[1:], 1) if ln.startswith("## ")), len(lines))
     top = {ln.strip() for ln in lines[:end]}
     return all(ln.strip() in top for ln in entry.splitlines() if ln.strip())
-
-
-def section_label(section_id: str, title: str) -> str:
-    """``3.2 编码智能体的崛起`` once, not ``3.2 3.2 编码…``; positional ids (``x1``)
-    and the reference list are shown by title alone."""
-    if not title:
-        return section_id
-    if section_id.startswith("x") or section_id == "references":
-        return title
-    if title.startswith(section_id) or strip_heading_number(title) != title:
-        return title
-    return f"{section_id} {title}"
 
 
 def _item(report: Report, s: Suggestion, labels: Labels) -> _Item:
