@@ -3,8 +3,10 @@ suggestions they lead to — against real pages on a local server."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import socket
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -162,3 +164,59 @@ def _redirect(server: LocalServer, target: str):  # type: ignore[no-untyped-def]
         raise web.HTTPMovedPermanently(server.url(target))
 
     return handler
+
+
+def test_a_reference_that_changed_then_died_gets_one_gone_suggestion(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    s = local_server
+    urls = {
+        n: s.add(f"/ref/{n}", page(f"Reference {n}", REVIEW + f" Page {n}.")) for n in range(1, 6)
+    }
+    config = cite(tmp_path, urls)
+    run_refresh(config, clock=lambda: NOW)
+    addition = " A correction moves the coding agent revenue milestone from December to November."
+    s.add("/ref/1", page("Reference 1", REVIEW + " Page 1." + addition))
+    run_refresh(config, clock=lambda: NOW + timedelta(hours=6))
+    s.add("/ref/1", "withdrawn", status=410)
+    for hour in (12, 18, 24):
+        run_refresh(config, clock=lambda h=hour: NOW + timedelta(hours=h))
+
+    kinds = [x.kind for x in _suggestions(config) if x.url == urls[1]]
+    assert kinds == [SuggestionKind.SOURCE_CHANGED, SuggestionKind.SOURCE_GONE]
+
+
+def test_a_refresh_interrupted_while_checking_a_changed_reference_keeps_the_change(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    s = local_server
+    urls = {
+        n: s.add(f"/ref/{n}", page(f"Reference {n}", REVIEW + f" Page {n}.")) for n in range(1, 6)
+    }
+    config = cite(tmp_path, urls)
+    run_refresh(config, clock=lambda: NOW)
+    addition = " A correction moves the coding agent revenue milestone from December to November."
+    s.add("/ref/1", page("Reference 1", REVIEW + " Page 1." + addition))
+
+    interrupted = []
+
+    def clock() -> datetime:
+        # Ctrl-C at the first moment another process could see the new snapshot.
+        if not interrupted:
+            db = sqlite3.connect(config.database_path)
+            try:
+                count = db.execute("SELECT COUNT(*) FROM snapshots").fetchone()[0]
+            finally:
+                db.close()
+            if count > len(urls):
+                interrupted.append(True)
+                raise KeyboardInterrupt
+        return NOW + timedelta(hours=6)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        run_refresh(config, clock=clock)
+    run_refresh(config, clock=lambda: NOW + timedelta(hours=12))
+
+    changed = [x for x in _suggestions(config) if x.kind == SuggestionKind.SOURCE_CHANGED]
+    assert [x.url for x in changed] == [urls[1]]
+    assert "November" in changed[0].excerpt

@@ -108,3 +108,57 @@ def test_every_command_has_help_and_is_documented(command: str) -> None:
     assert "Usage" in result.stdout
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert f"tracker {command}" in readme
+
+
+HOSTILE_TITLE = "Agents [/dim] ship [bold]now[/bold]"
+
+
+def test_listings_show_feed_text_literally_even_when_it_looks_like_markup(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from tracker.config import load_config
+    from tracker.store import open_store
+    from tracker.types import Article, FetchOutcome, Suggestion, SuggestionKind
+
+    path = config_file(tmp_path, feeds=[])
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    url = "https://example.org/a[/x]"
+    with open_store(load_config(path).database_path) as store:
+        store.add_article(Article(url, HOSTILE_TITLE, "text", now, "en", "Feed [/i]", "h"), now)
+        suggestion = Suggestion(
+            report="ai",
+            section="3.2",
+            section_title="Agents",
+            kind=SuggestionKind.ADDITION,
+            score=0.9,
+            title=HOSTILE_TITLE,
+            url=url,
+            published=now,
+            source="Feed [/i]",
+            excerpt="excerpt",
+            proposed_text="proposed",
+            created_at=now,
+        )
+        store.add_suggestion(suggestion)
+        store.record_fetch(
+            url,
+            kind="feed",
+            name="Feed [/i]",
+            outcome=FetchOutcome.HTTP_ERROR,
+            status=500,
+            validators=None,
+            error="HTTP 500 [/red]",
+            at=now,
+        )
+    wide = {**__import__("os").environ, "COLUMNS": "250"}
+    for command in ("articles", "suggestions", "status"):
+        result = subprocess.run(
+            [sys.executable, "-m", "tracker.cli", "--config", str(path), command],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=wide,
+        )
+        assert result.returncode == 0, (command, result.stderr)
+        shown = {"articles": HOSTILE_TITLE, "suggestions": HOSTILE_TITLE, "status": "[/red]"}
+        assert shown[command] in result.stdout, (command, result.stdout)

@@ -342,3 +342,24 @@ async def _get(url: str) -> bytes:
 
     async with Fetcher(FetchPolicy(allow_private_networks=True)) as fetcher:
         return (await fetcher.fetch(FetchRequest(url))).body
+
+
+def test_a_refresh_stopped_right_after_fetching_feeds_loses_no_entries(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    world = World(local_server)
+    config = load_config(write_config(tmp_path, {"RSS 2.0": world.feeds["RSS 2.0"]}))
+    # The first stop check comes after the feeds' fetches are recorded, before parsing.
+    stopped = run_refresh(config, clock=lambda: NOW, should_stop=lambda: True)
+    assert stopped.outcome == "interrupted" and stopped.new_entries == 0
+
+    local_server.clear_log()
+    summary = run_refresh(config, clock=lambda: NOW)
+    # The feed had not been read: its validators must not have been kept, so it
+    # comes back whole rather than as a 304 that would hide its entries for good.
+    assert [r.status for r in local_server.requests if r.path == "/rss2.xml"] == [200]
+    assert summary.new_entries == 2 and summary.new_articles == 2
+
+    local_server.clear_log()
+    run_refresh(config, clock=lambda: NOW)
+    assert [r.status for r in local_server.requests if r.path == "/rss2.xml"] == [304]

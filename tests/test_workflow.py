@@ -9,6 +9,7 @@ two editions fall on two different days.
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -238,3 +239,29 @@ def test_a_refresh_that_changes_nothing_writes_no_edition(
     )
     assert result.returncode == 0
     assert "no new edition" in result.stdout
+
+
+def test_suggestions_of_a_refresh_killed_before_publishing_reach_the_changelog(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    config_path = write_config(tmp_path, serve(local_server))
+    config = load_config(config_path)
+
+    def suggestions_stored() -> bool:
+        db = sqlite3.connect(config.database_path)
+        try:
+            return bool(db.execute("SELECT COUNT(*) FROM suggestions").fetchone()[0])
+        finally:
+            db.close()
+
+    # Stops at the first stage boundary after suggestions were stored: before publishing.
+    stopped = run_refresh(config, clock=lambda: DAY_1, should_stop=suggestions_stored)
+    assert stopped.outcome == "interrupted" and stopped.new_suggestions == 3
+    assert not (tmp_path / "CHANGELOG.md").exists()
+
+    run_refresh(config, clock=lambda: DAY_1)
+    changelog = (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")
+    suggestions = json.loads(cli(config_path, "suggestions", "--json").stdout)
+    assert len(suggestions) == 3
+    for s in suggestions:
+        assert s["url"] in changelog, s["url"]

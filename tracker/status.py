@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from tracker.config import Config
@@ -133,17 +134,18 @@ def print_status(console: Console, data: dict[str, Any]) -> None:
 
     sources = Table("source", "kind", "last success", "failures", "last error", title="sources")
     for source in data["sources"]:
+        # Cells are rich markup; names, URLs and errors come from outside.
         sources.add_row(
-            source["name"] or source["url"],
+            escape(source["name"] or source["url"]),
             source["kind"],
             (source.get("last_success") or "never")[:19],
             str(source.get("consecutive_failures", 0)),
-            source.get("last_error") or "",
+            escape(source.get("last_error") or ""),
         )
     console.print(sources)
 
     if data["feed_candidates"]:
         candidates = Table("feed", "advertised by", title="feeds advertised by cited pages")
         for candidate in data["feed_candidates"]:
-            candidates.add_row(candidate["feed_url"], candidate["page_url"])
+            candidates.add_row(escape(candidate["feed_url"]), escape(candidate["page_url"]))
         console.print(candidates)

@@ -285,6 +285,7 @@ class _Refresh:
                     events=self.events,
                     offline=offline,
                 )
+            self._record_validators([(r, "cited", "cited") for r in cited_results if r.ok])
             state.requests.update(fetcher.stats)
 
     def _advance(self, stage: str) -> Callable[[FetchResult], None]:
@@ -310,12 +311,36 @@ class _Refresh:
                     "name": name,
                     "outcome": result.outcome,
                     "status": result.status,
-                    "validators": result.validators if healthy else None,
+                    # A new document's validators are kept only once it has been
+                    # processed (_record_validators): stored now, a refresh killed
+                    # before then would get a 304 next time and never see its news.
+                    "validators": (
+                        result.validators if result.outcome is FetchOutcome.NOT_MODIFIED else None
+                    ),
                     "error": None if healthy else failure_reason(result),
                     "at": now,
                 }
             )
         self.store.record_fetches(batch)
+
+    def _record_validators(self, records: list[tuple[FetchResult, str, str]]) -> None:
+        """Keep the validators of documents whose content is now stored."""
+        now = self.clock()
+        self.store.record_fetches(
+            [
+                {
+                    "url": result.url,
+                    "kind": kind,
+                    "name": name,
+                    "outcome": result.outcome,
+                    "status": result.status,
+                    "validators": result.validators,
+                    "error": None,
+                    "at": now,
+                }
+                for result, kind, name in records
+            ]
+        )
 
     def _parse_feeds(
         self,
@@ -330,6 +355,7 @@ class _Refresh:
         from tracker.feeds import filter_since, parse_feed
 
         entries: list[FeedEntry] = []
+        parsed_ok: list[tuple[FetchResult, str, str]] = []
         self.events.stage("feeds", len(fresh))
         for result in fresh:
             feed = feed_by_url[result.url]
@@ -351,7 +377,11 @@ class _Refresh:
                 state.warnings.append(SourceFailure(feed.name, result.url, parsed.warning))
             found = parsed.entries if since is None else filter_since(parsed.entries, since)
             entries.extend(found)
-        return self.store.add_entries(entries, self.clock())
+            parsed_ok.append((result, "feed", feed.name))
+        with self.store.transaction():
+            new = self.store.add_entries(entries, self.clock())
+            self._record_validators(parsed_ok)
+        return new
 
     def _record_parse_failure(self, feed: FeedConfig, result: FetchResult, reason: str) -> None:
         # The document arrived but is not a feed: count it as a failure of the

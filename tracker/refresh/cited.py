@@ -46,36 +46,51 @@ def check_cited(
     """
     if not results:
         return
-    from tracker.suggest import source_changed, source_gone
-
     events.stage("cited", len(results))
     for result in results:
-        check, old_text, new_text = _snapshot(store, result, clock)
-        state.cited.append(check)
+        # The snapshot, the check and the suggestions they call for land together:
+        # a snapshot stored without its suggestion would hide the change for good.
+        with store.transaction():
+            _check_one(store, reports, result, state, gone_after, clock, offline)
         events.advance("cited", result.url)
-        if offline and check.status is CitedStatus.UNREACHABLE:
-            continue
-        failures = store.record_cited_check(result.url, check.status, clock(), error=check.error)
-        for report, reference in _references_to(reports, result.url):
-            suggestion: Suggestion | None = None
-            if check.text_changed and old_text is not None and new_text is not None:
-                suggestion = source_changed(report, reference, old_text, new_text, now=state.now)
-            elif check.status in (CitedStatus.GONE, CitedStatus.UNREACHABLE) and not _has_pending(
-                store, report.id, result.url, SuggestionKind.SOURCE_GONE
-            ):
-                last_good = store.latest_snapshot(result.url)
-                suggestion = source_gone(
-                    report,
-                    reference,
-                    consecutive_failures=failures,
-                    # The HTTP status when there was one: a 410 is a removal, a 404 may pass.
-                    status=str(result.status) if result.status else check.status,
-                    now=state.now,
-                    min_failures=gone_after,
-                    last_good=last_good.fetched_at.date() if last_good else None,
-                )
-            if suggestion is not None:
-                state.suggestions.append(store_suggestion(store, suggestion))
+
+
+def _check_one(
+    store: Store,
+    reports: Sequence[Report],
+    result: FetchResult,
+    state: RunState,
+    gone_after: int,
+    clock: Callable[[], datetime],
+    offline: bool,
+) -> None:
+    from tracker.suggest import source_changed, source_gone
+
+    check, old_text, new_text = _snapshot(store, result, clock)
+    state.cited.append(check)
+    if offline and check.status is CitedStatus.UNREACHABLE:
+        return
+    failures = store.record_cited_check(result.url, check.status, clock(), error=check.error)
+    for report, reference in _references_to(reports, result.url):
+        suggestion: Suggestion | None = None
+        if check.text_changed and old_text is not None and new_text is not None:
+            suggestion = source_changed(report, reference, old_text, new_text, now=state.now)
+        elif check.status in (CitedStatus.GONE, CitedStatus.UNREACHABLE) and not _has_pending(
+            store, report.id, result.url, SuggestionKind.SOURCE_GONE
+        ):
+            last_good = store.latest_snapshot(result.url)
+            suggestion = source_gone(
+                report,
+                reference,
+                consecutive_failures=failures,
+                # The HTTP status when there was one: a 410 is a removal, a 404 may pass.
+                status=str(result.status) if result.status else check.status,
+                now=state.now,
+                min_failures=gone_after,
+                last_good=last_good.fetched_at.date() if last_good else None,
+            )
+        if suggestion is not None:
+            state.suggestions.append(store_suggestion(store, suggestion))
 
 
 def store_suggestion(store: Store, suggestion: Suggestion) -> Suggestion:
@@ -125,11 +140,11 @@ def _snapshot(
 
 
 def _has_pending(store: Store, report_id: str, url: str, kind: SuggestionKind) -> bool:
-    existing = store.suggestion_for_url(report_id, url)
-    return (
-        existing is not None
-        and existing.kind == kind
-        and existing.status == SuggestionStatus.PENDING
+    # Every pending suggestion, not just the URL's oldest one: a reference that
+    # once changed and later died has a source-changed suggestion first.
+    return any(
+        s.kind == kind and url in (s.url, *s.urls)
+        for s in store.suggestions(report=report_id, status=SuggestionStatus.PENDING)
     )
 
 

@@ -54,7 +54,8 @@ def publish(
 
     The edition is written when its text differs from ``previous_edition``
     (else the newest edition in ``editions_dir``, else the original report);
-    the changelog when there is a new suggestion, a decision on a suggestion
+    the changelog when there is a new suggestion (or a pending one the previous
+    edition does not show yet), a decision on a suggestion
     the previous edition showed as pending, or a cited-source change not yet
     reported. Nothing is written
     otherwise (``changed=False``). The diff and the HTML highlighting compare
@@ -68,7 +69,13 @@ def publish(
     previous_text = _read(previous_edition) if previous_edition else report.markdown
     existing_log = _read(changelog_path) if changelog_path.exists() else None
 
-    listed = _dedupe([*new_suggestions, *_decided_since(suggestions, previous_text)])
+    listed = _dedupe(
+        [
+            *new_suggestions,
+            *_unpublished_pending(suggestions, previous_text),
+            *_decided_since(suggestions, previous_text),
+        ]
+    )
     listed = [s for s in listed if s.report == report.id]
     fresh_cited = unreported_cited(cited, existing_log, report.language)
     edition_changed = edition != previous_text
@@ -126,6 +133,21 @@ def _diff_base(report: Report, editions_dir: Path, day: date) -> tuple[str, str]
     if earlier is None:
         return Path(report.path).name or "report.md", report.markdown
     return f"{editions_dir.name}/{earlier.name}", _read(earlier)
+
+
+def _unpublished_pending(suggestions: Sequence[Suggestion], previous_text: str) -> list[Suggestion]:
+    """Pending suggestions the previous edition does not show yet.
+
+    Normally exactly the refresh's new ones; after a refresh killed between
+    storing suggestions and publishing, also those it stored, which would
+    otherwise never reach the changelog.
+    """
+    shown = {int(n) for n in _PENDING_ID.findall(previous_text)}
+    return [
+        s
+        for s in suggestions
+        if s.status is SuggestionStatus.PENDING and s.id is not None and s.id not in shown
+    ]
 
 
 def _decided_since(suggestions: Sequence[Suggestion], previous_text: str) -> list[Suggestion]:
