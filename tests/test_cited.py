@@ -17,7 +17,7 @@ from tracker.config import Config, load_config
 from tracker.refresh import run_refresh
 from tracker.store import open_store
 from tracker.testserver import LocalServer
-from tracker.types import CitedStatus, SuggestionKind
+from tracker.types import CitedStatus, SuggestionKind, SuggestionStatus
 
 SEED = Path(__file__).resolve().parents[1] / "reports" / "ai-2024-2025" / "report.md"
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -184,6 +184,34 @@ def test_a_reference_that_changed_then_died_gets_one_gone_suggestion(
 
     kinds = [x.kind for x in _suggestions(config) if x.url == urls[1]]
     assert kinds == [SuggestionKind.SOURCE_CHANGED, SuggestionKind.SOURCE_GONE]
+
+
+def test_a_rejected_gone_suggestion_stays_rejected_until_the_page_lives_again(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    s = local_server
+    urls = {
+        n: s.add(f"/ref/{n}", page(f"Reference {n}", REVIEW + f" Page {n}.")) for n in range(1, 6)
+    }
+    config = cite(tmp_path, urls)
+    run_refresh(config, clock=lambda: NOW)
+    s.add("/ref/2", "withdrawn", status=410)
+    run_refresh(config, clock=lambda: NOW + timedelta(hours=1))
+    [gone] = [x for x in _suggestions(config) if x.url == urls[2]]
+    with open_store(config.database_path) as store:
+        assert gone.id is not None
+        store.set_suggestion_status([gone.id], SuggestionStatus.REJECTED, NOW)
+
+    for hour in (2, 3, 4):  # the editor said no; the page stays dead
+        run_refresh(config, clock=lambda h=hour: NOW + timedelta(hours=h))
+    assert [x.id for x in _suggestions(config) if x.url == urls[2]] == [gone.id]
+
+    s.add("/ref/2", page("Reference 2", REVIEW + " Page 2."))  # back...
+    run_refresh(config, clock=lambda: NOW + timedelta(hours=5))
+    s.add("/ref/2", "withdrawn", status=410)  # ...and gone again: that is news
+    run_refresh(config, clock=lambda: NOW + timedelta(hours=6))
+    again = [x for x in _suggestions(config) if x.url == urls[2]]
+    assert [x.status for x in again] == [SuggestionStatus.REJECTED, SuggestionStatus.PENDING]
 
 
 def test_a_refresh_interrupted_while_checking_a_changed_reference_keeps_the_change(

@@ -22,7 +22,6 @@ from tracker.types import (
     Report,
     Suggestion,
     SuggestionKind,
-    SuggestionStatus,
 )
 
 
@@ -75,9 +74,7 @@ def _check_one(
         suggestion: Suggestion | None = None
         if check.text_changed and old_text is not None and new_text is not None:
             suggestion = source_changed(report, reference, old_text, new_text, now=state.now)
-        elif check.status in (CitedStatus.GONE, CitedStatus.UNREACHABLE) and not _has_pending(
-            store, report.id, result.url, SuggestionKind.SOURCE_GONE
-        ):
+        elif check.status in _DEAD and not _gone_already_suggested(store, report.id, result.url):
             last_good = store.latest_snapshot(result.url)
             suggestion = source_gone(
                 report,
@@ -139,13 +136,28 @@ def _snapshot(
     return CitedCheck(result.url, status, result.final_url, True), previous.text, page.text
 
 
-def _has_pending(store: Store, report_id: str, url: str, kind: SuggestionKind) -> bool:
-    # Every pending suggestion, not just the URL's oldest one: a reference that
-    # once changed and later died has a source-changed suggestion first.
+def _gone_already_suggested(store: Store, report_id: str, url: str) -> bool:
+    """Whether this death of ``url`` already has a source-gone suggestion.
+
+    Any suggestion counts, whatever the editor did with it, as long as it was
+    made after the page last answered: a rejected "use the archived copy" must
+    not come back every refresh while the page stays dead, yet a page that
+    recovers and later dies again is news again. Every suggestion is looked
+    at, not just the URL's oldest: a reference that once changed and later
+    died has a source-changed suggestion first.
+    """
+    alive = [at for status, at, _ in store.cited_checks(url) if status in _ALIVE]
+    last_alive = max(alive, default=None)
     return any(
-        s.kind == kind and url in (s.url, *s.urls)
-        for s in store.suggestions(report=report_id, status=SuggestionStatus.PENDING)
+        s.kind == SuggestionKind.SOURCE_GONE
+        and url in (s.url, *s.urls)
+        and (last_alive is None or s.created_at > last_alive)
+        for s in store.suggestions(report=report_id)
     )
+
+
+_ALIVE = (CitedStatus.OK, CitedStatus.REDIRECTED)
+_DEAD = (CitedStatus.GONE, CitedStatus.UNREACHABLE)
 
 
 def _references_to(reports: Sequence[Report], url: str) -> list[tuple[Report, Reference]]:
