@@ -725,3 +725,32 @@ def parse_prometheus(text: str) -> dict[str, list[tuple[dict[str, str], float]]]
         assert not math.isnan(number)
         families[family].append((labels, number))
     return families
+
+
+def test_without_a_token_only_local_clients_may_drive_the_api(tmp_path: Path) -> None:
+    backend = _Backend()
+    port = free_port()
+    server = ApiServer(backend, "127.0.0.1", port, None)
+    server.start()
+
+    def post(headers: dict[str, str]) -> int:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/api/refresh", data=b"", method="POST", headers=headers
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=5) as reply:
+                return reply.status
+        except urllib.error.HTTPError as exc:
+            with exc:
+                return exc.code
+
+    try:
+        assert post({}) == 202  # urllib names 127.0.0.1:PORT as the Host
+        assert post({"Host": f"localhost:{port}"}) == 202
+        # A page on another site, in the editor's browser: a cross-site POST...
+        assert post({"Origin": "https://evil.example"}) == 403
+        # ...or a rebound DNS name pointing at 127.0.0.1.
+        assert post({"Host": f"evil.example:{port}"}) == 403
+        assert post({"Origin": f"http://127.0.0.1:{port}"}) == 202
+    finally:
+        server.stop()

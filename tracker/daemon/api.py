@@ -8,7 +8,11 @@ Routes::
                         409 {"error", "holder"} when a refresh is already running
     GET  /metrics       Prometheus text
 
-When a token is configured every route but ``/healthz`` wants
+Without a token (the default, on loopback) a request must name a local
+host in ``Host`` and, when it carries an ``Origin``, come from a local page:
+a web page the editor happens to open cannot drive the daemon through the
+browser (cross-site POST, DNS rebinding). When a token is configured every
+route but ``/healthz`` wants
 ``Authorization: Bearer <token>`` and answers 401 without it. The health
 check stays open so container and service managers can probe it without a
 secret; it reveals only the pid and the uptime.
@@ -24,11 +28,34 @@ import asyncio
 import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from tracker.daemon.metrics import CONTENT_TYPE
 from tracker.webthread import BackgroundSite
+
+_LOCAL_NAMES = {"localhost", "127.0.0.1", "::1"}
+
+
+def _local_name(host: str | None) -> bool:
+    if not host:
+        return False
+    name = host.strip().lower()
+    if name.startswith("["):  # [::1]:8765
+        name = name[1 : name.find("]")]
+    elif name.count(":") == 1:  # 127.0.0.1:8765
+        name = name.split(":", 1)[0]
+    return name in _LOCAL_NAMES or name.startswith("127.")
+
+
+def _local_request(request: web.Request) -> bool:
+    if not _local_name(request.headers.get("Host")):
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True
+    return _local_name(urlsplit(origin).netloc)
 
 
 class RefreshBusy(Exception):
@@ -82,6 +109,13 @@ class ApiServer:
 
     @web.middleware
     async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not self.token and not _local_request(request):
+            # Without a token the API trusts "it came from this machine". A web
+            # page in the editor's browser also runs on this machine: refuse a
+            # foreign Host (DNS rebinding) or a foreign Origin (a cross-site POST).
+            return web.json_response(
+                {"error": "only local clients may use this API without a token"}, status=403
+            )
         if self.token and request.path != "/healthz":
             given = request.headers.get("Authorization", "")
             expected = f"Bearer {self.token}"
