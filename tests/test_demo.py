@@ -87,5 +87,6 @@ def test_demo_refuses_a_folder_it_did_not_make(tmp_path: Path) -> None:
         text=True,
         timeout=60,
     )
-    assert result.returncode != 0
+    assert result.returncode == 1
+    assert "not empty" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert (tmp_path / "notes.txt").exists()

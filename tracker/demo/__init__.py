@@ -27,6 +27,7 @@ import yaml
 from rich.console import Console
 
 from tracker.config import load_config
+from tracker.errors import TrackerError
 from tracker.refresh import run_refresh
 from tracker.testserver import LocalServer
 from tracker.types import RunSummary, SuggestionStatus
@@ -100,8 +101,8 @@ def _prepare(directory: Path) -> None:
     """Start from an empty folder; re-running the demo replaces only a demo's own folder."""
     if directory.exists() and any(directory.iterdir()):
         if not (directory / MARKER).exists():
-            raise SystemExit(
-                f"tracker: {directory} is not empty and holds no earlier demo; choose another --dir"
+            raise TrackerError(
+                f"{directory} is not empty and holds no earlier demo; choose another --dir"
             )
         shutil.rmtree(directory)
     directory.mkdir(parents=True, exist_ok=True)
