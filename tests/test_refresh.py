@@ -11,7 +11,7 @@ import asyncio
 import gzip
 import json
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -363,3 +363,25 @@ def test_a_refresh_stopped_right_after_fetching_feeds_loses_no_entries(
     local_server.clear_log()
     run_refresh(config, clock=lambda: NOW)
     assert [r.status for r in local_server.requests if r.path == "/rss2.xml"] == [304]
+
+
+def test_a_feed_with_its_own_interval_is_polled_only_when_due(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    often = local_server.add("/often.xml", rss2([]), content_type="application/rss+xml")
+    daily = local_server.add("/daily.xml", rss2([]), content_type="application/rss+xml")
+    path = write_config(tmp_path, {"often": often, "daily": daily})
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["feeds"][1]["every"] = "every 24h"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    config = load_config(path)
+
+    def polled(hours: float, *, due_only: bool = True) -> set[str]:
+        local_server.clear_log()
+        run_refresh(config, due_only=due_only, clock=lambda: NOW + timedelta(hours=hours))
+        return {r.path for r in local_server.requests}
+
+    assert polled(0) == {"/often.xml", "/daily.xml"}
+    assert polled(6) == {"/often.xml"}  # the daily feed is not due yet
+    assert polled(12, due_only=False) == {"/often.xml", "/daily.xml"}  # by hand: everything
+    assert polled(36) == {"/often.xml", "/daily.xml"}
