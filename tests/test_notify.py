@@ -31,12 +31,12 @@ from tracker.notify.compose import (
     display_text,
     one_line,
     period_label,
-    render_digest,
     section_label,
 )
 from tracker.notify.message import build_message
 from tracker.notify.outbox import write_outbox
 from tracker.notify.smtp import send_message
+from tracker.render.digest import render_digest
 from tracker.types import Suggestion, SuggestionKind
 
 NOW = datetime(2025, 11, 29, 0, 0, tzinfo=UTC)

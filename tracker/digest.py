@@ -37,11 +37,11 @@ from tracker.notify.compose import (
     DigestData,
     ReportOutline,
     compose_digest,
-    render_digest,
 )
 from tracker.notify.message import build_message
 from tracker.notify.outbox import write_outbox
 from tracker.notify.smtp import send_message
+from tracker.render.digest import render_digest
 from tracker.report import load_report
 from tracker.store import Store
 from tracker.types import Suggestion, SuggestionStatus

@@ -21,11 +21,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from functools import lru_cache
 from urllib.parse import quote, urlsplit
-
-import jinja2
-import markupsafe
 
 from tracker.notify.wording import (
     EN,
@@ -44,7 +40,6 @@ from tracker.types import Suggestion, SuggestionKind
 __all__ = [
     "DigestData",
     "DigestItem",
-    "RenderedDigest",
     "ReportDigest",
     "ReportOutline",
     "SectionGroup",
@@ -52,7 +47,6 @@ __all__ = [
     "display_text",
     "one_line",
     "period_label",
-    "render_digest",
     "section_label",
 ]
 
@@ -150,13 +144,6 @@ class DigestData:
         return edits_phrase(self.w, self.total)
 
 
-@dataclass(frozen=True)
-class RenderedDigest:
-    data: DigestData
-    text: str
-    html: str
-
-
 def compose_digest(
     suggestions: Sequence[Suggestion],
     outlines: Sequence[ReportOutline],
@@ -209,14 +196,6 @@ def compose_digest(
         ),
         w=shared,
     )
-
-
-def render_digest(data: DigestData) -> RenderedDigest:
-    """Render the plain-text and HTML bodies from the packaged templates."""
-    env = _environment()
-    text = env.get_template("digest.txt").render(d=data)
-    html = env.get_template("digest.html").render(d=data)
-    return RenderedDigest(data=data, text=text, html=html)
 
 
 def one_line(text: str) -> str:
@@ -367,22 +346,3 @@ def _report_digest(
 def _subject(w: Wording, total: int, reports: Sequence[ReportDigest], label: str) -> str:
     title = _shorten(reports[0].title, SUBJECT_TITLE_CHARS) if reports else ""
     return one_line(subject_line(w, total, title, max(len(reports) - 1, 0), label))
-
-
-def _line_breaks(text: str) -> markupsafe.Markup:
-    """Escape, then turn newlines into ``<br>``: Outlook ignores ``white-space: pre-wrap``."""
-    return markupsafe.escape(text).replace("\n", markupsafe.Markup("<br>\n"))
-
-
-@lru_cache(maxsize=1)
-def _environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("tracker.notify", "templates"),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["line_breaks"] = _line_breaks
-    return env

@@ -1,4 +1,5 @@
-"""Rendering: refreshed editions, their diffs, and the report's changelog.
+"""Rendering: refreshed editions, their diffs, the report's changelog, and the
+weekly digest's bodies (:mod:`tracker.render.digest`).
 
 * :func:`render_edition` — the report's Markdown with suggestions merged;
 * :func:`render_html` / :func:`unified_diff` — the edition against the previous one;
