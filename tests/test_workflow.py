@@ -265,3 +265,28 @@ def test_suggestions_of_a_refresh_killed_before_publishing_reach_the_changelog(
     assert len(suggestions) == 3
     for s in suggestions:
         assert s["url"] in changelog, s["url"]
+
+
+def test_an_edition_copied_over_the_report_is_not_merged_twice(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    config_path = write_config(tmp_path, serve(local_server))
+    config = load_config(config_path)
+    run_refresh(config, clock=lambda: DAY_1)
+    suggestions = json.loads(cli(config_path, "suggestions", "--json").stdout)
+    accepted = next(s for s in suggestions if s["url"].endswith("/coding-agents"))
+    cli(config_path, "accept", str(accepted["id"]))
+    run_refresh(config, clock=lambda: DAY_2)
+    edition = (tmp_path / "editions" / "2026-11-27.md").read_text(encoding="utf-8")
+
+    # The editor adopts the edition as the report: the accepted addition is now
+    # the report's own text, reference 6 included; the pending ones stay pending.
+    adopted = "\n".join(line for line in edition.split("\n") if "tracker accept" not in line)
+    (tmp_path / "report.md").write_text(adopted, encoding="utf-8")
+    run_refresh(config, clock=lambda: DAY_2 + timedelta(days=7))
+    latest = (tmp_path / "editions" / "2026-12-04.md").read_text(encoding="utf-8")
+
+    assert latest.count(accepted["url"]) == 1  # once, in reference 6
+    assert "\n7. " not in latest
+    bullet = accepted["proposed_text"].rsplit("[", 1)[0].strip()
+    assert latest.count(bullet) == 1

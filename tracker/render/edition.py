@@ -26,6 +26,7 @@ from datetime import date
 from tracker.render.labels import Labels, labels_for
 from tracker.render.mdtext import md_link, md_text, safe_url
 from tracker.types import Report, Suggestion, SuggestionKind, SuggestionStatus
+from tracker.urls import canonical_url
 
 _TRAILING_MARKER = re.compile(r"\s*\[\d+\]\s*[。.]?\s*$")
 _REF_ENTRY = re.compile(r"^(\s*)(\[?)(\d+)([.)\]])(\s+)")
@@ -46,11 +47,20 @@ def render_edition(report: Report, suggestions: Sequence[Suggestion], *, edition
     labels = labels_for(report.language)
     lines = report.markdown.split("\n")
     edits = _Edits()
+    # An addition whose article the report already cites has been folded into
+    # the report by hand (an editor who copies an edition over the report does
+    # exactly that): merging it again would duplicate the text and the reference.
+    cited = {canonical_url(r.url) for r in report.references if r.url}
     mine = sorted(
         (
             s
             for s in suggestions
-            if s.report == report.id and s.status is not SuggestionStatus.REJECTED
+            if s.report == report.id
+            and s.status is not SuggestionStatus.REJECTED
+            and not (
+                s.kind is SuggestionKind.ADDITION
+                and cited.intersection(canonical_url(u) for u in (s.url, *s.urls))
+            )
         ),
         key=suggestion_order,
     )
