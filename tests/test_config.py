@@ -147,3 +147,27 @@ def test_schedule_expressions(text: str, expected: object) -> None:
 def test_bad_schedule_expressions(text: str) -> None:
     with pytest.raises(ValueError):
         parse_schedule(text)
+
+
+def test_every_config_key_is_documented_in_the_readme() -> None:
+    from tracker import config as c
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    sections = {
+        "": c.Config, "reports[].": c.ReportConfig, "feeds[].": c.FeedConfig,
+        "fetch.": c.FetchConfig, "match.": c.MatchConfig, "schedule.": c.ScheduleConfig,
+        "daemon.": c.DaemonConfig, "email.": c.EmailConfig, "digest.": c.DigestConfig,
+    }  # fmt: skip
+    containers = {"source_path", "email.smtp", *(p.rstrip(".[]") for p in sections if p)}
+    missing = [
+        prefix + (field.alias or name)
+        for prefix, model in sections.items()
+        for name, field in model.model_fields.items()
+        if f"{prefix}{name}" not in containers
+        and f"`{prefix}{field.alias or name}`" not in readme
+    ]
+    # The SMTP block is documented as one row listing its keys.
+    missing += [
+        f"email.smtp.{name}" for name in c.SmtpConfig.model_fields if f"`{name}`" not in readme
+    ]
+    assert missing == []
