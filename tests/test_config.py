@@ -163,8 +163,7 @@ def test_every_config_key_is_documented_in_the_readme() -> None:
         prefix + (field.alias or name)
         for prefix, model in sections.items()
         for name, field in model.model_fields.items()
-        if f"{prefix}{name}" not in containers
-        and f"`{prefix}{field.alias or name}`" not in readme
+        if f"{prefix}{name}" not in containers and f"`{prefix}{field.alias or name}`" not in readme
     ]
     # The SMTP block is documented as one row listing its keys.
     missing += [
