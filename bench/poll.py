@@ -341,7 +341,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="steady-state runs to take")
     parser.add_argument("--no-urlwatch", action="store_true")
     parser.add_argument(
-        "--connections", type=int, default=CONNECTIONS,
+        "--connections",
+        type=int,
+        default=CONNECTIONS,
         help="pool size for tracker and the bare loop alike (all feeds share one host, "
         "so the per-host limit is set to the same number)",
     )

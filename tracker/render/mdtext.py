@@ -37,4 +37,3 @@ def md_link(text: str, url: str) -> str:
 def safe_url(url: str) -> str:
     """The URL with whitespace and angle brackets percent-encoded, so it stays one token."""
     return quote(url.strip(), safe="/:?#[]@!$&'()*+,;=%~-._")
-
