@@ -166,15 +166,22 @@ def _redirect(server: LocalServer, target: str):  # type: ignore[no-untyped-def]
     return handler
 
 
+def five_live_references(tmp_path: Path, server: LocalServer) -> tuple[dict[int, str], Config]:
+    """Five healthy cited pages, a config watching them, and a first refresh."""
+    urls = {
+        n: server.add(f"/ref/{n}", page(f"Reference {n}", REVIEW + f" Page {n}."))
+        for n in range(1, 6)
+    }
+    config = cite(tmp_path, urls)
+    run_refresh(config, clock=lambda: NOW)
+    return urls, config
+
+
 def test_a_reference_that_changed_then_died_gets_one_gone_suggestion(
     tmp_path: Path, local_server: LocalServer
 ) -> None:
     s = local_server
-    urls = {
-        n: s.add(f"/ref/{n}", page(f"Reference {n}", REVIEW + f" Page {n}.")) for n in range(1, 6)
-    }
-    config = cite(tmp_path, urls)
-    run_refresh(config, clock=lambda: NOW)
+    urls, config = five_live_references(tmp_path, s)
     addition = " A correction moves the coding agent revenue milestone from December to November."
     s.add("/ref/1", page("Reference 1", REVIEW + " Page 1." + addition))
     run_refresh(config, clock=lambda: NOW + timedelta(hours=6))
@@ -190,11 +197,7 @@ def test_a_rejected_gone_suggestion_stays_rejected_until_the_page_lives_again(
     tmp_path: Path, local_server: LocalServer
 ) -> None:
     s = local_server
-    urls = {
-        n: s.add(f"/ref/{n}", page(f"Reference {n}", REVIEW + f" Page {n}.")) for n in range(1, 6)
-    }
-    config = cite(tmp_path, urls)
-    run_refresh(config, clock=lambda: NOW)
+    urls, config = five_live_references(tmp_path, s)
     s.add("/ref/2", "withdrawn", status=410)
     run_refresh(config, clock=lambda: NOW + timedelta(hours=1))
     [gone] = [x for x in _suggestions(config) if x.url == urls[2]]
@@ -218,11 +221,7 @@ def test_a_refresh_interrupted_while_checking_a_changed_reference_keeps_the_chan
     tmp_path: Path, local_server: LocalServer
 ) -> None:
     s = local_server
-    urls = {
-        n: s.add(f"/ref/{n}", page(f"Reference {n}", REVIEW + f" Page {n}.")) for n in range(1, 6)
-    }
-    config = cite(tmp_path, urls)
-    run_refresh(config, clock=lambda: NOW)
+    urls, config = five_live_references(tmp_path, s)
     addition = " A correction moves the coding agent revenue milestone from December to November."
     s.add("/ref/1", page("Reference 1", REVIEW + " Page 1." + addition))
 
