@@ -45,14 +45,6 @@ def request_refresh(config: Config) -> dict[str, Any]:
     return reply
 
 
-def daemon_status(config: Config) -> dict[str, Any]:
-    """The daemon's ``/api/status`` object (what ``tracker status --json`` prints)."""
-    reply = _call(config, "GET", "/api/status")
-    if not isinstance(reply, dict):
-        raise TrackerError(f"the daemon at {base_url(config)} sent an unexpected reply")
-    return reply
-
-
 def _call(config: Config, method: str, path: str) -> Any:
     url = base_url(config) + path
     request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None)

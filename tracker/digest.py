@@ -95,19 +95,6 @@ def digest_period(
     return end - DEFAULT_PERIOD, end
 
 
-def build_digest(
-    config: Config,
-    store: Store,
-    *,
-    now: datetime,
-    since: datetime | None = None,
-    to: Sequence[str] | None = None,
-) -> PreparedDigest:
-    """Compose the digest for the period ending at ``now`` and build its message."""
-    start, end = digest_period(store, now=now, since=since)
-    return _prepare(config, store, start, end, now=_utc(now), to=to)
-
-
 def run_digest(
     config: Config,
     store: Store,
