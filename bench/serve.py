@@ -1,7 +1,7 @@
 """The benchmark's feed server, in a process of its own.
 
 ``python bench/serve.py --feeds N --latency-ms L`` serves the synthetic feeds
-of ``bench/poll.py`` from a :class:`~tracker.testserver.LocalServer`, prints
+of ``bench/poll.py`` from a :class:`~tracker.demo.server.LocalServer`, prints
 one JSON line ``{"base_url": ..., "feeds": [...]}`` on stdout once it is
 listening, and serves until stdin closes.
 
@@ -26,7 +26,7 @@ from email.utils import format_datetime
 
 from aiohttp import web
 
-from tracker.testserver import LocalServer
+from tracker.demo.server import LocalServer
 
 OLD = datetime(2025, 1, 1, tzinfo=UTC)
 CONTROL = "/_bench/"

@@ -116,7 +116,7 @@ def article_for_url(url: str, articles: Sequence[EvalArticle]) -> str | None:
 def run_tracker(
     articles: Sequence[EvalArticle], report: Path, workdir: Path, timeout: float
 ) -> TrackerRun:
-    from tracker.testserver import LocalServer
+    from tracker.demo.server import LocalServer
 
     result = TrackerRun()
     report_copy = workdir / "report" / report.name

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tracker.testserver import LocalServer
+from tracker.demo.server import LocalServer
 
 
 @pytest.fixture

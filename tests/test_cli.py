@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tracker.cli import app
-from tracker.testserver import LocalServer
+from tracker.demo.server import LocalServer
 
 SEED = Path(__file__).resolve().parents[1] / "reports" / "ai-2024-2025" / "report.md"
 

@@ -24,10 +24,10 @@ from typing import Any
 import pytest
 import trafilatura
 
+from tracker.demo.server import LocalServer
 from tracker.feeds import parse_feed
 from tracker.fetch import Fetcher, FetchPolicy
 from tracker.pages import extract_page
-from tracker.testserver import LocalServer
 from tracker.textutil import html_to_text
 from tracker.types import FetchRequest, FetchResult
 

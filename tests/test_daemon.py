@@ -40,12 +40,12 @@ from tracker.daemon.logging import LogfmtFormatter, logfmt_value
 from tracker.daemon.metrics import Gauges, RunMetrics
 from tracker.daemon.service import last_full_run
 from tracker.daemon.triggers import fire_missed
+from tracker.demo.server import LocalServer
 from tracker.errors import LockError, TrackerError
 from tracker.lock import is_locked
 from tracker.schedule import parse_schedule
 from tracker.store import open_store
 from tracker.store.runs import RunRecord
-from tracker.testserver import LocalServer
 
 SEED = Path(__file__).resolve().parents[1] / "reports" / "ai-2024-2025" / "report.md"
 T = TypeVar("T")

@@ -8,7 +8,7 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-from tracker.demo import REPORT_ID
+from tracker.demo.run import REPORT_ID
 
 REPO = Path(__file__).resolve().parents[1]
 

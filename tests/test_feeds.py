@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from tracker.demo.server import LocalServer
 from tracker.errors import ExtractError
 from tracker.feeds import discover_feed_links, filter_since, parse_feed
 from tracker.fetch import Fetcher, FetchPolicy
-from tracker.testserver import LocalServer
 from tracker.types import FetchRequest, ParsedFeed
 
 DATA = Path(__file__).parent / "data" / "feeds"

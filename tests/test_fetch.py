@@ -14,8 +14,8 @@ from email.utils import parsedate_to_datetime
 import pytest
 from aiohttp import web
 
+from tracker.demo.server import LocalServer
 from tracker.fetch import Fetcher, FetchPolicy, address_refusal
-from tracker.testserver import LocalServer
 from tracker.types import FetchOutcome, FetchRequest, FetchResult, Validators
 
 MB = 1024 * 1024

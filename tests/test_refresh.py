@@ -20,9 +20,9 @@ import yaml
 from aiohttp import web
 
 from tracker.config import load_config
+from tracker.demo.server import LocalServer
 from tracker.refresh import run_refresh
 from tracker.store import open_store
-from tracker.testserver import LocalServer
 from tracker.urls import canonical_url
 
 SEED = Path(__file__).resolve().parents[1] / "reports" / "ai-2024-2025" / "report.md"

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from tracker.testserver import LocalServer
+from tracker.demo.server import LocalServer
 
 OLD = datetime(2025, 6, 1, tzinfo=UTC)  # before the report's `since`: no article work
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import yaml
 
 from tracker.config import load_config
+from tracker.demo.server import LocalServer
 from tracker.refresh import run_refresh
-from tracker.testserver import LocalServer
 
 SEED = Path(__file__).resolve().parents[1] / "reports" / "ai-2024-2025" / "report.md"
 DAY_1 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)

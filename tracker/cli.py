@@ -409,7 +409,7 @@ def demo(
     ] = None,
 ) -> None:
     """The whole cycle offline, on bundled fixture sources served from 127.0.0.1."""
-    from tracker.demo import run_demo
+    from tracker.demo.run import run_demo
 
     with _errors():
         run_demo(directory or Path("tracker-demo"), _out())

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from tracker.daemon.metrics import CONTENT_TYPE
-from tracker.webthread import BackgroundSite
+from tracker.daemon.web import BackgroundSite
 
 _LOCAL_NAMES = {"localhost", "127.0.0.1", "::1"}
 

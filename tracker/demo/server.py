@@ -29,7 +29,7 @@ from types import TracebackType
 
 from aiohttp import web
 
-from tracker.webthread import BackgroundSite
+from tracker.daemon.web import BackgroundSite
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -1,8 +1,10 @@
 """An aiohttp application served from its own event loop in a background thread.
 
-Both the daemon's control API and the local test server are synchronous
-programs' servers: the caller keeps its thread, the site gets a loop of its
-own. Start-up errors (a port in use) are raised in the caller's thread.
+The daemon's web site (control API) and the demo's local server
+(:mod:`tracker.demo.server`) are servers of synchronous programs: the caller
+keeps its thread, the site gets a loop of its own. Start-up errors (a port in
+use) are raised in the caller's thread. The bound port is read from the
+runner's public ``addresses``, so asking for port 0 is race-free.
 """
 
 from __future__ import annotations
@@ -78,9 +80,8 @@ class BackgroundSite:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.requested_port, reuse_address=True)
         await site.start()
-        server = site._server
-        assert isinstance(server, asyncio.base_events.Server)
-        self.port = server.sockets[0].getsockname()[1]
+        # (host, port) for IPv4, (host, port, flow, scope) for IPv6.
+        self.port = int(self._runner.addresses[0][1])
 
     def stop(self, timeout: float | None = 10) -> None:
         if self._loop is None or self._thread is None:
