@@ -44,10 +44,14 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
+from tracker import __version__
+from tracker.config import FetchConfig
 from tracker.robots import RobotsRules
 from tracker.types import FetchOutcome, FetchRequest, FetchResult, Validators
 
-DEFAULT_USER_AGENT = "tracker/0.1 (+https://github.com/tracker-project/tracker; report watcher)"
+# The one User-Agent tracker sends unless ``fetch.user_agent`` says otherwise:
+# an honest product token with the version, and where to read about it.
+USER_AGENT = f"tracker/{__version__} (report watcher; +https://github.com/tracker-project/tracker)"
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 ROBOTS_MAX_BYTES = 512 * 1024
 _READ_CHUNK = 64 * 1024
@@ -71,7 +75,7 @@ class FetchPolicy:
     refused; ``allow_private_networks`` lifts the guard entirely.
     """
 
-    user_agent: str = DEFAULT_USER_AGENT
+    user_agent: str = USER_AGENT
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
     max_body_bytes: int = 10 * 1024 * 1024
@@ -80,6 +84,21 @@ class FetchPolicy:
     max_per_host: int = 6
     allow_private_networks: bool = False
     allowed_networks: tuple[str, ...] = ()
+
+    @classmethod
+    def from_config(cls, fetch: FetchConfig) -> FetchPolicy:
+        """The policy the config's ``fetch:`` section asks for."""
+        return cls(
+            user_agent=fetch.user_agent or USER_AGENT,
+            connect_timeout=fetch.connect_timeout,
+            read_timeout=fetch.read_timeout,
+            max_body_bytes=int(fetch.max_body_mb * 1024 * 1024),
+            max_redirects=fetch.max_redirects,
+            max_connections=fetch.concurrency,
+            max_per_host=fetch.per_host,
+            allow_private_networks=fetch.allow_private_networks,
+            allowed_networks=tuple(fetch.allowed_networks),
+        )
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,443 @@
+"""The refresh pipeline: one full cycle for every report.
+
+This is the only module that knows the order of the stages::
+
+    lock → store → reports → fetch feeds + cited pages → parse entries
+         → fetch + extract article pages → cited snapshots
+         → match → suggest → render editions → run record
+
+Each stage is called with plain data and returns plain data; the store is
+written between stages, in small transactions, so a refresh killed at any
+point leaves a consistent database and the next refresh picks up where it
+stopped: entries without articles get their pages fetched, articles not yet
+matched get matched, and an edition is rewritten whole.
+
+A failing source never stops the run: it becomes a line in the summary.
+
+Heavy modules (trafilatura, feedparser, the embedding model) are imported
+only when there is work for them, so a refresh in which nothing changed costs
+little more than its conditional requests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+
+from tracker.config import Config, FeedConfig, ReportConfig
+from tracker.errors import ExtractError, ReportError, TrackerError
+from tracker.fetch import Fetcher, FetchPolicy
+from tracker.lock import refresh_lock
+from tracker.refresh.cited import check_cited
+from tracker.refresh.publishing import publish_editions
+from tracker.refresh.state import (
+    RefreshEvents,
+    RunState,
+    SilentEvents,
+    Stopped,
+    failure_reason,
+)
+from tracker.refresh.suggesting import match_and_suggest
+from tracker.store import FetchRecord, Store, open_store
+from tracker.types import (
+    Article,
+    CitedStatus,
+    FeedEntry,
+    FetchOutcome,
+    FetchRequest,
+    FetchResult,
+    Report,
+    RunSummary,
+    SourceFailure,
+    Validators,
+)
+
+log = logging.getLogger(__name__)
+
+
+def run_refresh(
+    config: Config,
+    *,
+    trigger: str = "cli",
+    wait: bool = False,
+    events: RefreshEvents | None = None,
+    due_only: bool = False,
+    feed_names: Sequence[str] | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    should_stop: Callable[[], bool] = lambda: False,
+    on_started: Callable[[int], None] | None = None,
+) -> RunSummary:
+    """Run one refresh under the state folder's lock and return its summary.
+
+    ``due_only`` (scheduled runs) skips feeds whose own ``every`` interval has
+    not elapsed since their last check; ``feed_names`` limits the run to some
+    feeds. ``should_stop`` is polled between stages: when it turns true the
+    run ends early, recorded as interrupted, with everything done so far kept.
+    Raises :class:`~tracker.errors.LockError` when another refresh is running.
+    """
+    with refresh_lock(config.state_dir, trigger=trigger, wait=wait):
+        store = open_store(config.database_path)
+        try:
+            return _Refresh(config, store, events or SilentEvents(), clock, should_stop).run(
+                trigger=trigger, due_only=due_only, feed_names=feed_names, on_started=on_started
+            )
+        finally:
+            store.close()
+
+
+class _Refresh:
+    def __init__(
+        self,
+        config: Config,
+        store: Store,
+        events: RefreshEvents,
+        clock: Callable[[], datetime],
+        should_stop: Callable[[], bool],
+    ) -> None:
+        self.config = config
+        self.store = store
+        self.events = events
+        self.clock = clock
+        self.should_stop = should_stop
+
+    # -- the stages, in order ------------------------------------------------
+
+    def run(
+        self,
+        *,
+        trigger: str,
+        due_only: bool,
+        feed_names: Sequence[str] | None,
+        on_started: Callable[[int], None] | None,
+    ) -> RunSummary:
+        started = self.clock()
+        state = RunState(now=started)
+        # Holding the lock, any run still marked as running died with its process.
+        self.store.interrupt_stale_runs(started)
+        run_id = self.store.start_run(started, trigger=trigger, pid=os.getpid())
+        if on_started:
+            on_started(run_id)
+        outcome = "ok"
+        try:
+            reports = self._load_reports(state)
+            feeds = self._feeds_to_poll(feed_names, due_only, started)
+            asyncio.run(self._collect(reports, feeds, state))
+            self._checkpoint()
+            with state.timed("match"):
+                match_and_suggest(
+                    self.store,
+                    reports,
+                    state,
+                    threshold=self.config.match.threshold,
+                    clock=self.clock,
+                    events=self.events,
+                )
+            self._checkpoint()
+            with state.timed("publish"):
+                publish_editions(
+                    self.store, reports, state, clock=self.clock, state_dir=self.config.state_dir
+                )
+        except Stopped:
+            outcome = "interrupted"
+        except TrackerError as exc:
+            outcome = "failed"
+            state.fail("tracker", "", str(exc))
+        except BaseException:
+            summary = self._summary(run_id, started, state, "failed")
+            self.store.finish_run(run_id, summary)
+            raise
+        summary = self._summary(run_id, started, state, outcome)
+        self.store.finish_run(run_id, summary)
+        return summary
+
+    def _checkpoint(self) -> None:
+        if self.should_stop():
+            raise Stopped
+
+    def _load_reports(self, state: RunState) -> list[tuple[ReportConfig, Report]]:
+        from tracker.report import load_report
+
+        loaded = []
+        for report_config in self.config.reports:
+            try:
+                report = load_report(
+                    report_config.path, report_id=report_config.id, language=report_config.language
+                )
+            except ReportError as exc:
+                state.fail(f"report {report_config.id}", str(report_config.path), str(exc))
+                continue
+            loaded.append((report_config, report))
+        return loaded
+
+    def _feeds_to_poll(
+        self, names: Sequence[str] | None, due_only: bool, now: datetime
+    ) -> list[FeedConfig]:
+        feeds = [f for f in self.config.feeds if f.enabled]
+        if names is not None:
+            feeds = [f for f in feeds if f.name in names]
+        if not due_only:
+            return feeds
+        from tracker.schedule import IntervalSchedule, parse_schedule
+
+        last_checked = {s.url: s.last_checked for s in self.store.sources(kind="feed")}
+        due = []
+        for feed in feeds:
+            schedule = parse_schedule(feed.every) if feed.every else None
+            checked = last_checked.get(feed.url)
+            # A little slack so a feed polled "every 6h" by a 6-hourly job is not skipped
+            # because the previous run finished a few seconds late.
+            if (
+                isinstance(schedule, IntervalSchedule)
+                and checked is not None
+                and now - checked < timedelta(seconds=schedule.seconds * 0.95)
+            ):
+                continue
+            due.append(feed)
+        return due
+
+    async def _collect(
+        self,
+        reports: list[tuple[ReportConfig, Report]],
+        feeds: list[FeedConfig],
+        state: RunState,
+    ) -> None:
+        cited_urls: dict[str, None] = {}
+        if self.config.watch_cited:
+            for _, report in reports:
+                cited_urls.update(dict.fromkeys(report.cited_urls))
+        feed_by_url = {f.url: f for f in feeds}
+        validators = self.store.validators_for([*feed_by_url, *cited_urls])
+        requests = [FetchRequest(url, validators.get(url) or Validators()) for url in feed_by_url]
+        requests += [FetchRequest(url, validators.get(url) or Validators()) for url in cited_urls]
+        since = _earliest_since(self.config.reports)
+
+        async with Fetcher(FetchPolicy.from_config(self.config.fetch)) as fetcher:
+            self.events.stage("sources", len(requests))
+            with state.timed("fetch"):
+                results = await fetcher.fetch_many(requests, on_result=self._advance("sources"))
+            records = []
+            feed_results: list[FetchResult] = []
+            cited_results: list[FetchResult] = []
+            for result in results:
+                kind = "feed" if result.url in feed_by_url else "cited"
+                name = feed_by_url[result.url].name if kind == "feed" else "cited"
+                records.append((result, kind, name))
+                (feed_results if kind == "feed" else cited_results).append(result)
+            with state.timed("store"):
+                self._record_fetches(records, state)
+            self._checkpoint()
+
+            with state.timed("parse"):
+                new_entries = self._parse_feeds(feed_results, feed_by_url, since, state)
+            state.new_entries += len(new_entries)
+            self._checkpoint()
+
+            # Pending entries include those a killed refresh stored but never fetched.
+            pending = self.store.entries_without_article()
+            if pending:
+                with state.timed("articles"):
+                    await self._collect_articles(fetcher, pending, state)
+            self._checkpoint()
+            offline = len(results) > 1 and all(
+                r.outcome is FetchOutcome.UNREACHABLE for r in results
+            )
+            if offline and cited_results:
+                state.warnings.append(
+                    SourceFailure(
+                        "network",
+                        "",
+                        "every source was unreachable: this run does not count "
+                        "against the cited sources",
+                    )
+                )
+            with state.timed("cited"):
+                check_cited(
+                    self.store,
+                    [report for _, report in reports],
+                    cited_results,
+                    state,
+                    gone_after=self.config.match.gone_after,
+                    clock=self.clock,
+                    events=self.events,
+                    offline=offline,
+                )
+            self._record_validators([(r, "cited", "cited") for r in cited_results if r.ok])
+            state.requests.update(fetcher.stats)
+
+    def _advance(self, stage: str) -> Callable[[FetchResult], None]:
+        def advance(result: FetchResult) -> None:
+            self.events.advance(stage, result.url)
+
+        return advance
+
+    def _record_fetches(self, records: list[tuple[FetchResult, str, str]], state: RunState) -> None:
+        now = self.clock()
+        batch = []
+        for result, kind, name in records:
+            healthy = result.outcome in (FetchOutcome.OK, FetchOutcome.NOT_MODIFIED)
+            if kind == "feed":
+                if healthy:
+                    state.sources_ok += 1
+                else:
+                    state.fail(name, result.url, failure_reason(result))
+            batch.append(
+                FetchRecord(
+                    url=result.url,
+                    kind=kind,
+                    name=name,
+                    outcome=result.outcome,
+                    status=result.status,
+                    # A new document's validators are kept only once it has been
+                    # processed (_record_validators): stored now, a refresh killed
+                    # before then would get a 304 next time and never see its news.
+                    validators=(
+                        result.validators if result.outcome is FetchOutcome.NOT_MODIFIED else None
+                    ),
+                    error=None if healthy else failure_reason(result),
+                    at=now,
+                )
+            )
+        self.store.record_fetches(batch)
+
+    def _record_validators(self, records: list[tuple[FetchResult, str, str]]) -> None:
+        """Keep the validators of documents whose content is now stored."""
+        now = self.clock()
+        self.store.record_fetches(
+            [
+                FetchRecord(
+                    url=result.url,
+                    kind=kind,
+                    name=name,
+                    outcome=result.outcome,
+                    status=result.status,
+                    validators=result.validators,
+                    error=None,
+                    at=now,
+                )
+                for result, kind, name in records
+            ]
+        )
+
+    def _parse_feeds(
+        self,
+        results: list[FetchResult],
+        feed_by_url: dict[str, FeedConfig],
+        since: date | None,
+        state: RunState,
+    ) -> list[FeedEntry]:
+        fresh = [r for r in results if r.outcome is FetchOutcome.OK]
+        if not fresh:
+            return []
+        from tracker.feeds import filter_since, parse_feed
+
+        entries: list[FeedEntry] = []
+        parsed_ok: list[tuple[FetchResult, str, str]] = []
+        self.events.stage("feeds", len(fresh))
+        for result in fresh:
+            feed = feed_by_url[result.url]
+            try:
+                parsed = parse_feed(
+                    result.body,
+                    url=result.final_url or result.url,
+                    headers=result.headers,
+                    source_name=feed.name,
+                )
+            except ExtractError as exc:
+                state.sources_ok -= 1
+                state.fail(feed.name, result.url, exc.reason)
+                self._record_parse_failure(feed, result, exc.reason)
+                continue
+            finally:
+                self.events.advance("feeds", result.url)
+            if parsed.warning:
+                state.warnings.append(SourceFailure(feed.name, result.url, parsed.warning))
+            found = parsed.entries if since is None else filter_since(parsed.entries, since)
+            entries.extend(found)
+            parsed_ok.append((result, "feed", feed.name))
+        with self.store.transaction():
+            new = self.store.add_entries(entries, self.clock())
+            self._record_validators(parsed_ok)
+        return new
+
+    def _record_parse_failure(self, feed: FeedConfig, result: FetchResult, reason: str) -> None:
+        # The document arrived but is not a feed: count it as a failure of the
+        # source and forget its validators, so the next refresh fetches it whole.
+        self.store.record_fetch(
+            result.url,
+            kind="feed",
+            name=feed.name,
+            outcome=FetchOutcome.HTTP_ERROR,
+            status=result.status,
+            validators=Validators(),
+            error=f"not a feed: {reason}",
+            at=self.clock(),
+        )
+
+    async def _collect_articles(
+        self, fetcher: Fetcher, entries: list[FeedEntry], state: RunState
+    ) -> None:
+        from tracker.pages import article_from_entry, article_from_page, extract_page
+
+        self.events.stage("articles", len(entries))
+        by_url = {e.url: e for e in entries}
+        requests = [
+            FetchRequest(e.link or e.url, respect_robots=self.config.fetch.respect_robots)
+            for e in entries
+        ]
+        link_to_entry = {r.url: by_url[e.url] for r, e in zip(requests, entries, strict=True)}
+
+        loop = asyncio.get_running_loop()
+        results = await fetcher.fetch_many(requests)
+        for result in results:
+            entry = link_to_entry[result.url]
+            article: Article
+            if result.ok:
+                try:
+                    page = await loop.run_in_executor(
+                        None,
+                        lambda r=result: extract_page(  # type: ignore[misc]
+                            r.body, url=r.final_url or r.url, headers=r.headers
+                        ),
+                    )
+                    article = article_from_page(entry, page)
+                except ExtractError as exc:
+                    state.warnings.append(SourceFailure(entry.source_name, result.url, exc.reason))
+                    article = article_from_entry(entry)
+            else:
+                state.warnings.append(
+                    SourceFailure(entry.source_name, result.url, failure_reason(result))
+                )
+                article = article_from_entry(entry)
+            self.store.add_article(article, self.clock())
+            state.new_articles += 1
+            self.events.advance("articles", result.url)
+
+    def _summary(self, run_id: int, started: datetime, state: RunState, outcome: str) -> RunSummary:
+        return RunSummary(
+            run_id=run_id,
+            started_at=started,
+            finished_at=self.clock(),
+            outcome=outcome,
+            sources_ok=state.sources_ok,
+            sources_failed=sum(1 for f in state.failures if f.source != "cited"),
+            failures=tuple(state.failures),
+            warnings=tuple(state.warnings),
+            requests=dict(state.requests),
+            new_entries=state.new_entries,
+            new_articles=state.new_articles,
+            cited_changed=sum(1 for c in state.cited if c.text_changed),
+            cited_gone=sum(1 for c in state.cited if c.status is CitedStatus.GONE),
+            new_suggestions=len(state.suggestions),
+            editions=tuple(state.editions),
+            durations={k: round(v, 4) for k, v in state.durations.items()},
+        )
+
+
+def _earliest_since(reports: Sequence[ReportConfig]) -> date | None:
+    dates = [r.since for r in reports]
+    if any(d is None for d in dates):
+        return None
+    return min(d for d in dates if d is not None)
