@@ -11,7 +11,6 @@ import asyncio
 import json
 import math
 import os
-import re
 import shutil
 import signal
 import socket
@@ -33,6 +32,7 @@ from typing import Any, TypeVar
 import pytest
 import yaml
 from aiohttp import web
+from prometheus_client.parser import text_string_to_metric_families
 
 from tracker.config import load_config
 from tracker.daemon.api import ApiServer, RefreshBusy
@@ -349,7 +349,7 @@ def test_runs_on_schedule_survives_a_broken_reload_and_takes_a_valid_one(
 
     status, body = daemon.http("GET", "/metrics")
     assert status == 200
-    families = parse_prometheus(body.decode())
+    _, families = parse_prometheus(body.decode())
     assert families["tracker_up"] == [({}, 1.0)]
     assert sum(v for labels, v in families["tracker_runs_total"] if labels["outcome"] == "ok") >= 2
     # Two finished runs fetched every feed (and the first every page) at least; the
@@ -665,7 +665,19 @@ def test_metrics_count_each_finished_run_once_and_parse() -> None:
     assert metrics.ingest(runs) == 2
     assert metrics.ingest(runs) == 0
     text = metrics.render(Gauges({'r"1': 3}, 1, True, 12.5))
-    families = parse_prometheus(text)
+    kinds, families = parse_prometheus(text)
+    assert kinds == {
+        "tracker_up": "gauge",
+        "tracker_uptime_seconds": "gauge",
+        "tracker_runs": "counter",
+        "tracker_source_failures": "counter",
+        "tracker_fetch_requests": "counter",
+        "tracker_refresh_duration_seconds": "histogram",
+        "tracker_last_refresh_duration_seconds": "gauge",
+        "tracker_refresh_running": "gauge",
+        "tracker_sources_failing": "gauge",
+        "tracker_pending_suggestions": "gauge",
+    }
     assert dict((lab["outcome"], v) for lab, v in families["tracker_runs_total"]) == {
         "ok": 1,
         "interrupted": 1,
@@ -677,54 +689,40 @@ def test_metrics_count_each_finished_run_once_and_parse() -> None:
         "304": 2,
     }
     assert families["tracker_pending_suggestions"] == [({"report": 'r"1'}, 3)]
-    buckets = [
-        (lab["le"], v) for lab, v in families["tracker_refresh_duration_seconds"] if "le" in lab
-    ]
+    buckets = [(lab["le"], v) for lab, v in families["tracker_refresh_duration_seconds_bucket"]]
     assert buckets[-1] == ("+Inf", 2)
     assert [v for _, v in buckets] == sorted(v for _, v in buckets)
     assert dict(buckets)["5"] == 1 and dict(buckets)["120"] == 2
+    assert families["tracker_refresh_duration_seconds_sum"] == [({}, 104)]
+    assert families["tracker_refresh_duration_seconds_count"] == [({}, 2)]
+    assert families["tracker_last_refresh_duration_seconds"] == [({}, 100)]
+    assert families["tracker_up"] == [({}, 1)]
+    assert families["tracker_uptime_seconds"] == [({}, 12.5)]
+    assert families["tracker_refresh_running"] == [({}, 1)]
+    assert families["tracker_sources_failing"] == [({}, 1)]
 
 
-# ---------------------------------------------------------------- a Prometheus text parser
+# ---------------------------------------------------------------- reading /metrics
 
-_NAME = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
-_LABEL = r'[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*"'
-_SAMPLE = re.compile(rf"^({_NAME})(?:\{{((?:{_LABEL})(?:,{_LABEL})*)?\}})? (\S+)$")
-_TYPES = {"counter", "gauge", "histogram", "summary", "untyped"}
+Samples = dict[str, list[tuple[dict[str, str], float]]]
 
 
-def parse_prometheus(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
-    """Strictly parse text format 0.0.4; samples grouped by their declared family."""
+def parse_prometheus(text: str) -> tuple[dict[str, str], Samples]:
+    """Each family's type, and the samples by sample name, read by prometheus_client.
+
+    Its parser is lax: a sample outside its declared family becomes an untyped
+    family of its own. So every family must be typed and declared once.
+    """
     assert text.endswith("\n")
-    families: dict[str, list[tuple[dict[str, str], float]]] = {}
     kinds: dict[str, str] = {}
-    for line in text.splitlines():
-        if line.startswith("# HELP "):
-            assert re.match(rf"^# HELP {_NAME} .+$", line), line
-            continue
-        if line.startswith("# TYPE "):
-            _, _, name, kind = line.split(" ")
-            assert kind in _TYPES and name not in kinds, line
-            kinds[name] = kind
-            families[name] = []
-            continue
-        match = _SAMPLE.match(line)
-        assert match, f"not a sample line: {line!r}"
-        name, labels_text, value = match.groups()
-        family = name
-        if name not in kinds:
-            family = re.sub(r"_(bucket|sum|count)$", "", name)
-            assert kinds.get(family) in ("histogram", "summary"), line
-        labels = dict(
-            (k, v.replace('\\"', '"').replace("\\n", "\n").replace("\\\\", "\\"))
-            for k, v in re.findall(
-                r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"', labels_text or ""
-            )
-        )
-        number = float(value)
-        assert not math.isnan(number)
-        families[family].append((labels, number))
-    return families
+    samples: Samples = {}
+    for family in text_string_to_metric_families(text):
+        assert family.type != "untyped" and family.name not in kinds, family
+        kinds[family.name] = family.type
+        for sample in family.samples:
+            assert not math.isnan(sample.value), sample
+            samples.setdefault(sample.name, []).append((sample.labels, sample.value))
+    return kinds, samples
 
 
 def test_without_a_token_only_local_clients_may_drive_the_api(tmp_path: Path) -> None:

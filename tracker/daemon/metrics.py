@@ -6,19 +6,38 @@ they are folded in from the store's run records, each run once. A restart
 starts them at zero again, which Prometheus' ``rate()`` and ``increase()``
 expect of a counter.
 
-This module keeps numbers and prints them; it does not read the store or the
-clock itself: the daemon hands it run records and the current gauges.
+This module keeps numbers and hands them to ``prometheus_client``, which
+writes the exposition; it does not read the store or the clock itself: the
+daemon hands it run records and the current gauges. It deliberately uses a
+registry of its own, never the library's global one, and no instrumented
+``Counter``/``Histogram`` objects: the numbers come from the store's run
+records, not from code paths being timed, so a custom collector reports them.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import (
+    CounterMetricFamily,
+    GaugeMetricFamily,
+    HistogramMetricFamily,
+    Metric,
+)
+
+__all__ = ["CONTENT_TYPE", "DURATION_BUCKETS", "FinishedRun", "Gauges", "RunMetrics"]
+
+try:
+    # generate_latest writes text format 0.0.4; since 0.23 CONTENT_TYPE_LATEST
+    # names 1.0.0, which the library itself only sends to scrapers asking for it.
+    from prometheus_client import CONTENT_TYPE_PLAIN_0_0_4 as CONTENT_TYPE
+except ImportError:  # prometheus_client < 0.23, where LATEST is still 0.0.4
+    from prometheus_client import CONTENT_TYPE_LATEST as CONTENT_TYPE
 
 # Refreshes range from a second (nothing changed) to many minutes (a first
 # run over a thousand feeds); buckets in seconds.
@@ -59,7 +78,9 @@ class RunMetrics:
         # Runs up to this id finished before the daemon started.
         self._after = after_run_id
         self._seen: set[int] = set()
-        self._lock = threading.Lock()
+        # Re-entrant: render holds it while the registry calls back into collect.
+        self._lock = threading.RLock()
+        self._gauges: Gauges | None = None  # those of the scrape being rendered
         self.runs: Counter[str] = Counter()
         self.source_failures = 0
         self.requests: Counter[str] = Counter()
@@ -67,6 +88,8 @@ class RunMetrics:
         self.duration_sum = 0.0
         self.duration_count = 0
         self.last_duration: float | None = None
+        self._registry = CollectorRegistry(auto_describe=False)
+        self._registry.register(self)
 
     def ingest(self, records: Iterable[FinishedRun]) -> int:
         """Count the finished runs not yet counted (oldest first); return how many."""
@@ -102,88 +125,82 @@ class RunMetrics:
     def render(self, gauges: Gauges) -> str:
         """The whole exposition, ending with a newline."""
         with self._lock:
-            return _render(self, gauges)
+            self._gauges = gauges
+            try:
+                return generate_latest(self._registry).decode("utf-8")
+            finally:
+                self._gauges = None
 
+    def collect(self) -> Iterator[Metric]:
+        """The metric families, for the registry; ``render`` calls it back under the lock.
 
-def _render(m: RunMetrics, g: Gauges) -> str:
-    out = _Exposition()
-    out.family("tracker_up", "gauge", "1 while the daemon is serving.")
-    out.sample("tracker_up", 1)
-    out.family("tracker_uptime_seconds", "gauge", "Seconds since the daemon started.")
-    out.sample("tracker_uptime_seconds", g.uptime_seconds)
-    out.family(
-        "tracker_runs_total",
-        "counter",
-        "Refresh runs finished since the daemon started, by outcome.",
-    )
-    for outcome in sorted({"ok", "failed", "interrupted", *m.runs}):
-        out.sample("tracker_runs_total", m.runs.get(outcome, 0), outcome=outcome)
-    out.family(
-        "tracker_source_failures_total",
-        "counter",
-        "Sources (feeds) that failed in those runs, summed over runs.",
-    )
-    out.sample("tracker_source_failures_total", m.source_failures)
-    out.family(
-        "tracker_fetch_requests_total",
-        "counter",
-        "HTTP requests made by those runs, by response status or error kind.",
-    )
-    for status, n in sorted(m.requests.items()):
-        out.sample("tracker_fetch_requests_total", n, status=status)
-    out.family(
-        "tracker_refresh_duration_seconds",
-        "histogram",
-        "Wall-clock duration of finished refresh runs.",
-    )
-    # Each bucket counts runs <= its bound, so they are cumulative as Prometheus wants.
-    for bound, n in zip(DURATION_BUCKETS, m.bucket_counts, strict=True):
-        out.sample("tracker_refresh_duration_seconds_bucket", n, le=_number(bound))
-    out.sample("tracker_refresh_duration_seconds_bucket", m.duration_count, le="+Inf")
-    out.sample("tracker_refresh_duration_seconds_sum", m.duration_sum)
-    out.sample("tracker_refresh_duration_seconds_count", m.duration_count)
-    if m.last_duration is not None:
-        out.family(
-            "tracker_last_refresh_duration_seconds",
-            "gauge",
-            "Duration of the most recently finished refresh run.",
+        Outside ``render`` there is no scrape, hence no gauges: nothing is reported.
+        """
+        with self._lock:
+            if self._gauges is not None:
+                yield from self._families(self._gauges)
+
+    def _families(self, g: Gauges) -> Iterator[Metric]:
+        yield GaugeMetricFamily("tracker_up", "1 while the daemon is serving.", value=1)
+        yield GaugeMetricFamily(
+            "tracker_uptime_seconds", "Seconds since the daemon started.", value=g.uptime_seconds
         )
-        out.sample("tracker_last_refresh_duration_seconds", m.last_duration)
-    out.family("tracker_refresh_running", "gauge", "1 while a refresh holds the lock.")
-    out.sample("tracker_refresh_running", int(g.refresh_running))
-    out.family("tracker_sources_failing", "gauge", "Sources whose most recent check failed.")
-    out.sample("tracker_sources_failing", g.sources_failing)
-    out.family(
-        "tracker_pending_suggestions", "gauge", "Suggested edits waiting for a decision, by report."
-    )
-    for report, n in sorted(g.pending_suggestions.items()):
-        out.sample("tracker_pending_suggestions", n, report=report)
-    return out.text()
-
-
-class _Exposition:
-    def __init__(self) -> None:
-        self._lines: list[str] = []
-
-    def family(self, name: str, kind: str, help_text: str) -> None:
-        self._lines.append(f"# HELP {name} {help_text}")
-        self._lines.append(f"# TYPE {name} {kind}")
-
-    def sample(self, name: str, value: float, **labels: str) -> None:
-        label_text = ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items())
-        self._lines.append(
-            f"{name}{{{label_text}}} {_number(value)}" if labels else f"{name} {_number(value)}"
+        # CounterMetricFamily drops "_total" from the family name and puts it
+        # back on the sample; with no ``created`` given it writes no _created series.
+        runs = CounterMetricFamily(
+            "tracker_runs_total",
+            "Refresh runs finished since the daemon started, by outcome.",
+            labels=["outcome"],
         )
-
-    def text(self) -> str:
-        return "\n".join(self._lines) + "\n"
-
-
-def _escape(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
-
-
-def _number(value: float) -> str:
-    if isinstance(value, int) or float(value).is_integer():
-        return str(int(value))
-    return repr(float(value))
+        for outcome in sorted({"ok", "failed", "interrupted", *self.runs}):
+            runs.add_metric([outcome], self.runs.get(outcome, 0))
+        yield runs
+        yield CounterMetricFamily(
+            "tracker_source_failures_total",
+            "Sources (feeds) that failed in those runs, summed over runs.",
+            value=self.source_failures,
+        )
+        requests = CounterMetricFamily(
+            "tracker_fetch_requests_total",
+            "HTTP requests made by those runs, by response status or error kind.",
+            labels=["status"],
+        )
+        for status, n in sorted(self.requests.items()):
+            requests.add_metric([status], n)
+        yield requests
+        # Each bucket counts runs <= its bound, so they are cumulative as Prometheus
+        # wants. Bounds are written "5", not the library's "5.0", as this daemon
+        # always has: on Prometheus 2 another spelling would start new series.
+        buckets = [
+            (f"{bound:g}", n) for bound, n in zip(DURATION_BUCKETS, self.bucket_counts, strict=True)
+        ]
+        yield HistogramMetricFamily(
+            "tracker_refresh_duration_seconds",
+            "Wall-clock duration of finished refresh runs.",
+            buckets=[*buckets, ("+Inf", self.duration_count)],
+            sum_value=self.duration_sum,
+        )
+        if self.last_duration is not None:
+            yield GaugeMetricFamily(
+                "tracker_last_refresh_duration_seconds",
+                "Duration of the most recently finished refresh run.",
+                value=self.last_duration,
+            )
+        yield GaugeMetricFamily(
+            "tracker_refresh_running",
+            "1 while a refresh holds the lock.",
+            value=int(g.refresh_running),
+        )
+        yield GaugeMetricFamily(
+            "tracker_sources_failing",
+            "Sources whose most recent check failed.",
+            value=g.sources_failing,
+        )
+        pending = GaugeMetricFamily(
+            "tracker_pending_suggestions",
+            "Suggested edits waiting for a decision, by report.",
+            labels=["report"],
+        )
+        for report, n in sorted(g.pending_suggestions.items()):
+            pending.add_metric([report], n)
+        yield pending
