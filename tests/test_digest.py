@@ -1,4 +1,4 @@
-"""tracker.digest: the weekly digest from a real store to a real SMTP server.
+"""tracker.notify.digest: the weekly digest from a real store to a real SMTP server.
 
 The store is a real SQLite file in tmp_path; mail goes to aiosmtpd on
 127.0.0.1 (helpers shared with test_notify). Expectations are derived from
@@ -22,8 +22,8 @@ import pytest
 from test_notify import Recorder, free_port, start_server
 
 from tracker.config import Config, parse_config
-from tracker.digest import run_digest
 from tracker.errors import NotifyError, PermanentNotifyError
+from tracker.notify.digest import run_digest
 from tracker.report import load_report
 from tracker.store import Store, open_store
 from tracker.suggest import source_changed, source_gone

@@ -35,8 +35,8 @@ from tracker.notify.compose import (
 )
 from tracker.notify.message import build_message
 from tracker.notify.outbox import write_outbox
+from tracker.notify.render import render_digest
 from tracker.notify.smtp import send_message
-from tracker.render.digest import render_digest
 from tracker.types import Suggestion, SuggestionKind
 
 NOW = datetime(2025, 11, 29, 0, 0, tzinfo=UTC)

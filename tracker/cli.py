@@ -371,7 +371,7 @@ def digest(
     to: Annotated[list[str] | None, typer.Option("--to", metavar="ADDR")] = None,
 ) -> None:
     """The weekly digest of suggested edits; prints it unless --send."""
-    from tracker.digest import run_digest
+    from tracker.notify.digest import run_digest
 
     config = _config()
     start = _parse_day(since)

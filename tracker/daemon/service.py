@@ -318,7 +318,7 @@ class Daemon:
 
     def _digest(self) -> None:
         try:
-            from tracker.digest import run_digest
+            from tracker.notify.digest import run_digest
         except ImportError as exc:
             log_event(WARNING, "digest.unavailable", error=str(exc))
             return

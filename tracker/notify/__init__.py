@@ -1,6 +1,5 @@
-"""The weekly digest e-mail: compose it, build the message, deliver it.
+"""The weekly digest e-mail, as one package: choose, compose, render, deliver.
 
-``compose`` (pure: data, subject, text and HTML), ``message`` (the MIME
-message), ``smtp`` (delivery with retries) and ``outbox`` (``.eml`` files when
-no SMTP server is configured). ``tracker.digest`` wires them to the store.
+:func:`~tracker.notify.digest.run_digest` runs the steps in order; each
+step is a module here (see that function's module docstring).
 """

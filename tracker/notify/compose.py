@@ -2,7 +2,7 @@
 
 Everything here is pure: suggestions, report outlines and the period come in;
 frozen dataclasses and strings go out. The store, the clock and the network
-are the caller's business (``tracker.digest``).
+are the caller's business (:mod:`tracker.notify.digest`).
 
 Text from feeds is untrusted. It is reduced to single lines where a line is
 expected (titles, sources), URLs are kept only when they are http(s), and the

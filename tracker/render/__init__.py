@@ -1,5 +1,4 @@
-"""Rendering: refreshed editions, their diffs, the report's changelog, and the
-weekly digest's bodies (:mod:`tracker.render.digest`).
+"""Rendering: refreshed editions, their diffs and the report's changelog.
 
 * :func:`render_edition` — the report's Markdown with suggestions merged;
 * :func:`render_html` / :func:`unified_diff` — the edition against the previous one;
@@ -7,7 +6,8 @@ weekly digest's bodies (:mod:`tracker.render.digest`).
 * :func:`publish` — the only function here that touches the disk: decides
   what changed and writes it atomically (:func:`write_atomic`).
 
-jinja2 and diff_match_patch are imported in this package only.
+diff_match_patch is imported in this package only; jinja2 here and in
+:mod:`tracker.notify.render` (each package renders from its own templates).
 """
 
 from tracker.render.changelog import changelog_entry, prepend_changelog

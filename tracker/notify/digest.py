@@ -1,8 +1,12 @@
 """The weekly digest: from the store's pending suggestions to a delivered e-mail.
 
-One call, :func:`run_digest`, used by ``tracker digest`` and the daemon's
-weekly job. The period runs from ``since`` (when given), else from the end of
-the last digest sent, else from seven days before ``now``; it ends at ``now``.
+One call, :func:`run_digest`, used through :class:`tracker.app.Tracker` by
+``tracker digest`` and the daemon's weekly job. Its steps are the modules of
+this package: choose (:mod:`~tracker.notify.choose`: the period and its
+pending suggestions), compose (:mod:`~tracker.notify.compose`: what the
+digest says, as data), render (:mod:`~tracker.notify.render`: text and HTML
+bodies), build the message (:mod:`~tracker.notify.message`) and deliver
+(:mod:`~tracker.notify.deliver`: SMTP or the outbox).
 
 Guarantees:
 
@@ -26,27 +30,19 @@ import ssl
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from tracker.config import Config, ReportConfig
-from tracker.errors import ReportError
-from tracker.notify.compose import (
-    DigestData,
-    ReportOutline,
-    compose_digest,
-)
+from tracker.config import Config
+from tracker.notify.choose import digest_period, outline, pending_in_period, utc
+from tracker.notify.compose import DigestData, compose_digest
+from tracker.notify.deliver import deliver
 from tracker.notify.message import build_message
-from tracker.notify.outbox import write_outbox
-from tracker.notify.smtp import send_message
-from tracker.render.digest import render_digest
-from tracker.report import load_report
+from tracker.notify.render import render_digest
 from tracker.store import Store
-from tracker.types import Suggestion, SuggestionStatus
 
-DEFAULT_PERIOD = timedelta(days=7)
 FALLBACK_SENDER = "tracker@localhost"
 
 
@@ -82,19 +78,6 @@ class PreparedDigest:
         return str(self.message["Message-ID"])
 
 
-def digest_period(
-    store: Store, *, now: datetime, since: datetime | None = None
-) -> tuple[datetime, datetime]:
-    """``(start, end)`` in UTC; ``start >= end`` means there is nothing left to cover."""
-    end = _utc(now)
-    if since is not None:
-        return _utc(since), end
-    last = store.last_digest()
-    if last is not None:
-        return _utc(last.period_end), end
-    return end - DEFAULT_PERIOD, end
-
-
 def run_digest(
     config: Config,
     store: Store,
@@ -116,7 +99,7 @@ def run_digest(
     Raises :class:`~tracker.errors.NotifyError` (PermanentNotifyError for a
     refusal) when delivery fails; nothing is recorded then.
     """
-    now = _utc(now)
+    now = utc(now)
     if since is not None and since.tzinfo is None:
         # A bare date or time from the command line means the digest's own time zone.
         since = since.replace(tzinfo=ZoneInfo(config.schedule.timezone))
@@ -134,24 +117,17 @@ def run_digest(
     if data.empty and not config.digest.send_empty:
         return _result(prepared, sent=False, skipped_reason="nothing new in this period")
 
-    payload = prepared.message.as_bytes()
-    smtp = config.email.smtp if config.email else None
-    outbox_path: Path | None = None
-    attempts = 0
-    if smtp is not None:
-        delivery = send_message(
-            payload,
-            smtp,
-            sender=prepared.sender,
-            recipients=prepared.recipients,
-            environ=environ,
-            ssl_context=ssl_context,
-            sleep=sleep,
-        )
-        attempts = delivery.attempts
-    else:
-        outbox_path = write_outbox(payload, config.outbox_dir, _outbox_name(start, end))
-
+    delivery = deliver(
+        prepared.message.as_bytes(),
+        config,
+        sender=prepared.sender,
+        recipients=prepared.recipients,
+        outbox_name=_outbox_name(start, end),
+        environ=environ,
+        ssl_context=ssl_context,
+        sleep=sleep,
+    )
+    outbox_path = delivery.outbox_path
     store.record_digest(
         start,
         end,
@@ -160,7 +136,7 @@ def run_digest(
         recipients=list(prepared.recipients),
         outbox_path=str(outbox_path) if outbox_path else None,
     )
-    return _result(prepared, sent=True, outbox_path=outbox_path, attempts=attempts)
+    return _result(prepared, sent=True, outbox_path=outbox_path, attempts=delivery.attempts)
 
 
 def _prepare(
@@ -172,18 +148,9 @@ def _prepare(
     now: datetime,
     to: Sequence[str] | None,
 ) -> PreparedDigest:
-    suggestions: list[Suggestion] = []
-    for report in config.reports:
-        suggestions.extend(
-            s
-            for s in store.suggestions(
-                report=report.id, status=SuggestionStatus.PENDING, since=start
-            )
-            if start <= _utc(s.created_at) < end
-        )
     data = compose_digest(
-        suggestions,
-        [_outline(report) for report in config.reports],
+        pending_in_period(config, store, start, end),
+        [outline(report) for report in config.reports],
         period_start=start,
         period_end=end,
         timezone=ZoneInfo(config.schedule.timezone),
@@ -207,23 +174,6 @@ def _prepare(
         message=message,
         sender=sender,
         recipients=recipients,
-    )
-
-
-def _outline(report: ReportConfig) -> ReportOutline:
-    """Title, headings as written, reference numbers and language of a report;
-    one that cannot be read still gets its digest, titled by its id and
-    ordered by section id."""
-    try:
-        parsed = load_report(report.path, report_id=report.id, language=report.language)
-    except (ReportError, OSError, UnicodeDecodeError):
-        return ReportOutline(id=report.id, title=report.id, sections=(), language=report.language)
-    return ReportOutline(
-        id=report.id,
-        title=parsed.title or report.id,
-        sections=tuple((s.id, s.title) for s in parsed.sections),
-        language=report.language,
-        references=tuple((r.url, r.number) for r in parsed.references if r.url),
     )
 
 
@@ -265,9 +215,3 @@ def _skipped(start: datetime, end: datetime, reason: str) -> DigestResult:
         outbox_path=None,
         text="",
     )
-
-
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError(f"{moment!r} must be timezone-aware")
-    return moment.astimezone(UTC)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import jinja2
 import markupsafe
 
-if TYPE_CHECKING:  # plain data handed in by tracker.digest; no runtime dependency
+if TYPE_CHECKING:  # plain data from compose; no runtime dependency
     from tracker.notify.compose import DigestData
 
 
@@ -41,7 +41,7 @@ def _line_breaks(text: str) -> markupsafe.Markup:
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("tracker.render", "templates"),
+        loader=jinja2.PackageLoader("tracker.notify", "templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
