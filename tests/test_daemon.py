@@ -39,13 +39,13 @@ from tracker.daemon.api import ApiServer, RefreshBusy
 from tracker.daemon.logging import LogfmtFormatter, logfmt_value
 from tracker.daemon.metrics import Gauges, RunMetrics
 from tracker.daemon.service import last_full_run
-from tracker.daemon.triggers import fire_missed
 from tracker.demo.server import LocalServer
 from tracker.errors import LockError, TrackerError
 from tracker.lock import is_locked
 from tracker.schedule import parse_schedule
 from tracker.store import open_store
 from tracker.store.runs import RunRecord
+from tracker.triggers import fire_missed
 
 SEED = Path(__file__).resolve().parents[1] / "reports" / "ai-2024-2025" / "report.md"
 T = TypeVar("T")
@@ -541,12 +541,13 @@ class _Backend:
 def test_control_client_against_the_api(
     tmp_path: Path, site: Site, token: str | None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from tracker.control import request_refresh
+    from tracker.app import Tracker
 
     port = free_port()
     config = load_config(
         write_config(tmp_path, site, refresh="every 1h", listen=f"127.0.0.1:{port}")
     )
+    request_refresh = Tracker(config).refresh_via_daemon
     backend = _Backend()
     server = ApiServer(backend, "127.0.0.1", port, token)
     server.start()
@@ -554,12 +555,12 @@ def test_control_client_against_the_api(
         if token:
             monkeypatch.delenv("TRACKER_API_TOKEN", raising=False)
             with pytest.raises(TrackerError, match="TRACKER_API_TOKEN"):
-                request_refresh(config)
+                request_refresh()
             monkeypatch.setenv("TRACKER_API_TOKEN", token)
-        assert request_refresh(config)["run_id"] == 7
+        assert request_refresh() == 7
         backend.busy = True
         with pytest.raises(LockError) as busy:
-            request_refresh(config)
+            request_refresh()
         assert busy.value.holder_pid == 4242
         # The health check stays open without the token.
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as reply:
@@ -567,7 +568,7 @@ def test_control_client_against_the_api(
     finally:
         server.stop()
     with pytest.raises(TrackerError, match="no daemon answered"):
-        request_refresh(config)
+        request_refresh()
 
 
 # ---------------------------------------------------------------- pieces

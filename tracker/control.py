@@ -37,12 +37,13 @@ def base_url(config: Config) -> str:
     return f"http://{host}:{config.daemon.port}"
 
 
-def request_refresh(config: Config) -> dict[str, Any]:
-    """Ask the running daemon to refresh now; return its reply (``run_id`` at least)."""
+def request_refresh(config: Config) -> int:
+    """Ask the running daemon to refresh now; return the id of the run it started."""
     reply = _call(config, "POST", "/api/refresh")
     if not isinstance(reply, dict) or not isinstance(reply.get("run_id"), int):
         raise TrackerError(f"the daemon at {base_url(config)} sent an unexpected reply: {reply!r}")
-    return reply
+    run_id: int = reply["run_id"]
+    return run_id
 
 
 def _call(config: Config, method: str, path: str) -> Any:

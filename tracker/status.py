@@ -1,38 +1,117 @@
-"""What ``tracker status`` and the daemon's ``/api/status`` report.
+"""What ``tracker status`` and the daemon's ``/api/status`` report, as data.
 
-One plain dictionary, built from the store, the lock and the daemon's state
-file, so the CLI table and the JSON API can never disagree.
+:func:`collect_status` reads the store, the refresh lock and the daemon's
+state file into one :class:`Status`; the CLI prints it as tables and the
+control API serves it as JSON (:func:`tracker.jsonout.to_jsonable`), so the
+two can never disagree. Nothing here prints or formats for people.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
-
 from tracker.config import Config
-from tracker.jsonout import to_jsonable
-from tracker.lock import is_locked, read_holder
+from tracker.lock import LockHolder, is_locked, read_holder
+from tracker.store import FeedCandidate, RunRecord, SourceHealth, open_store
+from tracker.triggers import next_fire_times
 from tracker.types import SuggestionStatus
 
 DAEMON_STATE = "daemon.json"
 
 
-def daemon_state(config: Config) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class DaemonInfo:
+    """A running daemon's self-description, from ``<state_dir>/daemon.json``."""
+
+    pid: int
+    listen: str
+    started_at: str
+    config: str
+    next_run_times: dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class Status:
+    now: datetime
+    config: str
+    database: str
+    daemon: DaemonInfo | None
+    refresh_running: LockHolder | None  # who holds the refresh lock, if anybody
+    # Job name → next run: from the running daemon, else when a daemon started
+    # now would run it.
+    next_runs: dict[str, datetime | str | None]
+    runs: list[RunRecord]
+    sources: list[SourceHealth]  # named as the config names them
+    feed_candidates: list[FeedCandidate]
+    pending_suggestions: dict[str, int]  # report id → count
+    counts: dict[str, int]
+
+
+def collect_status(config: Config, *, now: datetime, runs: int = 10) -> Status:
+    with open_store(config.database_path) as store:
+        recent = store.runs(limit=runs)
+        sources = store.sources()
+        candidates = store.feed_candidates()
+        pending = store.suggestions(status=SuggestionStatus.PENDING)
+        counts = store.counts()
+
+    daemon = daemon_state(config)
+    next_runs: dict[str, datetime | str | None]
+    if daemon and daemon.next_run_times:
+        next_runs = dict(daemon.next_run_times)
+    else:
+        next_runs = dict(next_fire_times(config, now))
+    names = {f.url: f.name for f in config.feeds}
+    pending_by_report: dict[str, int] = {}
+    for suggestion in pending:
+        pending_by_report[suggestion.report] = pending_by_report.get(suggestion.report, 0) + 1
+    holder = read_holder(config.state_dir) if is_locked(config.state_dir) else None
+    return Status(
+        now=now,
+        config=str(config.source_path),
+        database=str(config.database_path),
+        daemon=daemon,
+        refresh_running=holder,
+        next_runs=next_runs,
+        runs=recent,
+        sources=[replace(s, name=names.get(s.url, s.name)) for s in sources],
+        feed_candidates=candidates,
+        pending_suggestions=pending_by_report,
+        counts=counts,
+    )
+
+
+def daemon_state(config: Config) -> DaemonInfo | None:
     """The running daemon's self-description, or None when no live daemon wrote one."""
     try:
         data = json.loads((config.state_dir / DAEMON_STATE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
+    if not isinstance(data, dict):
+        return None
     pid = data.get("pid")
     if not isinstance(pid, int) or not _alive(pid):
         return None
-    return data if isinstance(data, dict) else None
+    next_runs = data.get("next_run_times")
+    return DaemonInfo(
+        pid=pid,
+        listen=_text(data.get("listen")),
+        started_at=_text(data.get("started_at")),
+        config=_text(data.get("config")),
+        next_run_times=(
+            {str(k): v if isinstance(v, str) else None for k, v in next_runs.items()}
+            if isinstance(next_runs, dict)
+            else {}
+        ),
+    )
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _alive(pid: int) -> bool:
@@ -43,109 +122,3 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def collect_status(config: Config, *, now: datetime, runs: int = 10) -> dict[str, Any]:
-    from tracker.daemon.triggers import next_fire_times
-    from tracker.store import open_store
-
-    with open_store(config.database_path) as store:
-        recent = store.runs(limit=runs)
-        sources = store.sources()
-        candidates = store.feed_candidates()
-        pending = store.suggestions(status=SuggestionStatus.PENDING)
-        counts = store.counts()
-
-    daemon = daemon_state(config)
-    if daemon and daemon.get("next_run_times"):
-        next_runs = daemon["next_run_times"]
-    else:
-        next_runs = {k: v for k, v in next_fire_times(config, now).items()}
-    holder = read_holder(config.state_dir)
-    names = {f.url: f.name for f in config.feeds}
-    pending_by_report: dict[str, int] = {}
-    for suggestion in pending:
-        pending_by_report[suggestion.report] = pending_by_report.get(suggestion.report, 0) + 1
-    return to_jsonable(
-        {
-            "now": now,
-            "config": str(config.source_path),
-            "database": str(config.database_path),
-            "daemon": daemon,
-            "refresh_running": (
-                {"pid": holder.pid, "since": holder.since, "trigger": holder.trigger}
-                if is_locked(config.state_dir)
-                else None
-            ),
-            "next_runs": next_runs,
-            "runs": recent,
-            "sources": [{**to_jsonable(s), "name": names.get(s.url, s.name)} for s in sources],
-            "feed_candidates": candidates,
-            "pending_suggestions": pending_by_report,
-            "counts": counts,
-        }
-    )
-
-
-def print_status(console: Console, data: dict[str, Any]) -> None:
-    daemon = data["daemon"]
-    console.print(
-        f"daemon: {'running, pid ' + str(daemon['pid']) if daemon else 'not running'}"
-        + (
-            f" · refresh in progress since {data['refresh_running']['since']}"
-            if data["refresh_running"]
-            else ""
-        ),
-        markup=False,
-    )
-    for job, when in data["next_runs"].items():
-        console.print(f"next {job}: {when or '—'}", markup=False)
-    pending = data["pending_suggestions"]
-    console.print(
-        "pending suggestions: "
-        + (", ".join(f"{report} {n}" for report, n in pending.items()) or "none"),
-        markup=False,
-    )
-
-    runs = Table(
-        "run",
-        "started",
-        "trigger",
-        "outcome",
-        "ok",
-        "failed",
-        "new articles",
-        "suggestions",
-        title="recent runs",
-    )
-    for run in data["runs"]:
-        counts = run.get("counts") or {}
-        runs.add_row(
-            str(run["id"]),
-            (run["started_at"] or "")[:19],
-            run.get("trigger") or "",
-            run.get("outcome") or "running",
-            str(counts.get("sources_ok", "")),
-            str(counts.get("sources_failed", "")),
-            str(counts.get("new_articles", "")),
-            str(counts.get("new_suggestions", "")),
-        )
-    console.print(runs)
-
-    sources = Table("source", "kind", "last success", "failures", "last error", title="sources")
-    for source in data["sources"]:
-        # Cells are rich markup; names, URLs and errors come from outside.
-        sources.add_row(
-            escape(source["name"] or source["url"]),
-            source["kind"],
-            (source.get("last_success") or "never")[:19],
-            str(source.get("consecutive_failures", 0)),
-            escape(source.get("last_error") or ""),
-        )
-    console.print(sources)
-
-    if data["feed_candidates"]:
-        candidates = Table("feed", "advertised by", title="feeds advertised by cited pages")
-        for candidate in data["feed_candidates"]:
-            candidates.add_row(escape(candidate["feed_url"]), escape(candidate["page_url"]))
-        console.print(candidates)

@@ -44,19 +44,20 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
+from tracker.app import Tracker
 from tracker.atomic import replace_file
 from tracker.config import Config, load_config, resolve_config_path
 from tracker.daemon.api import ApiServer, RefreshBusy, ShuttingDown
 from tracker.daemon.logging import configure_logging, log_event, set_level
 from tracker.daemon.metrics import Gauges, RunMetrics
-from tracker.daemon.triggers import fire_missed, trigger_for
 from tracker.daemon.worker import RefreshWorker
 from tracker.errors import ConfigError, LockError, TrackerError
-from tracker.lock import is_locked, read_holder
+from tracker.jsonout import to_jsonable
+from tracker.lock import read_holder
 from tracker.schedule import parse_schedule
-from tracker.status import DAEMON_STATE, collect_status
-from tracker.store.runs import RunRecord
-from tracker.types import SuggestionStatus
+from tracker.status import DAEMON_STATE
+from tracker.store import RunRecord
+from tracker.triggers import fire_missed, trigger_for
 
 # Triggers written into run records. Only full refreshes count as "the last
 # refresh" when deciding on a catch-up; per-feed jobs poll a subset.
@@ -90,16 +91,20 @@ class Daemon:
 
     def __init__(self, config_path: Path, config: Config) -> None:
         self.config_path = config_path
-        self.config = config
+        self.tracker = Tracker(config)
         self.pid = os.getpid()
         self.started_at = datetime.now(UTC)
         self._started_monotonic = time.monotonic()
         self._signals: deque[int] = deque()
         self._stopping = False
-        self.worker = RefreshWorker(lambda: self.config, on_finished=self._after_refresh)
+        self.worker = RefreshWorker(lambda: self.tracker, on_finished=self._after_refresh)
         self.metrics_state = RunMetrics()
         self.scheduler = BackgroundScheduler(timezone=UTC)
         self.api: ApiServer | None = None
+
+    @property
+    def config(self) -> Config:
+        return self.tracker.config
 
     # -- lifecycle -------------------------------------------------------------
 
@@ -246,7 +251,7 @@ class Daemon:
                 "config.restart_needed",
                 reason="daemon.listen and daemon.token_env change only on restart",
             )
-        self.config = new
+        self.tracker = Tracker(new)
         set_level(new.daemon.log_level)
         try:
             last_full = self._last_full_run()
@@ -318,16 +323,7 @@ class Daemon:
 
     def _digest(self) -> None:
         try:
-            from tracker.notify.digest import run_digest
-        except ImportError as exc:
-            log_event(WARNING, "digest.unavailable", error=str(exc))
-            return
-        from tracker.store import open_store
-
-        config = self.config
-        try:
-            with open_store(config.database_path) as store:
-                result = run_digest(config, store, now=datetime.now(UTC), send=True)
+            result = self.tracker.digest(send=True)
         except Exception as exc:
             log_event(
                 ERROR, "digest.failed", exc_info=not isinstance(exc, TrackerError), error=str(exc)
@@ -336,10 +332,10 @@ class Daemon:
         log_event(
             INFO,
             "digest.finished",
-            sent=getattr(result, "sent", None),
-            suggestions=getattr(result, "suggestions", None),
-            skipped=getattr(result, "skipped_reason", None),
-            outbox=getattr(result, "outbox_path", None),
+            sent=result.sent,
+            suggestions=result.suggestions,
+            skipped=result.skipped_reason,
+            outbox=result.outbox_path,
         )
 
     def _after_job(self, event: JobEvent) -> None:
@@ -364,26 +360,16 @@ class Daemon:
     # -- the store -------------------------------------------------------------
 
     def _recent_runs(self) -> list[RunRecord]:
-        from tracker.store import open_store
-
-        with open_store(self.config.database_path) as store:
-            return store.runs(limit=50)
+        return self.tracker.runs(limit=50)
 
     def _last_digest_sent(self) -> datetime | None:
-        from tracker.store import open_store
-
-        with open_store(self.config.database_path) as store:
-            record = store.last_digest()
-        return record.sent_at if record else None
+        return self.tracker.last_digest_sent()
 
     def _last_full_run(self) -> datetime | None:
         return last_full_run(self._recent_runs())
 
     def _ingest_runs(self) -> None:
-        from tracker.store import open_store
-
-        with open_store(self.config.database_path) as store:
-            self.metrics_state.ingest(store.runs(limit=200))
+        self.metrics_state.ingest(self.tracker.runs(limit=200))
 
     # -- the control API backend -----------------------------------------------
 
@@ -399,7 +385,8 @@ class Daemon:
         }
 
     def status(self) -> dict[str, Any]:
-        return collect_status(self.config, now=datetime.now(UTC))
+        result: dict[str, Any] = to_jsonable(self.tracker.status())
+        return result
 
     def start_refresh(self) -> int:
         if self._stopping:
@@ -434,18 +421,12 @@ class Daemon:
         }
 
     def metrics(self) -> str:
-        from tracker.store import open_store
-
-        with open_store(self.config.database_path) as store:
-            self.metrics_state.ingest(store.runs(limit=200))
-            counts = store.counts()
-            pending: dict[str, int] = {}
-            for suggestion in store.suggestions(status=SuggestionStatus.PENDING):
-                pending[suggestion.report] = pending.get(suggestion.report, 0) + 1
+        snapshot = self.tracker.metrics()
+        self.metrics_state.ingest(snapshot.runs)
         gauges = Gauges(
-            pending_suggestions=pending,
-            sources_failing=counts.get("sources_failing", 0),
-            refresh_running=is_locked(self.config.state_dir),
+            pending_suggestions=snapshot.pending_suggestions,
+            sources_failing=snapshot.sources_failing,
+            refresh_running=snapshot.refresh_running,
             uptime_seconds=round(self.uptime(), 3),
         )
         return self.metrics_state.render(gauges)

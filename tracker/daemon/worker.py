@@ -1,7 +1,7 @@
 """Runs refreshes on a background thread, one at a time in this process.
 
 The cross-process guarantee comes from the refresh lock that
-:func:`~tracker.refresh.run_refresh` takes; the in-process flag here only
+:meth:`~tracker.app.Tracker.refresh` takes; the in-process flag here only
 lets the daemon answer "busy" at once, without a thread, and tells the
 shutdown code whether there is a refresh to wait for.
 
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from logging import DEBUG, ERROR, INFO, WARNING
 
-from tracker.config import Config
+from tracker.app import Tracker
 from tracker.daemon.logging import log_event
 from tracker.errors import LockError
 from tracker.types import RunSummary
@@ -55,10 +55,10 @@ class RefreshWorker:
 
     def __init__(
         self,
-        config: Callable[[], Config],
+        tracker: Callable[[], Tracker],
         on_finished: Callable[[], None] = lambda: None,
     ) -> None:
-        self._config = config
+        self._tracker = tracker
         self._on_finished = on_finished
         self._busy = threading.Lock()
         self._stop = threading.Event()
@@ -82,10 +82,10 @@ class RefreshWorker:
             return None
         attempt = Attempt(trigger=trigger, requested_at=datetime.now(UTC))
         self.current = attempt
-        config = self._config()  # the config of the moment, for the whole run
+        tracker = self._tracker()  # the config of the moment, for the whole run
         thread = threading.Thread(
             target=self._run,
-            args=(attempt, config, feed_names, due_only),
+            args=(attempt, tracker, feed_names, due_only),
             name=f"refresh-{trigger}",
             daemon=True,
         )
@@ -112,12 +112,10 @@ class RefreshWorker:
     def _run(
         self,
         attempt: Attempt,
-        config: Config,
+        tracker: Tracker,
         feed_names: Sequence[str] | None,
         due_only: bool,
     ) -> None:
-        from tracker.refresh import run_refresh
-
         began = time.monotonic()
 
         def started(run_id: int) -> None:
@@ -132,8 +130,7 @@ class RefreshWorker:
             )
 
         try:
-            summary = run_refresh(
-                config,
+            summary = tracker.refresh(
                 trigger=attempt.trigger,
                 wait=False,
                 events=_LogEvents(attempt.trigger),

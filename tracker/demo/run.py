@@ -26,10 +26,10 @@ from xml.sax.saxutils import escape as xml_escape
 import yaml
 from rich.console import Console
 
+from tracker.app import Tracker
 from tracker.config import load_config
 from tracker.demo.server import LocalServer
 from tracker.errors import TrackerError
-from tracker.refresh import run_refresh
 from tracker.types import RunSummary, SuggestionStatus
 
 MARKER = ".tracker-demo"
@@ -71,26 +71,23 @@ def run_demo(directory: Path, console: Console, *, now: datetime | None = None) 
         console.print(f"[bold]tracker demo[/bold] · sources served from {server.base_url}")
         _serve_round(server, fixtures, articles, round_=1)
         first_clock = now - timedelta(days=7)
-        first = run_refresh(config, trigger="demo", clock=lambda: first_clock)
+        first_week = Tracker(config, clock=lambda: first_clock)
+        first = first_week.refresh(trigger="demo")
         _report_round(console, 1, first)
 
-        from tracker.store import open_store
-
-        with open_store(config.database_path) as store:
-            pending = store.suggestions(report=REPORT_ID, status=SuggestionStatus.PENDING)
-            additions = [s for s in pending if s.kind == "addition" and s.id is not None]
-            if additions:
-                best = max(additions, key=lambda s: s.score)
-                assert best.id is not None
-                store.set_suggestion_status([best.id], SuggestionStatus.ACCEPTED, first_clock)
-                console.print(
-                    f"editor accepts #{best.id} (what `tracker accept {best.id}` does): "
-                    f"{best.title}",
-                    markup=False,
-                )
+        pending = first_week.suggestions(report=REPORT_ID, status=SuggestionStatus.PENDING)
+        additions = [s for s in pending if s.kind == "addition" and s.id is not None]
+        if additions:
+            best = max(additions, key=lambda s: s.score)
+            assert best.id is not None
+            first_week.decide([best.id], SuggestionStatus.ACCEPTED)
+            console.print(
+                f"editor accepts #{best.id} (what `tracker accept {best.id}` does): {best.title}",
+                markup=False,
+            )
 
         _serve_round(server, fixtures, articles, round_=2)
-        second = run_refresh(config, trigger="demo", clock=lambda: now)
+        second = Tracker(config, clock=lambda: now).refresh(trigger="demo")
         _report_round(console, 2, second)
 
     _print_outputs(console, directory, config_path)

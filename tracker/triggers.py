@@ -1,4 +1,8 @@
-"""Config schedules as APScheduler triggers, and their next fire times."""
+"""Config schedules as APScheduler triggers, and their next fire times.
+
+Used by the daemon to schedule its jobs and by `tracker status` to say when
+they would next run; only the trigger classes are imported, not a scheduler.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,226 @@
+"""The library's front door: :class:`Tracker`.
+
+A ``Tracker`` is built from a validated :class:`~tracker.config.Config` and
+is the only place that wires the config, the store and the pipelines
+together. Every interface is a thin layer over it: the ``tracker`` command,
+the daemon's scheduler, control API and pages, the demo, and ``eval/``.
+Its methods take and return typed data (dataclasses from
+:mod:`tracker.types`, the store and the pipelines), never dicts.
+
+What it deliberately does not do: print, parse arguments, speak HTTP or
+schedule anything. It holds no open resources either: each call opens the
+store for its own duration, so one ``Tracker`` may be shared by threads
+(the daemon's scheduler, its worker and its web handlers).
+"""
+
+from __future__ import annotations
+
+import os
+import ssl
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tracker.config import Config, ReportConfig, load_config
+from tracker.errors import TrackerError
+from tracker.notify.digest import DigestResult, run_digest
+from tracker.refresh import RefreshEvents, run_refresh
+from tracker.status import Status, collect_status
+from tracker.store import RunRecord, Store, open_store
+from tracker.types import Article, Report, RunSummary, Suggestion, SuggestionStatus
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Decided:
+    """What :meth:`Tracker.decide` did: the ids it set, and those it found no suggestion for."""
+
+    status: SuggestionStatus
+    done: tuple[int, ...]
+    missing: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class MetricsSnapshot:
+    """What the daemon's ``/metrics`` needs at one moment."""
+
+    runs: list[RunRecord]  # the most recent, newest first
+    pending_suggestions: dict[str, int]  # report id → count
+    sources_failing: int
+    refresh_running: bool
+
+
+class Tracker:
+    """tracker as a library: refresh, review, publish and report, for one config."""
+
+    def __init__(self, config: Config, *, clock: Callable[[], datetime] = utc_now) -> None:
+        self.config = config
+        self.clock = clock
+
+    @classmethod
+    def from_file(cls, path: str | os.PathLike[str] | None = None) -> Tracker:
+        """Load and validate a config (``None``: ``$TRACKER_CONFIG``, then ``./sources.yaml``).
+
+        Raises :class:`~tracker.errors.ConfigError` listing every problem.
+        """
+        return cls(load_config(path))
+
+    @contextmanager
+    def _store(self) -> Iterator[Store]:
+        with open_store(self.config.database_path) as store:
+            yield store
+
+    # -- refreshing ---------------------------------------------------------
+
+    def refresh(
+        self,
+        *,
+        trigger: str = "cli",
+        wait: bool = False,
+        events: RefreshEvents | None = None,
+        due_only: bool = False,
+        feed_names: Sequence[str] | None = None,
+        should_stop: Callable[[], bool] = lambda: False,
+        on_started: Callable[[int], None] | None = None,
+    ) -> RunSummary:
+        """One full cycle for every report, under the state folder's refresh lock.
+
+        See :func:`tracker.refresh.pipeline.run_refresh` for the arguments.
+        Raises :class:`~tracker.errors.LockError` when another refresh runs.
+        """
+        return run_refresh(
+            self.config,
+            trigger=trigger,
+            wait=wait,
+            events=events,
+            due_only=due_only,
+            feed_names=feed_names,
+            clock=self.clock,
+            should_stop=should_stop,
+            on_started=on_started,
+        )
+
+    def refresh_via_daemon(self) -> int:
+        """Ask the running daemon to refresh now; return the id of the run it started."""
+        from tracker.control import request_refresh
+
+        return request_refresh(self.config)
+
+    def runs(self, limit: int = 10) -> list[RunRecord]:
+        with self._store() as store:
+            return store.runs(limit=limit)
+
+    # -- what the report and its sources hold --------------------------------
+
+    def report(self, report_id: str) -> Report:
+        """The report as it stands on disk, parsed. Raises ``ReportError``."""
+        from tracker.report import load_report
+
+        config = self._report_config(report_id)
+        return load_report(config.path, report_id=config.id, language=config.language)
+
+    def articles(self, *, source: str | None = None, limit: int | None = None) -> list[Article]:
+        """Collected articles, newest first."""
+        with self._store() as store:
+            return store.articles(source=source, limit=limit)
+
+    # -- review ----------------------------------------------------------------
+
+    def suggestions(
+        self,
+        *,
+        report: str | None = None,
+        status: SuggestionStatus | None = None,
+        section: str | None = None,
+    ) -> list[Suggestion]:
+        with self._store() as store:
+            return store.suggestions(report=report, status=status, section=section)
+
+    def suggestion(self, suggestion_id: int) -> Suggestion | None:
+        with self._store() as store:
+            return store.suggestion(suggestion_id)
+
+    def decide(self, ids: Sequence[int], status: SuggestionStatus) -> Decided:
+        """Accept or reject suggestions; the next refresh publishes an edition that shows it."""
+        if status is SuggestionStatus.PENDING:
+            raise TrackerError("a decision accepts or rejects; it cannot make a suggestion pending")
+        with self._store() as store:
+            done = store.set_suggestion_status(ids, status, self.clock())
+        missing = tuple(sorted(set(ids) - set(done)))
+        return Decided(status=status, done=tuple(done), missing=missing)
+
+    # -- the weekly digest -------------------------------------------------------
+
+    def digest(
+        self,
+        *,
+        send: bool,
+        since: datetime | None = None,
+        to: Sequence[str] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        environ: Mapping[str, str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> DigestResult:
+        """Compose the digest of the period and, with ``send``, deliver it once.
+
+        See :func:`tracker.notify.digest.run_digest`; a naive ``since`` is read
+        in ``schedule.timezone``.
+        """
+        with self._store() as store:
+            return run_digest(
+                self.config,
+                store,
+                now=self.clock(),
+                send=send,
+                since=since,
+                to=to,
+                ssl_context=ssl_context,
+                environ=environ,
+                sleep=sleep,
+            )
+
+    def last_digest_sent(self) -> datetime | None:
+        with self._store() as store:
+            record = store.last_digest()
+        return record.sent_at if record else None
+
+    # -- operations ----------------------------------------------------------------
+
+    def status(self, *, runs: int = 10) -> Status:
+        """Runs, sources' health, the daemon and next scheduled jobs, pending counts."""
+        return collect_status(self.config, now=self.clock(), runs=runs)
+
+    def metrics(self, *, runs: int = 200) -> MetricsSnapshot:
+        from tracker.lock import is_locked
+
+        with self._store() as store:
+            recent = store.runs(limit=runs)
+            counts = store.counts()
+            pending: dict[str, int] = {}
+            for suggestion in store.suggestions(status=SuggestionStatus.PENDING):
+                pending[suggestion.report] = pending.get(suggestion.report, 0) + 1
+        return MetricsSnapshot(
+            runs=recent,
+            pending_suggestions=pending,
+            sources_failing=counts.get("sources_failing", 0),
+            refresh_running=is_locked(self.config.state_dir),
+        )
+
+    # -- helpers -----------------------------------------------------------------------
+
+    def _report_config(self, report_id: str) -> ReportConfig:
+        for report in self.config.reports:
+            if report.id == report_id:
+                return report
+        known = ", ".join(r.id for r in self.config.reports) or "none"
+        raise TrackerError(f"no report {report_id!r} in {self.config.source_path} (known: {known})")
+
+    @property
+    def state_dir(self) -> Path:
+        return self.config.state_dir

@@ -1,0 +1,148 @@
+"""Commands that run tracker: refresh, status, digest, daemon and demo."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import AbstractContextManager, nullcontext
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tracker.cli.base import app, config_path, err, errors, fail, open_tracker, out, print_json
+from tracker.refresh import RefreshEvents
+from tracker.types import RunSummary
+
+
+@app.command()
+def refresh(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run summary as JSON.")] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for a running refresh instead of exiting.")
+    ] = False,
+    via_daemon: Annotated[
+        bool, typer.Option("--via-daemon", help="Ask the running daemon to refresh now.")
+    ] = False,
+) -> None:
+    """Run one full cycle for every report: fetch, extract, match, suggest, publish."""
+    tracker = open_tracker()
+    if via_daemon:
+        with errors():
+            run_id = tracker.refresh_via_daemon()
+        if as_json:
+            print_json({"run_id": run_id})
+        else:
+            out().print(f"daemon started refresh run {run_id}")
+        return
+
+    # --json shows no progress: no display to set up, and rich is never imported.
+    display: AbstractContextManager[RefreshEvents | None] = nullcontext()
+    if not as_json:
+        from tracker.cli.progress import progress_events
+
+        display = progress_events(err())
+    with errors(), display as events:
+        summary = tracker.refresh(trigger="cli", wait=wait, events=events)
+    if as_json:
+        print_json(summary)
+    else:
+        _print_summary(summary)
+    if summary.outcome == "failed":
+        raise typer.Exit(1)
+
+
+def _print_summary(summary: RunSummary) -> None:
+    console = out()
+    requests = ", ".join(f"{n}×{status}" for status, n in sorted(summary.requests.items()))
+    console.print(
+        f"run {summary.run_id} {summary.outcome}: "
+        f"{summary.sources_ok} sources ok, {summary.sources_failed} failed; "
+        f"{summary.new_entries} new entries, {summary.new_articles} new articles; "
+        f"cited sources: {summary.cited_changed} changed, {summary.cited_gone} gone; "
+        f"{summary.new_suggestions} new suggestions"
+        + (f"; requests {requests}" if requests else ""),
+        markup=False,
+    )
+    for failure in summary.failures:
+        console.print(f"  failed  {failure.source}: {failure.url} — {failure.reason}", markup=False)
+    for warning in summary.warnings:
+        console.print(f"  warning {warning.source}: {warning.url} — {warning.reason}", markup=False)
+    if summary.editions:
+        for path in summary.editions:
+            console.print(f"  wrote {path}", markup=False)
+    elif summary.outcome == "ok":
+        console.print("  no new edition: nothing changed", markup=False)
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Runs, sources' health, next scheduled jobs and pending suggestions."""
+    tracker = open_tracker()
+    with errors():
+        found = tracker.status()
+    if as_json:
+        print_json(found)
+    else:
+        from tracker.cli.tables import print_status
+
+        print_status(out(), found)
+
+
+def _parse_day(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.combine(date.fromisoformat(value), time.min, tzinfo=UTC)
+    except ValueError:
+        fail(f"--since {value!r} is not a date (YYYY-MM-DD)", 2)
+
+
+@app.command()
+def digest(
+    send: Annotated[
+        bool, typer.Option("--send", help="Mail it (or write it to the outbox).")
+    ] = False,
+    since: Annotated[str | None, typer.Option("--since", metavar="DATE")] = None,
+    to: Annotated[list[str] | None, typer.Option("--to", metavar="ADDR")] = None,
+) -> None:
+    """The weekly digest of suggested edits; prints it unless --send."""
+    tracker = open_tracker()
+    start = _parse_day(since)
+    with errors():
+        result = tracker.digest(send=send, since=start, to=to)
+    if not send:
+        sys.stdout.write(result.text + ("" if result.text.endswith("\n") else "\n"))
+        return
+    if result.sent and result.outbox_path:
+        out().print(f"digest written to {result.outbox_path}", markup=False)
+    elif result.sent:
+        out().print(
+            f"digest sent: {result.suggestions} suggestions, {result.message_id}", markup=False
+        )
+    else:
+        out().print(f"digest not sent: {result.skipped_reason}", markup=False)
+
+
+@app.command()
+def daemon() -> None:
+    """Run the scheduler and control API in the foreground (SIGTERM/SIGINT stop it)."""
+    from tracker.daemon import run_daemon
+
+    open_tracker()  # fail fast, with exit code 2, on a bad config
+    with errors():
+        code = run_daemon(config_path())
+    raise typer.Exit(code)
+
+
+@app.command()
+def demo(
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Where to put the demo [default: ./tracker-demo].")
+    ] = None,
+) -> None:
+    """The whole cycle offline, on bundled fixture sources served from 127.0.0.1."""
+    from tracker.demo.run import run_demo
+
+    with errors():
+        run_demo(directory or Path("tracker-demo"), out())

@@ -1,0 +1,156 @@
+"""Commands to read what tracker collected and to decide on its suggestions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+import typer
+
+from tracker.cli.base import app, errors, fail, open_tracker, out, print_json
+from tracker.jsonout import to_jsonable
+from tracker.report import section_label
+from tracker.types import Suggestion, SuggestionStatus
+
+
+@app.command()
+def articles(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Include the extracted text.")] = False,
+    limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
+) -> None:
+    """List the articles collected so far, newest first."""
+    tracker = open_tracker()
+    with errors():
+        found = tracker.articles(source=source, limit=limit)
+    rows = []
+    for article in found:
+        row: dict[str, Any] = {
+            "id": article.id,
+            "title": article.title,
+            "url": article.url,
+            "source": article.source,
+            "published": article.published,
+            "language": article.language,
+            "text_length": len(article.text),
+            "from_feed_only": article.from_feed_only,
+        }
+        if full:
+            row["text"] = article.text
+        rows.append(row)
+    if as_json:
+        print_json(rows)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    # Table cells are read as rich markup: feed text is escaped, or a title
+    # such as "[/b]" would abort the listing.
+    table = Table("published", "source", "lang", "chars", "title / url", show_lines=False)
+    for row in rows:
+        published = row["published"].date().isoformat() if row["published"] else "—"
+        table.add_row(
+            published,
+            escape(row["source"]),
+            escape(row["language"] or "?"),
+            str(row["text_length"]),
+            f"{escape(row['title'])}\n[dim]{escape(row['url'])}[/dim]",
+        )
+    out().print(table)
+    if full:
+        for row in rows:
+            out().rule(row["title"])
+            out().print(row["text"], markup=False)
+
+
+@app.command()
+def suggestions(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    status: Annotated[SuggestionStatus | None, typer.Option("--status")] = None,
+    section: Annotated[
+        str | None, typer.Option("--section", help="A section id, e.g. 3.2.")
+    ] = None,
+    report: Annotated[str | None, typer.Option("--report", help="A report id.")] = None,
+) -> None:
+    """List suggested edits."""
+    tracker = open_tracker()
+    with errors():
+        found = tracker.suggestions(report=report, status=status, section=section)
+    if as_json:
+        print_json([suggestion_json(s) for s in found])
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    # Cells are rich markup: everything from feeds and reports is escaped.
+    table = Table("id", "status", "section", "kind", "score", "title / source")
+    for s in found:
+        table.add_row(
+            str(s.id),
+            s.status,
+            escape(section_label(s.section, s.section_title)),
+            s.kind,
+            f"{s.score:.2f}",
+            f"{escape(s.title)}\n[dim]{escape(s.source)} · {escape(s.url)}[/dim]",
+        )
+    out().print(table)
+
+
+def suggestion_json(s: Suggestion) -> dict[str, Any]:
+    """A suggestion as ``tracker suggestions --json`` promises it (DESIGN.md)."""
+    data: dict[str, Any] = to_jsonable(s)
+    data["urls"] = list(s.urls) or [s.url]
+    return data
+
+
+@app.command()
+def show(suggestion_id: Annotated[int, typer.Argument(help="A suggestion id.")]) -> None:
+    """Show one suggestion and why it was made."""
+    tracker = open_tracker()
+    with errors():
+        s = tracker.suggestion(suggestion_id)
+    if s is None:
+        fail(f"no suggestion {suggestion_id}")
+    from rich.markup import escape
+
+    console = out()
+    console.print(f"[bold]#{s.id}[/bold] {s.kind} · {s.status} · report {escape(s.report)}")
+    console.print(f"section {section_label(s.section, s.section_title)}", markup=False)
+    console.print(f"title   {s.title}", markup=False)
+    console.print(f"source  {s.source} · {s.published or 'undated'}", markup=False)
+    for url in s.urls or (s.url,):
+        console.print(f"url     {url}", markup=False)
+    console.print(f"score   {s.score:.3f}", markup=False)
+    for name, value in sorted(s.features.items()):
+        console.print(f"  {name:<18} {value:.3f}", markup=False)
+    console.print("\n[bold]why[/bold] (closest sentence):")
+    console.print(s.excerpt, markup=False)
+    console.print("\n[bold]proposed text[/bold]:")
+    console.print(s.proposed_text, markup=False)
+    if s.reference:
+        console.print("\n[bold]new reference[/bold]:")
+        console.print(s.reference, markup=False)
+
+
+def _decide(ids: Sequence[int], status: SuggestionStatus) -> None:
+    tracker = open_tracker()
+    with errors():
+        decided = tracker.decide(ids, status)
+    for suggestion_id in decided.done:
+        out().print(f"{status} #{suggestion_id}")
+    if decided.missing:
+        fail(f"no suggestion {', '.join(map(str, decided.missing))}")
+    out().print("The next refresh publishes an edition that reflects this.")
+
+
+@app.command()
+def accept(ids: Annotated[list[int], typer.Argument(help="Suggestion ids.")]) -> None:
+    """Accept suggestions: the next edition merges them into their sections."""
+    _decide(ids, SuggestionStatus.ACCEPTED)
+
+
+@app.command()
+def reject(ids: Annotated[list[int], typer.Argument(help="Suggestion ids.")]) -> None:
+    """Reject suggestions: they leave the next edition."""
+    _decide(ids, SuggestionStatus.REJECTED)

@@ -1,0 +1,78 @@
+"""``tracker status`` for people: a few lines and rich tables over :class:`Status`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from tracker.status import Status
+
+
+def print_status(console: Console, status: Status) -> None:
+    daemon = status.daemon
+    holder = status.refresh_running
+    console.print(
+        f"daemon: {f'running, pid {daemon.pid}' if daemon else 'not running'}"
+        + (f" · refresh in progress since {holder.since}" if holder else ""),
+        markup=False,
+    )
+    for job, when in status.next_runs.items():
+        console.print(f"next {job}: {_when(when) or '—'}", markup=False)
+    pending = status.pending_suggestions
+    console.print(
+        "pending suggestions: "
+        + (", ".join(f"{report} {n}" for report, n in pending.items()) or "none"),
+        markup=False,
+    )
+
+    runs = Table(
+        "run",
+        "started",
+        "trigger",
+        "outcome",
+        "ok",
+        "failed",
+        "new articles",
+        "suggestions",
+        title="recent runs",
+    )
+    for run in status.runs:
+        counts = run.counts
+        runs.add_row(
+            str(run.id),
+            _when(run.started_at)[:19],
+            run.trigger or "",
+            run.outcome or "running",
+            str(counts.get("sources_ok", "")),
+            str(counts.get("sources_failed", "")),
+            str(counts.get("new_articles", "")),
+            str(counts.get("new_suggestions", "")),
+        )
+    console.print(runs)
+
+    sources = Table("source", "kind", "last success", "failures", "last error", title="sources")
+    for source in status.sources:
+        # Cells are rich markup; names, URLs and errors come from outside.
+        sources.add_row(
+            escape(source.name or source.url),
+            source.kind,
+            (_when(source.last_success) or "never")[:19],
+            str(source.consecutive_failures),
+            escape(source.last_error or ""),
+        )
+    console.print(sources)
+
+    if status.feed_candidates:
+        candidates = Table("feed", "advertised by", title="feeds advertised by cited pages")
+        for candidate in status.feed_candidates:
+            candidates.add_row(escape(candidate.feed_url), escape(candidate.page_url))
+        console.print(candidates)
+
+
+def _when(value: datetime | str | None) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, datetime) else value
