@@ -23,14 +23,20 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.config import Config, ReportConfig, load_config
 from tracker.errors import TrackerError
-from tracker.notify.digest import DigestResult, run_digest
-from tracker.refresh import RefreshEvents, run_refresh
-from tracker.status import Status, collect_status
 from tracker.store import RunRecord, Store, open_store
 from tracker.types import Article, Report, RunSummary, Suggestion, SuggestionStatus
+
+# The pipelines are imported by the methods that run them: a command pays
+# only for what it uses (`tracker suggestions` never loads aiohttp, a refresh
+# with nothing new never loads jinja2, `tracker refresh` never loads APScheduler).
+if TYPE_CHECKING:
+    from tracker.notify.digest import DigestResult
+    from tracker.refresh import RefreshEvents
+    from tracker.status import Status
 
 
 def utc_now() -> datetime:
@@ -94,6 +100,8 @@ class Tracker:
         See :func:`tracker.refresh.pipeline.run_refresh` for the arguments.
         Raises :class:`~tracker.errors.LockError` when another refresh runs.
         """
+        from tracker.refresh import run_refresh
+
         return run_refresh(
             self.config,
             trigger=trigger,
@@ -172,6 +180,8 @@ class Tracker:
         See :func:`tracker.notify.digest.run_digest`; a naive ``since`` is read
         in ``schedule.timezone``.
         """
+        from tracker.notify.digest import run_digest
+
         with self._store() as store:
             return run_digest(
                 self.config,
@@ -194,6 +204,8 @@ class Tracker:
 
     def status(self, *, runs: int = 10) -> Status:
         """Runs, sources' health, the daemon and next scheduled jobs, pending counts."""
+        from tracker.status import collect_status
+
         return collect_status(self.config, now=self.clock(), runs=runs)
 
     def metrics(self, *, runs: int = 200) -> MetricsSnapshot:

@@ -6,13 +6,15 @@ import sys
 from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, date, datetime, time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tracker.cli.base import app, config_path, err, errors, fail, open_tracker, out, print_json
-from tracker.refresh import RefreshEvents
 from tracker.types import RunSummary
+
+if TYPE_CHECKING:
+    from tracker.refresh import RefreshEvents
 
 
 @app.command()
