@@ -12,8 +12,9 @@ import pytest
 
 from tracker.demo.server import LocalServer
 from tracker.errors import ExtractError
-from tracker.feeds import discover_feed_links, filter_since, parse_feed
+from tracker.feeds import filter_since, parse_feed
 from tracker.fetch import Fetcher, FetchPolicy
+from tracker.pages import discover_feed_links
 from tracker.types import FetchRequest, ParsedFeed
 
 DATA = Path(__file__).parent / "data" / "feeds"

@@ -16,35 +16,20 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
-from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
 from tracker.errors import ExtractError
-from tracker.textutil import decode_document, html_to_text, normalise_whitespace
+from tracker.textutil import decode_document, header, html_to_text, normalise_whitespace
 from tracker.types import FeedEntry, ParsedFeed
-from tracker.urls import canonical_url
+from tracker.urls import absolute_http_url, canonical_url
 
 _XML_DECLARED = re.compile(rb"""^\s*<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]+)""")
 _CHARSET_PARAM = re.compile(r"""charset\s*=\s*["']?([A-Za-z0-9._:-]+)""", re.I)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # bozo exceptions that describe the transport, not a broken document.
 _BENIGN_BOZO = ("NonXMLContentType", "CharacterEncodingOverride")
-_FEED_LINK_TYPES = {
-    "application/rss+xml": "rss",
-    "application/atom+xml": "atom",
-    "application/rdf+xml": "rdf",
-    "application/feed+json": "json",
-    "application/json": "json",
-}
-
-
-def header(headers: Mapping[str, str], name: str) -> str:
-    """Case-insensitive header lookup ("" when absent)."""
-    wanted = name.lower()
-    return next((v for k, v in headers.items() if k.lower() == wanted), "")
 
 
 def _declared_charset(headers: Mapping[str, str]) -> str | None:
@@ -58,17 +43,6 @@ def _language(value: object) -> str | None:
         return None
     primary = re.split(r"[-_]", value.strip())[0].lower()
     return primary if primary.isalpha() and len(primary) <= 3 else None
-
-
-def _http_link(raw: object, base: str) -> str | None:
-    if not isinstance(raw, str) or not raw.strip():
-        return None
-    try:
-        absolute = urljoin(base, raw.strip())
-        scheme = urlsplit(absolute).scheme.lower()
-    except ValueError:
-        return None
-    return absolute if scheme in ("http", "https") else None
 
 
 def _dedup(entries: Iterable[FeedEntry]) -> tuple[FeedEntry, ...]:
@@ -138,7 +112,7 @@ def _rss_entries(
 ) -> Iterator[FeedEntry]:
     for item in parsed.entries:
         guid = str(item.get("id") or "")
-        link = _http_link(item.get("link"), url)
+        link = absolute_http_url(item.get("link"), url)
         if link is None and guid.startswith(("http://", "https://")):
             link = guid
         if link is None:
@@ -198,7 +172,7 @@ def _parse_xml_feed(
     return ParsedFeed(
         url=url,
         title=_one_line(_detail_text(feed, "title")),
-        link=_http_link(feed.get("link"), url) or "",
+        link=absolute_http_url(feed.get("link"), url) or "",
         language=language,
         entries=_dedup(entries),
         warning="; ".join(warnings) or None,
@@ -282,7 +256,9 @@ def _parse_json_feed(
     for item in doc["items"]:
         if not isinstance(item, dict):
             continue
-        link = _http_link(item.get("url"), url) or _http_link(item.get("external_url"), url)
+        link = absolute_http_url(item.get("url"), url) or absolute_http_url(
+            item.get("external_url"), url
+        )
         if link is None:
             continue
         content_html = item.get("content_html") if isinstance(item.get("content_html"), str) else ""
@@ -306,7 +282,7 @@ def _parse_json_feed(
     return ParsedFeed(
         url=url,
         title=_one_line(html_to_text(str(doc.get("title") or ""))),
-        link=_http_link(doc.get("home_page_url"), url) or "",
+        link=absolute_http_url(doc.get("home_page_url"), url) or "",
         language=language,
         entries=_dedup(entries),
         warning=warning,
@@ -343,48 +319,3 @@ def parse_feed(
 def filter_since(entries: Iterable[FeedEntry], since: date) -> tuple[FeedEntry, ...]:
     """Drop entries published before ``since`` (a UTC calendar date); keep undated ones."""
     return tuple(e for e in entries if e.published is None or e.published.date() >= since)
-
-
-class _FeedLinkFinder(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base: str | None = None
-        self.links: list[tuple[str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {k.lower(): (v or "") for k, v in attrs}
-        if tag == "base" and values.get("href") and self.base is None:
-            self.base = values["href"]
-        if tag not in ("link", "a"):
-            return
-        rels = values.get("rel", "").lower().split()
-        kind = values.get("type", "").split(";")[0].strip().lower()
-        if "alternate" in rels and kind in _FEED_LINK_TYPES and values.get("href"):
-            self.links.append((values["href"].strip(), values.get("title", "").strip()))
-
-    handle_startendtag = handle_starttag
-
-
-def discover_feed_links(html: bytes | str, base_url: str) -> list[tuple[str, str]]:
-    """Feeds a page advertises with ``<link rel="alternate" type="application/rss+xml" …>``.
-
-    Returns ``(absolute feed URL, title)`` pairs in document order, without
-    duplicates. Does not guess well-known paths such as ``/feed``.
-    """
-    if isinstance(html, bytes):
-        html, _ = decode_document(html, [])
-    finder = _FeedLinkFinder()
-    try:
-        finder.feed(html)
-        finder.close()
-    except Exception:
-        pass  # keep whatever was found before the markup became unreadable
-    base = urljoin(base_url, finder.base) if finder.base else base_url
-    found: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for href, title in finder.links:
-        absolute = _http_link(href, base)
-        if absolute and absolute not in seen:
-            seen.add(absolute)
-            found.append((absolute, title))
-    return found

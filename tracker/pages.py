@@ -2,7 +2,8 @@
 
 ``decode_html`` finds the right text even when a page's declared charset lies;
 ``extract_page`` runs trafilatura (with htmldate for the date) on that text.
-Both are pure: they take bytes already fetched and never touch the network.
+``discover_feed_links`` lists the feeds a page advertises. All are pure:
+they take bytes already fetched and never touch the network.
 What is deliberately not done here: fetching, robots.txt, deciding whether an
 article is relevant, or storing anything.
 """
@@ -12,13 +13,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
+from html.parser import HTMLParser
+from urllib.parse import urljoin
 
 import trafilatura
 
 from tracker.errors import ExtractError
-from tracker.feeds import discover_feed_links, header
-from tracker.textutil import content_hash, decode_document, guess_language, html_to_text
+from tracker.textutil import content_hash, decode_document, guess_language, header, html_to_text
 from tracker.types import Article, FeedEntry, PageContent
+from tracker.urls import absolute_http_url
 
 __all__ = [
     "article_from_entry",
@@ -162,3 +165,57 @@ def article_from_entry(entry: FeedEntry) -> Article:
         content_hash=content_hash(text),
         from_feed_only=True,
     )
+
+
+_FEED_LINK_TYPES = {
+    "application/rss+xml": "rss",
+    "application/atom+xml": "atom",
+    "application/rdf+xml": "rdf",
+    "application/feed+json": "json",
+    "application/json": "json",
+}
+
+
+class _FeedLinkFinder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base: str | None = None
+        self.links: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "base" and values.get("href") and self.base is None:
+            self.base = values["href"]
+        if tag not in ("link", "a"):
+            return
+        rels = values.get("rel", "").lower().split()
+        kind = values.get("type", "").split(";")[0].strip().lower()
+        if "alternate" in rels and kind in _FEED_LINK_TYPES and values.get("href"):
+            self.links.append((values["href"].strip(), values.get("title", "").strip()))
+
+    handle_startendtag = handle_starttag
+
+
+def discover_feed_links(html: bytes | str, base_url: str) -> list[tuple[str, str]]:
+    """Feeds a page advertises with ``<link rel="alternate" type="application/rss+xml" …>``.
+
+    Returns ``(absolute feed URL, title)`` pairs in document order, without
+    duplicates. Does not guess well-known paths such as ``/feed``.
+    """
+    if isinstance(html, bytes):
+        html, _ = decode_document(html, [])
+    finder = _FeedLinkFinder()
+    try:
+        finder.feed(html)
+        finder.close()
+    except Exception:
+        pass  # keep whatever was found before the markup became unreadable
+    base = urljoin(base_url, finder.base) if finder.base else base_url
+    found: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for href, title in finder.links:
+        absolute = absolute_http_url(href, base)
+        if absolute and absolute not in seen:
+            seen.add(absolute)
+            found.append((absolute, title))
+    return found

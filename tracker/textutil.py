@@ -14,7 +14,7 @@ import codecs
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from html.parser import HTMLParser
 
 import charset_normalizer
@@ -236,3 +236,9 @@ def decode_document(body: bytes, declared: Iterable[str | None]) -> tuple[str, s
         except (UnicodeDecodeError, LookupError):
             pass
     return body.decode("utf-8", errors="replace"), "utf-8"
+
+
+def header(headers: Mapping[str, str], name: str) -> str:
+    """Case-insensitive header lookup ("" when absent)."""
+    wanted = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == wanted), "")

@@ -9,7 +9,7 @@ resource is meant on some servers.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 # Parameters that only say where a click came from. Matched case-insensitively.
 _TRACKING_PARAMS = frozenset(
@@ -106,3 +106,16 @@ def canonical_url(url: str) -> str:
     query_pairs.sort()
     query = urlencode(query_pairs, quote_via=quote, safe="-._~")
     return urlunsplit((scheme, netloc, _normalise_path(parts.path), query, ""))
+
+
+def absolute_http_url(raw: object, base: str) -> str | None:
+    """``raw`` (a link as found in a document) made absolute against ``base``;
+    None unless it is an http(s) URL."""
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    try:
+        absolute = urljoin(base, raw.strip())
+        scheme = urlsplit(absolute).scheme.lower()
+    except ValueError:
+        return None
+    return absolute if scheme in ("http", "https") else None
