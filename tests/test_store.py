@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -12,11 +10,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
 
 from tracker.errors import StoreError
-from tracker.store import MIGRATION_GROUPS, FetchRecord, Store, open_store, schema
+from tracker.store import FetchRecord, Store, open_store
 from tracker.types import (
     Article,
     CitedStatus,
@@ -31,7 +27,6 @@ from tracker.types import (
 )
 
 T0 = datetime(2026, 2, 11, 8, 0, tzinfo=UTC)
-ALL_MIGRATIONS = [name for group in MIGRATION_GROUPS for name, _ in group]
 
 
 @pytest.fixture
@@ -122,148 +117,7 @@ def summary(run_id: int, **kw) -> RunSummary:
 
 
 # --------------------------------------------------------------------------
-# Opening and migrations
-
-
-def test_open_creates_folder_wal_and_applies_every_migration_once(db_path: Path) -> None:
-    with open_store(db_path, now=T0) as s:
-        assert s.path == db_path
-        assert [name for name, _ in s.migrations()] == ALL_MIGRATIONS
-        assert {at for _, at in s.migrations()} == {T0}
-    later = T0 + timedelta(days=1)
-    with open_store(db_path, now=later) as s:
-        # Re-opening applies nothing: the stamps are still the first open's.
-        assert {at for _, at in s.migrations()} == {T0}
-    conn = sqlite3.connect(db_path)
-    try:
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(ALL_MIGRATIONS)
-        rows = conn.execute("SELECT name FROM _sqlite_migrations").fetchall()
-        assert sorted(r[0] for r in rows) == sorted(ALL_MIGRATIONS)
-    finally:
-        conn.close()
-
-
-def test_migrations_are_sqlite_utils_migrations(db_path: Path) -> None:
-    open_store(db_path, now=T0).close()
-    known = [m for group in MIGRATION_GROUPS for m in group]
-    assert Migrations.migrations_table == schema.MIGRATIONS_TABLE
-    with sqlite_utils.Database(db_path) as db:
-        # sqlite-utils itself reads them back as applied, in order, and finds nothing pending.
-        applied = Migrations(schema.MIGRATION_SET).applied(db)
-        assert [m.name for m in applied] == ALL_MIGRATIONS
-        assert schema.migration_set(known).pending(db) == []
-        # The tables the migrations describe are there, with their keys.
-        assert db.table("articles").pks == ["id"]
-        assert db.table("entry_sources").foreign_keys[0].other_table == "entries"
-        assert {tuple(i.columns) for i in db.table("digests").indexes if i.unique} >= {
-            ("period_start", "period_end")
-        }
-
-
-OPEN_AND_LIST_MODULES = """
-import json, sys
-from pathlib import Path
-from tracker.store import open_store
-open_store(Path(sys.argv[1])).close()
-print(json.dumps(sorted(sys.modules)))
-"""
-
-
-def modules_after_open(path: Path) -> set[str]:
-    done = subprocess.run(
-        [sys.executable, "-c", OPEN_AND_LIST_MODULES, str(path)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
-    return {name.split(".")[0] for name in json.loads(done.stdout)}
-
-
-def test_reopening_a_current_database_does_not_import_sqlite_utils(db_path: Path) -> None:
-    # Creating the file goes through sqlite-utils (and so numpy) ...
-    assert {"sqlite_utils", "numpy"} <= modules_after_open(db_path)
-    # ... opening it once it is current does not.
-    assert {"sqlite_utils", "numpy"} & modules_after_open(db_path) == set()
-    with open_store(db_path) as s:
-        assert [name for name, _ in s.migrations()] == ALL_MIGRATIONS
-
-
-def test_an_older_database_is_upgraded_keeping_its_rows(db_path: Path) -> None:
-    with open_store(db_path) as s:
-        run_id = s.start_run(T0)
-    # Turn the file back into what the first schema version wrote.
-    conn = sqlite3.connect(db_path)
-    conn.execute("ALTER TABLE runs DROP COLUMN durations")
-    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'runs.0002_durations'")
-    conn.execute(f"PRAGMA user_version = {len(ALL_MIGRATIONS) - 1}")
-    conn.commit()
-    conn.close()
-    later = T0 + timedelta(days=30)
-    with open_store(db_path, now=later) as s:
-        applied = dict(s.migrations())
-        assert applied["runs.0002_durations"] == later
-        assert applied["runs.0001_create"] != later
-        run = s.run(run_id)
-        assert run is not None and run.started_at == T0 and run.durations == {}
-    conn = sqlite3.connect(db_path)
-    try:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(ALL_MIGRATIONS)
-    finally:
-        conn.close()
-
-
-@pytest.mark.parametrize(
-    ("statements", "named"),
-    [
-        pytest.param(
-            [
-                "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
-                "VALUES ('tracker', 'runs.0099_future', '2030-01-01 00:00:00+00:00')",
-                f"PRAGMA user_version = {len(ALL_MIGRATIONS) + 1}",
-            ],
-            "runs.0099_future",
-            id="newer-migration",
-        ),
-        pytest.param(
-            [f"PRAGMA user_version = {len(ALL_MIGRATIONS) + 1}"],
-            f"schema version {len(ALL_MIGRATIONS) + 1}",
-            id="newer-version-only",
-        ),
-    ],
-)
-def test_database_from_a_newer_version_is_refused_untouched(
-    db_path: Path, statements: list[str], named: str
-) -> None:
-    open_store(db_path).close()
-    conn = sqlite3.connect(db_path)
-    for sql in statements:
-        conn.execute(sql)
-    conn.commit()
-    conn.close()
-    before = db_path.read_bytes()
-    with pytest.raises(StoreError, match="newer version") as info:
-        open_store(db_path)
-    assert str(db_path) in str(info.value)
-    assert named in str(info.value)
-    assert db_path.read_bytes() == before
-
-
-def test_a_file_that_is_not_a_database_gives_store_error_naming_it(db_path: Path) -> None:
-    db_path.parent.mkdir(parents=True)
-    db_path.write_bytes(b"this is not sqlite at all" * 100)
-    with pytest.raises(StoreError) as info:
-        open_store(db_path)
-    assert str(db_path) in str(info.value)
-
-
-def test_unopenable_path_gives_store_error(tmp_path: Path) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    with pytest.raises(StoreError) as info:
-        open_store(blocker / "sub" / "tracker.db")
-    assert str(blocker) in str(info.value)
+# Opening and migrations: tests/test_store_schema.py
 
 
 # --------------------------------------------------------------------------

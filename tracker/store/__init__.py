@@ -67,7 +67,8 @@ __all__ = [
 # The order migrations are applied in. New migrations go at the end of their
 # module's list; a new module goes at the end here. Never remove or rename one:
 # their count is the schema version (PRAGMA user_version) that lets a current
-# file open without importing sqlite-utils.
+# file open with one PRAGMA read, and their names are how an older file's
+# pending ones are found.
 MIGRATION_GROUPS: tuple[Sequence[schema.Migration], ...] = (
     sources.MIGRATIONS,
     articles.MIGRATIONS,

@@ -10,68 +10,58 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tracker.store.schema import Db, Migration, from_db_time, opt_db_time, to_db_time
 from tracker.types import Article, FeedEntry
 
-if TYPE_CHECKING:
-    from sqlite_utils import Database
-
-
-def _create(db: Database) -> None:
-    entries = {
-        "url": str,
-        "link": str,
-        "title": str,
-        "summary": str,
-        "content_html": str,
-        "published": str,
-        "author": str,
-        "guid": str,
-        "feed_url": str,
-        "source_name": str,
-        "language": str,
-        "first_seen": str,
-        "skipped_at": str,
-    }
-    db.table("entries").create(
-        entries,
-        pk="url",
-        not_null=entries.keys() - {"url", "published", "language", "skipped_at"},
+MIGRATIONS = [
+    Migration(
+        "articles.0001_create",
+        (
+            """CREATE TABLE entries (
+                url TEXT PRIMARY KEY,
+                link TEXT NOT NULL,
+                title TEXT NOT NULL,
+                summary TEXT NOT NULL,
+                content_html TEXT NOT NULL,
+                published TEXT,
+                author TEXT NOT NULL,
+                guid TEXT NOT NULL,
+                feed_url TEXT NOT NULL,
+                source_name TEXT NOT NULL,
+                language TEXT,
+                first_seen TEXT NOT NULL,
+                skipped_at TEXT
+            )""",
+            """CREATE TABLE entry_sources (
+                url TEXT NOT NULL REFERENCES entries (url),
+                source_name TEXT NOT NULL,
+                feed_url TEXT NOT NULL,
+                first_seen TEXT NOT NULL,
+                PRIMARY KEY (url, feed_url)
+            )""",
+            """CREATE TABLE articles (
+                id INTEGER PRIMARY KEY,
+                url TEXT NOT NULL,
+                title TEXT NOT NULL,
+                text TEXT NOT NULL,
+                published TEXT,
+                language TEXT,
+                source TEXT NOT NULL,
+                content_hash TEXT NOT NULL,
+                from_feed_only INTEGER NOT NULL DEFAULT 0,
+                fetched_at TEXT NOT NULL,
+                matched_at TEXT
+            )""",
+            # One article per URL: add_article upserts on it.
+            "CREATE UNIQUE INDEX articles_url ON articles (url)",
+            "CREATE INDEX articles_content_hash ON articles (content_hash)",
+            "CREATE INDEX articles_matched_at ON articles (matched_at)",
+            "CREATE INDEX articles_source ON articles (source)",
+        ),
     )
-    db.table("entry_sources").create(
-        {"url": str, "source_name": str, "feed_url": str, "first_seen": str},
-        pk=("url", "feed_url"),
-        not_null=["url", "source_name", "feed_url", "first_seen"],
-        foreign_keys=[("url", "entries", "url")],
-    )
-    articles = db.table("articles").create(
-        {
-            "id": int,
-            "url": str,
-            "title": str,
-            "text": str,
-            "published": str,
-            "language": str,
-            "source": str,
-            "content_hash": str,
-            "from_feed_only": int,
-            "fetched_at": str,
-            "matched_at": str,
-        },
-        pk="id",
-        not_null=["url", "title", "text", "source", "content_hash", "from_feed_only", "fetched_at"],
-        defaults={"from_feed_only": 0},
-    )
-    # One article per URL: add_article upserts on it.
-    articles.create_index(["url"], index_name="articles_url", unique=True)
-    articles.create_index(["content_hash"], index_name="articles_content_hash")
-    articles.create_index(["matched_at"], index_name="articles_matched_at")
-    articles.create_index(["source"], index_name="articles_source")
-
-
-MIGRATIONS: list[Migration] = [("articles.0001_create", _create)]
+]
 
 
 def add_entries(db: Db, entries: Sequence[FeedEntry], at: datetime) -> list[FeedEntry]:

@@ -10,13 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tracker.store.schema import Db, Migration, req_db_time, to_db_time
 from tracker.types import CitedStatus
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
 
 _HEALTHY = (CitedStatus.OK.value, CitedStatus.REDIRECTED.value)
 
@@ -31,27 +28,30 @@ class Snapshot:
     fetched_at: datetime
 
 
-def _create(db: Database) -> None:
-    db.table("snapshots").create(
-        {
-            "id": int,
-            "url": str,
-            "final_url": str,
-            "text": str,
-            "content_hash": str,
-            "fetched_at": str,
-        },
-        pk="id",
-        not_null=["url", "text", "content_hash", "fetched_at"],
-    ).create_index(["url", "id"], index_name="snapshots_url")
-    db.table("cited_checks").create(
-        {"id": int, "url": str, "status": str, "error": str, "checked_at": str},
-        pk="id",
-        not_null=["url", "status", "checked_at"],
-    ).create_index(["url", "id"], index_name="cited_checks_url")
-
-
-MIGRATIONS: list[Migration] = [("cited.0001_create", _create)]
+MIGRATIONS = [
+    Migration(
+        "cited.0001_create",
+        (
+            """CREATE TABLE snapshots (
+                id INTEGER PRIMARY KEY,
+                url TEXT NOT NULL,
+                final_url TEXT,
+                text TEXT NOT NULL,
+                content_hash TEXT NOT NULL,
+                fetched_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX snapshots_url ON snapshots (url, id)",
+            """CREATE TABLE cited_checks (
+                id INTEGER PRIMARY KEY,
+                url TEXT NOT NULL,
+                status TEXT NOT NULL,
+                error TEXT,
+                checked_at TEXT NOT NULL
+            )""",
+            "CREATE INDEX cited_checks_url ON cited_checks (url, id)",
+        ),
+    )
+]
 
 
 def latest_snapshot(db: Db, url: str) -> Snapshot | None:

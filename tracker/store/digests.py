@@ -10,12 +10,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from tracker.store.schema import Db, Migration, req_db_time, to_db_time
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
 
 
 @dataclass(frozen=True)
@@ -28,28 +24,24 @@ class DigestRecord:
     outbox_path: str | None = None
 
 
-def _create(db: Database) -> None:
-    db.table("digests").create(
-        {
-            "id": int,
-            "period_start": str,
-            "period_end": str,
-            "sent_at": str,
-            "message_id": str,
-            "recipients": str,
-            "outbox_path": str,
-        },
-        pk="id",
-        not_null=["period_start", "period_end", "sent_at", "message_id", "recipients"],
-    ).create_index(
-        # One digest per period: record_digest upserts on it.
-        ["period_start", "period_end"],
-        index_name="digests_period",
-        unique=True,
+MIGRATIONS = [
+    Migration(
+        "digests.0001_create",
+        (
+            """CREATE TABLE digests (
+                id INTEGER PRIMARY KEY,
+                period_start TEXT NOT NULL,
+                period_end TEXT NOT NULL,
+                sent_at TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                recipients TEXT NOT NULL,
+                outbox_path TEXT
+            )""",
+            # One digest per period: record_digest upserts on it.
+            "CREATE UNIQUE INDEX digests_period ON digests (period_start, period_end)",
+        ),
     )
-
-
-MIGRATIONS: list[Migration] = [("digests.0001_create", _create)]
+]
 
 
 def last_digest(db: Db) -> DigestRecord | None:

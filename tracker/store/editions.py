@@ -9,12 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from tracker.store.schema import Db, Migration, req_db_time, to_db_time
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
 
 
 @dataclass(frozen=True)
@@ -26,21 +22,21 @@ class EditionRecord:
     created_at: datetime
 
 
-def _create(db: Database) -> None:
-    db.table("editions").create(
-        {
-            "report": str,
-            "edition_date": str,
-            "path": str,
-            "content_hash": str,
-            "created_at": str,
-        },
-        pk=("report", "edition_date"),
-        not_null=["report", "edition_date", "path", "content_hash", "created_at"],
+MIGRATIONS = [
+    Migration(
+        "editions.0001_create",
+        (
+            """CREATE TABLE editions (
+                report TEXT NOT NULL,
+                edition_date TEXT NOT NULL,
+                path TEXT NOT NULL,
+                content_hash TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                PRIMARY KEY (report, edition_date)
+            )""",
+        ),
     )
-
-
-MIGRATIONS: list[Migration] = [("editions.0001_create", _create)]
+]
 
 
 def record_edition(

@@ -12,14 +12,11 @@ import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tracker.errors import StoreError
 from tracker.store.schema import Db, Migration, from_db_time, req_db_time, to_db_time
 from tracker.types import RunSummary
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
 
 RUNNING = "running"
 INTERRUPTED = "interrupted"
@@ -41,40 +38,30 @@ class RunRecord:
     durations: Mapping[str, float] = field(default_factory=dict)  # seconds per stage
 
 
-# The JSON columns of a run and the empty value each starts as.
-_JSON_DEFAULTS = {
-    "counts": "{}",
-    "failures": "[]",
-    "warnings": "[]",
-    "requests": "{}",
-    "editions": "[]",
-}
-
-
-def _create(db: Database) -> None:
-    db.table("runs").create(
-        {
-            "id": int,
-            "started_at": str,
-            "finished_at": str,
-            "outcome": str,
-            "trigger": str,
-            "pid": int,
-            **{column: str for column in _JSON_DEFAULTS},
-        },
-        pk="id",
-        not_null=["started_at", "outcome", "trigger", *_JSON_DEFAULTS],
-        defaults=_JSON_DEFAULTS,
-    )
-
-
-def _add_durations(db: Database) -> None:
-    db.table("runs").add_column("durations", str, not_null_default="{}")
-
-
-MIGRATIONS: list[Migration] = [
-    ("runs.0001_create", _create),
-    ("runs.0002_durations", _add_durations),
+MIGRATIONS = [
+    Migration(
+        "runs.0001_create",
+        (
+            # The JSON columns start as the empty value of their type.
+            """CREATE TABLE runs (
+                id INTEGER PRIMARY KEY,
+                started_at TEXT NOT NULL,
+                finished_at TEXT,
+                outcome TEXT NOT NULL,
+                trigger TEXT NOT NULL,
+                pid INTEGER,
+                counts TEXT NOT NULL DEFAULT '{}',
+                failures TEXT NOT NULL DEFAULT '[]',
+                warnings TEXT NOT NULL DEFAULT '[]',
+                requests TEXT NOT NULL DEFAULT '{}',
+                editions TEXT NOT NULL DEFAULT '[]'
+            )""",
+        ),
+    ),
+    Migration(
+        "runs.0002_durations",
+        ("ALTER TABLE runs ADD COLUMN durations TEXT NOT NULL DEFAULT '{}'",),
+    ),
 ]
 
 _COUNTED = (

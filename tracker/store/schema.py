@@ -2,23 +2,22 @@
 
 ``Db`` owns one SQLite connection and is the only path by which the domain
 modules reach SQLite: it opens write transactions, runs statements and turns
-every ``sqlite3`` error into a ``StoreError`` that names the file. Statements
-go straight to the ``sqlite3`` connection.
+every ``sqlite3`` error into a ``StoreError`` that names the file.
 
-The schema is sqlite-utils' business. Each domain module lists its schema
-changes as functions of a ``sqlite_utils.Database``, each with a name unique
-across the store (``"articles.0001_create"``); ``migrate`` registers them, in
-the facade's order, in one ``sqlite_utils.migrations.Migrations`` set named
-``"tracker"`` and applies the pending ones, all in one transaction, over the
-store's own connection. sqlite-utils records them in its
-``_sqlite_migrations`` table.
+The schema is plain SQL. Each domain module lists its schema changes as
+``Migration``s: a name unique across the store (``"articles.0001_create"``)
+and the statements that make the change. ``migrate`` applies the pending
+ones, in the facade's order, in one transaction that also records each in
+``schema_migrations(name, applied_at)`` and sets ``PRAGMA user_version`` to
+the number of migrations this code knows. Opening a file whose user_version
+already says so is one PRAGMA read and nothing else.
 
-Importing sqlite-utils costs ~0.1-0.2 s (it imports numpy), and a refresh in
-which nothing changed must not pay for it. So the same transaction also sets
-``PRAGMA user_version`` to the number of migrations this code knows, and
-opening a file whose user_version already says so is one PRAGMA read: no
-sqlite-utils at all. Any other value (a new file, an older schema, a newer
-one) takes the slow path through sqlite-utils.
+Files written before this module spoke SQL itself (sqlite-utils created the
+tables and kept ``_sqlite_migrations``; the very first version kept
+``_migrations``) have the same tables, column for column. The first
+migration after such a file is opened copies its record of applied names
+into ``schema_migrations`` and drops the old table; nothing else about the
+file changes.
 
 A database holding a migration name this code does not know, or a
 user_version beyond its count, was written by a newer tracker; it is refused,
@@ -26,7 +25,8 @@ unchanged, rather than used, because older code could silently break
 invariants the newer schema relies on.
 
 This module defines no domain table and does not decide the order of the
-domain modules: the facade passes the groups in.
+domain modules: the facade passes the groups in. The statements are
+SQLite's dialect; another database would bring its own migrations.
 """
 
 from __future__ import annotations
@@ -34,31 +34,28 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from tracker.errors import StoreError
-
-if TYPE_CHECKING:
-    import sqlite_utils
-    from sqlite_utils.migrations import Migrations
 
 BUSY_TIMEOUT_SECONDS = 30.0
 
 Params = Sequence[Any] | Mapping[str, Any]
 
 
-class MigrationFunction(Protocol):
-    """One schema change, run by sqlite-utils inside the migrating transaction."""
+@dataclass(frozen=True)
+class Migration:
+    """One schema change: its name and its SQL statements, run in order.
 
-    __name__: str
+    The statements run inside the migrating transaction, so none of them may
+    commit (no ``VACUUM``, no ``PRAGMA journal_mode``).
+    """
 
-    def __call__(self, db: sqlite_utils.Database, /) -> None: ...
-
-
-Migration = tuple[str, MigrationFunction]
+    name: str
+    statements: tuple[str, ...]
 
 
 def to_db_time(value: datetime) -> str:
@@ -112,22 +109,10 @@ class Db:
             conn.close()
             raise self.error(exc, "cannot open") from exc
 
-    @cached_property
-    def database(self) -> sqlite_utils.Database:
-        """The sqlite-utils view of this same connection (imports sqlite-utils: not cheap).
-
-        Built without plugins and without sqlite-utils' default of turning on
-        recursive triggers, so the connection behaves the same whether or not
-        this was ever used.
-        """
-        import sqlite_utils
-
-        return sqlite_utils.Database(self.conn, execute_plugins=False, recursive_triggers=False)
-
     def _configure(self) -> None:
         conn = self.conn
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
-        # What sqlite-utils' enable_wal() does; the mode is stored in the file.
+        # The mode is stored in the file: only its first open pays for the switch.
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode = wal")
         # NORMAL is consistent under WAL (a crash loses at most the last
@@ -249,10 +234,10 @@ class Db:
             raise self.error(exc) from exc
 
 
-MIGRATION_SET = "tracker"
-# sqlite_utils.migrations.Migrations.migrations_table, named here so reading the
-# applied list does not import sqlite-utils (a test pins the two together).
-MIGRATIONS_TABLE = "_sqlite_migrations"
+MIGRATIONS_TABLE = "schema_migrations"
+# Where earlier trackers recorded applied migrations, newest layout first:
+# (table, the condition that selects tracker's rows).
+_LEGACY_TABLES = (("_sqlite_migrations", "migration_set = 'tracker'"), ("_migrations", "1"))
 
 
 def schema_version(db: Db) -> int:
@@ -261,71 +246,71 @@ def schema_version(db: Db) -> int:
 
 
 def applied_migrations(db: Db) -> list[tuple[str, str]]:
-    """(name, applied_at) of every applied migration of the store, in the order applied."""
-    if not db.table_exists(MIGRATIONS_TABLE):
-        return []
-    rows = db.rows(
-        f"SELECT name, applied_at FROM {MIGRATIONS_TABLE} WHERE migration_set = ? ORDER BY rowid",
-        (MIGRATION_SET,),
-    )
-    return [(r["name"], r["applied_at"]) for r in rows]
+    """(name, applied_at) of every applied migration of the store, in the order applied.
+
+    Read from ``schema_migrations``, or from an earlier tracker's table in a
+    file not migrated since.
+    """
+    for table, condition in ((MIGRATIONS_TABLE, "1"), *_LEGACY_TABLES):
+        if db.table_exists(table):
+            rows = db.rows(f"SELECT name, applied_at FROM {table} WHERE {condition} ORDER BY rowid")
+            return [(r["name"], r["applied_at"]) for r in rows]
+    return []
 
 
 def migrate(db: Db, groups: Sequence[Sequence[Migration]], now: datetime) -> list[str]:
     """Bring the schema up to date; return the names of the migrations applied now.
 
     A file whose user_version equals the number of known migrations is taken
-    as current without importing sqlite-utils. Otherwise every pending
-    migration is applied in order, in one transaction that also stamps them
-    with ``now`` and sets user_version. A second process opening the same
-    file at the same time waits for the write lock, then finds nothing
-    pending. Raises ``StoreError`` for a file written by a newer tracker,
-    before changing anything.
+    as current without reading anything else. Otherwise every migration not
+    recorded as applied is applied in order, in one transaction that also
+    records it (stamped with ``now``) and sets user_version. A second process
+    opening the same file at the same time waits for the write lock, then
+    finds nothing pending. Raises ``StoreError`` for a file written by a newer
+    tracker, before changing anything.
     """
     known = [m for group in groups for m in group]
-    names = [name for name, _ in known]
+    names = [m.name for m in known]
     if len(set(names)) != len(names):
         raise StoreError(f"{db.path}: duplicate migration names registered")
     if schema_version(db) == len(known):
         return []
-
-    migrations = migration_set(known)
-    database = db.database
     # Checked before taking the write lock too, so a refused file is never written.
-    _refuse_newer(db, migrations, database, names)
+    _refuse_newer(db, names)
     with db.write():
-        _refuse_newer(db, migrations, database, names)
-        pending = [m.name for m in migrations.pending(database)]
-        migrations.apply(database)
-        if pending:
-            # sqlite-utils stamps with the clock; the store's callers pass the time in.
-            marks = ", ".join("?" for _ in pending)
+        if schema_version(db) == len(known):
+            return []  # another process migrated it while this one waited
+        _refuse_newer(db, names)
+        _adopt_legacy_record(db)
+        done = {name for name, _ in applied_migrations(db)}
+        pending = [m for m in known if m.name not in done]
+        for migration in pending:
+            for statement in migration.statements:
+                db.run(statement)
             db.run(
-                f"UPDATE {MIGRATIONS_TABLE} SET applied_at = ? "
-                f"WHERE migration_set = ? AND name IN ({marks})",
-                (_stamp(now), MIGRATION_SET, *pending),
+                f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)",
+                (migration.name, to_db_time(now)),
             )
         db.run(f"PRAGMA user_version = {len(known)}")
-    return pending
+    return [m.name for m in pending]
 
 
-def migration_set(known: Sequence[Migration]) -> Migrations:
-    """The store's sqlite-utils ``Migrations`` set, registered in the given order."""
-    from sqlite_utils.migrations import Migrations
+def _adopt_legacy_record(db: Db) -> None:
+    """Create ``schema_migrations``, carrying over an earlier tracker's record of applied names."""
+    if db.table_exists(MIGRATIONS_TABLE):
+        return
+    legacy = applied_migrations(db)
+    db.run(f"CREATE TABLE {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    db.run_many(
+        f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)",
+        [(name, to_db_time(req_db_time(at))) for name, at in legacy],
+    )
+    for table, _ in _LEGACY_TABLES:
+        db.run(f"DROP TABLE IF EXISTS {table}")
 
-    migrations = Migrations(MIGRATION_SET)
-    for name, change in known:
-        migrations(name=name)(change)
-    return migrations
 
-
-def _refuse_newer(
-    db: Db, migrations: Migrations, database: sqlite_utils.Database, known: Sequence[str]
-) -> None:
-    try:
-        applied = [m.name for m in migrations.applied(database)]
-    except sqlite3.Error as exc:
-        raise db.error(exc, "cannot read the schema version") from exc
+def _refuse_newer(db: Db, known: Sequence[str]) -> None:
+    applied = [name for name, _ in applied_migrations(db)]
     unknown = sorted(set(applied) - set(known))
     version = schema_version(db)
     if not unknown and version <= len(known):
@@ -339,10 +324,3 @@ def _refuse_newer(
         f"{db.path} was written by a newer version of tracker ({detail}); "
         "upgrade tracker or use another state_dir"
     )
-
-
-def _stamp(now: datetime) -> str:
-    """``now`` as sqlite-utils writes ``applied_at`` (``2026-02-11 08:00:00.000000+00:00``)."""
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    return now.astimezone(UTC).isoformat(sep=" ", timespec="microseconds")

@@ -11,13 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tracker.store.schema import Db, Migration, from_db_time, req_db_time, to_db_time
 from tracker.types import FetchOutcome, Validators
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
 
 SOURCE_KINDS = ("feed", "cited", "page")
 _SUCCESS = (FetchOutcome.OK, FetchOutcome.NOT_MODIFIED)
@@ -66,34 +63,35 @@ class FeedCandidate:
     first_seen: datetime
 
 
-def _create(db: Database) -> None:
-    db.table("sources").create(
-        {
-            "url": str,
-            "kind": str,
-            "name": str,
-            "last_checked": str,
-            "last_success": str,
-            "last_failure": str,
-            "last_status": int,
-            "last_outcome": str,
-            "consecutive_failures": int,
-            "last_error": str,
-            "etag": str,
-            "last_modified": str,
-        },
-        pk="url",
-        not_null=["kind", "name", "consecutive_failures"],
-        defaults={"consecutive_failures": 0},
-    ).create_index(["kind"], index_name="sources_kind")
-    db.table("feed_candidates").create(
-        {"page_url": str, "feed_url": str, "title": str, "first_seen": str},
-        pk=("page_url", "feed_url"),
-        not_null=["page_url", "feed_url", "title", "first_seen"],
+MIGRATIONS = [
+    Migration(
+        "sources.0001_create",
+        (
+            """CREATE TABLE sources (
+                url TEXT PRIMARY KEY,
+                kind TEXT NOT NULL,
+                name TEXT NOT NULL,
+                last_checked TEXT,
+                last_success TEXT,
+                last_failure TEXT,
+                last_status INTEGER,
+                last_outcome TEXT,
+                consecutive_failures INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                etag TEXT,
+                last_modified TEXT
+            )""",
+            "CREATE INDEX sources_kind ON sources (kind)",
+            """CREATE TABLE feed_candidates (
+                page_url TEXT NOT NULL,
+                feed_url TEXT NOT NULL,
+                title TEXT NOT NULL,
+                first_seen TEXT NOT NULL,
+                PRIMARY KEY (page_url, feed_url)
+            )""",
+        ),
     )
-
-
-MIGRATIONS: list[Migration] = [("sources.0001_create", _create)]
+]
 
 # Health columns follow the outcome: a success resets the failure streak and
 # (when the response carried them) replaces the validators; a failure extends

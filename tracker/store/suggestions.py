@@ -11,49 +11,47 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from tracker.errors import StoreError
 from tracker.store.schema import Db, Migration, from_db_time, opt_db_time, req_db_time, to_db_time
 from tracker.types import Suggestion, SuggestionKind, SuggestionStatus
 
-if TYPE_CHECKING:
-    from sqlite_utils import Database
-
-
-def _create(db: Database) -> None:
-    columns = {
-        "id": int,
-        "report": str,
-        "section": str,
-        "section_title": str,
-        "kind": str,
-        "score": float,
-        "title": str,
-        "url": str,
-        "published": str,
-        "source": str,
-        "excerpt": str,
-        "proposed_text": str,
-        "created_at": str,
-        "urls": str,
-        "status": str,
-        "reference": str,
-        "features": str,
-        "decided_at": str,
-    }
-    db.table("suggestions").create(
-        columns, pk="id", not_null=columns.keys() - {"id", "published", "decided_at"}
-    ).create_index(["report", "status"], index_name="suggestions_report_status")
-    db.table("suggestion_urls").create(
-        {"suggestion_id": int, "report": str, "url": str},
-        pk=("suggestion_id", "url"),
-        not_null=["suggestion_id", "report", "url"],
-        foreign_keys=[("suggestion_id", "suggestions", "id")],
-    ).create_index(["report", "url"], index_name="suggestion_urls_report_url")
-
-
-MIGRATIONS: list[Migration] = [("suggestions.0001_create", _create)]
+MIGRATIONS = [
+    Migration(
+        "suggestions.0001_create",
+        (
+            """CREATE TABLE suggestions (
+                id INTEGER PRIMARY KEY,
+                report TEXT NOT NULL,
+                section TEXT NOT NULL,
+                section_title TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                score REAL NOT NULL,
+                title TEXT NOT NULL,
+                url TEXT NOT NULL,
+                published TEXT,
+                source TEXT NOT NULL,
+                excerpt TEXT NOT NULL,
+                proposed_text TEXT NOT NULL,
+                created_at TEXT NOT NULL,
+                urls TEXT NOT NULL,
+                status TEXT NOT NULL,
+                reference TEXT NOT NULL,
+                features TEXT NOT NULL,
+                decided_at TEXT
+            )""",
+            "CREATE INDEX suggestions_report_status ON suggestions (report, status)",
+            """CREATE TABLE suggestion_urls (
+                suggestion_id INTEGER NOT NULL REFERENCES suggestions (id),
+                report TEXT NOT NULL,
+                url TEXT NOT NULL,
+                PRIMARY KEY (suggestion_id, url)
+            )""",
+            "CREATE INDEX suggestion_urls_report_url ON suggestion_urls (report, url)",
+        ),
+    )
+]
 
 
 def add_suggestion(db: Db, s: Suggestion) -> int:

@@ -7,23 +7,21 @@ text or model gives a different key.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from tracker.store.schema import Db, Migration
 
-if TYPE_CHECKING:
-    from sqlite_utils import Database
-
-
-def _create(db: Database) -> None:
-    db.table("section_vectors").create(
-        {"model": str, "text_hash": str, "vector": bytes},
-        pk=("model", "text_hash"),
-        not_null=["model", "text_hash", "vector"],
+MIGRATIONS = [
+    Migration(
+        "vectors.0001_create",
+        (
+            """CREATE TABLE section_vectors (
+                model TEXT NOT NULL,
+                text_hash TEXT NOT NULL,
+                vector BLOB NOT NULL,
+                PRIMARY KEY (model, text_hash)
+            )""",
+        ),
     )
-
-
-MIGRATIONS: list[Migration] = [("vectors.0001_create", _create)]
+]
 
 
 def section_vector(db: Db, model: str, text_hash: str) -> bytes | None:

@@ -1,0 +1,351 @@
+"""The store's schema: plain SQL migrations keyed on PRAGMA user_version.
+
+``tests/data/store/tracker-v9.db`` is a real file written by the store as it
+was before (tables made by sqlite-utils, applied migrations in its
+``_sqlite_migrations`` table, user_version 9), made by ``make_v9.py`` beside
+it; ``schema-v9.txt`` is that file's schema as ``outline`` prints it. A new
+file must get the same tables, column for column, and the old file must open
+and upgrade without losing a row.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tracker.errors import StoreError
+from tracker.store import MIGRATION_GROUPS, open_store
+from tracker.types import SuggestionStatus
+
+DATA = Path(__file__).parent / "data" / "store"
+OLD_FILE = DATA / "tracker-v9.db"
+OLD_SCHEMA = DATA / "schema-v9.txt"
+OLD_VERSION = 9  # migrations the old store knew; all of them are in OLD_FILE
+T0 = datetime(2026, 2, 11, 8, 0, tzinfo=UTC)
+LATER = T0 + timedelta(days=30)
+ALL_MIGRATIONS = [m.name for group in MIGRATION_GROUPS for m in group]
+
+
+def outline(db_path: Path, tables: set[str] | None = None) -> str:
+    """Every table's columns, keys and indexes as SQLite itself reports them.
+
+    Compared instead of the ``CREATE`` statements, whose spelling (quoting,
+    spacing) differs between sqlite-utils and hand-written SQL without
+    changing the schema. Migration bookkeeping tables are left out.
+    """
+    lines: list[str] = []
+    with closing(sqlite3.connect(db_path)) as conn:
+        names = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '%migrations' ORDER BY name"
+            )
+            if tables is None or name in tables
+        ]
+        for table in names:
+            lines.append(f"table {table}")
+            for _, name, type_, notnull, default, pk, _ in conn.execute(
+                f"PRAGMA table_xinfo({table})"
+            ):
+                column = f"  column {name} {type_}"
+                column += " NOT NULL" if notnull else ""
+                column += f" DEFAULT {default}" if default is not None else ""
+                column += f" PRIMARY KEY #{pk}" if pk else ""
+                lines.append(column)
+            for _, _, other, column, to, on_update, on_delete, match in conn.execute(
+                f"PRAGMA foreign_key_list({table})"
+            ):
+                lines.append(
+                    f"  foreign key {column} -> {other}({to}) "
+                    f"on update {on_update}, on delete {on_delete}, match {match}"
+                )
+            indexes = []
+            for _, name, unique, origin, partial in conn.execute(f"PRAGMA index_list({table})"):
+                columns = [c for _, _, c in conn.execute(f"PRAGMA index_info({name})")]
+                # SQLite names the indexes behind PRIMARY KEY and UNIQUE itself.
+                shown = "(automatic)" if name.startswith("sqlite_autoindex_") else name
+                indexes.append(
+                    f"  index {shown} on ({', '.join(columns)}) origin {origin}"
+                    + (" UNIQUE" if unique else "")
+                    + (" PARTIAL" if partial else "")
+                )
+            lines.extend(sorted(indexes))
+    return "\n".join(lines) + "\n"
+
+
+def user_version(db_path: Path) -> int:
+    with closing(sqlite3.connect(db_path)) as conn:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def tables(db_path: Path) -> set[str]:
+    with closing(sqlite3.connect(db_path)) as conn:
+        return {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "state" / "tracker.db"
+
+
+@pytest.fixture
+def old_file(tmp_path: Path) -> Iterator[Path]:
+    """A copy of the file the previous store wrote."""
+    copy = tmp_path / "old" / "tracker.db"
+    copy.parent.mkdir()
+    shutil.copyfile(OLD_FILE, copy)
+    yield copy
+
+
+# --------------------------------------------------------------------------
+# A new file
+
+
+def test_open_creates_folder_wal_and_applies_every_migration_once(db_path: Path) -> None:
+    with open_store(db_path, now=T0) as s:
+        assert s.path == db_path
+        assert [name for name, _ in s.migrations()] == ALL_MIGRATIONS
+        assert {at for _, at in s.migrations()} == {T0}
+    with open_store(db_path, now=LATER) as s:
+        # Re-opening applies nothing: the stamps are still the first open's.
+        assert {at for _, at in s.migrations()} == {T0}
+    with closing(sqlite3.connect(db_path)) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == len(ALL_MIGRATIONS)
+        rows = conn.execute("SELECT name FROM schema_migrations ORDER BY rowid").fetchall()
+        assert [r[0] for r in rows] == ALL_MIGRATIONS
+
+
+def test_the_old_file_is_what_the_schema_fixture_describes(old_file: Path) -> None:
+    assert user_version(old_file) == OLD_VERSION
+    assert outline(old_file) == OLD_SCHEMA.read_text(encoding="utf-8")
+
+
+def test_a_new_file_has_the_old_stores_tables_column_for_column(db_path: Path) -> None:
+    open_store(db_path).close()
+    old_tables = {ln.split()[1] for ln in OLD_SCHEMA.read_text().splitlines() if ln[:6] == "table "}
+    assert outline(db_path, old_tables) == OLD_SCHEMA.read_text(encoding="utf-8")
+
+
+OPEN_AND_LIST_MODULES = """
+import json, sys
+from pathlib import Path
+from tracker.store import open_store
+open_store(Path(sys.argv[1])).close()
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def modules_after_open(path: Path) -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", OPEN_AND_LIST_MODULES, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    return {name.split(".")[0] for name in json.loads(done.stdout)}
+
+
+def test_creating_or_opening_a_database_imports_nothing_heavy(db_path: Path) -> None:
+    assert {"sqlite_utils", "numpy"} & modules_after_open(db_path) == set()  # creates it
+    assert {"sqlite_utils", "numpy"} & modules_after_open(db_path) == set()  # opens it
+    with open_store(db_path) as s:
+        assert [name for name, _ in s.migrations()] == ALL_MIGRATIONS
+
+
+# --------------------------------------------------------------------------
+# Files written by earlier versions
+
+
+def test_the_previous_stores_file_opens_unchanged_with_no_work(old_file: Path) -> None:
+    before = old_file.read_bytes()
+    with open_store(old_file, now=LATER) as s:
+        # Read from sqlite-utils' table, which stays until a migration is pending.
+        assert s.migrations() == [(name, T0) for name in ALL_MIGRATIONS[:OLD_VERSION]]
+        assert [x.title for x in s.suggestions(status=SuggestionStatus.PENDING)] == [
+            "Story 1",
+            "Story 4",
+        ]
+    assert old_file.read_bytes() == before
+
+
+def make_pending(path: Path, legacy_table: str = "_sqlite_migrations") -> None:
+    """Take the last migration the file has back out, as if it came after the file was made."""
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("ALTER TABLE runs DROP COLUMN durations")
+        conn.execute(f"DELETE FROM {legacy_table} WHERE name = 'runs.0002_durations'")
+        conn.execute(f"PRAGMA user_version = {OLD_VERSION - 1}")
+        conn.commit()
+
+
+def rows_of(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    with closing(sqlite3.connect(path)) as conn:
+        return {
+            table: conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+            for table in tables(path)
+            if not table.endswith("migrations")
+        }
+
+
+def test_the_previous_stores_file_is_upgraded_in_place_keeping_every_row(
+    old_file: Path, db_path: Path
+) -> None:
+    rows_before = rows_of(old_file)
+    make_pending(old_file)
+    with open_store(old_file, now=LATER) as s:
+        # The names sqlite-utils recorded are carried over with their times.
+        applied = s.migrations()
+        assert sorted(name for name, _ in applied) == sorted(ALL_MIGRATIONS)
+        assert [name for name, at in applied if at == LATER] == ["runs.0002_durations"]
+    assert user_version(old_file) == len(ALL_MIGRATIONS)
+    assert "_sqlite_migrations" not in tables(old_file)
+    rows_after = rows_of(old_file)
+    # The runs gained their durations back, empty; every other row is as it was.
+    assert [row[:-1] for row in rows_after.pop("runs")] == [
+        row[:-1] for row in rows_before.pop("runs")
+    ]
+    assert rows_after == rows_before
+    # Same schema as a file created now.
+    open_store(db_path).close()
+    assert outline(old_file) == outline(db_path)
+
+
+def test_a_file_of_the_first_store_layout_is_upgraded_too(old_file: Path) -> None:
+    # The first store recorded migrations in _migrations(name, applied_at).
+    with closing(sqlite3.connect(old_file)) as conn:
+        conn.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        conn.execute(
+            "INSERT INTO _migrations SELECT name, '2026-02-11T08:00:00.000000+00:00' "
+            "FROM _sqlite_migrations ORDER BY id"
+        )
+        conn.execute("DROP TABLE _sqlite_migrations")
+        conn.commit()
+    make_pending(old_file, "_migrations")
+    with open_store(old_file, now=LATER) as s:
+        applied = s.migrations()
+        assert sorted(name for name, _ in applied) == sorted(ALL_MIGRATIONS)
+        assert [name for name, at in applied if at == LATER] == ["runs.0002_durations"]
+    assert not {"_migrations", "_sqlite_migrations"} & tables(old_file)
+
+
+def test_an_older_database_is_upgraded_keeping_its_rows(db_path: Path) -> None:
+    with open_store(db_path) as s:
+        run_id = s.start_run(T0)
+    # Turn the file back into what the first schema version wrote.
+    with closing(sqlite3.connect(db_path)) as conn:
+        conn.execute("ALTER TABLE runs DROP COLUMN durations")
+        conn.execute("DELETE FROM schema_migrations WHERE name = 'runs.0002_durations'")
+        conn.execute(f"PRAGMA user_version = {len(ALL_MIGRATIONS) - 1}")
+        conn.commit()
+    with open_store(db_path, now=LATER) as s:
+        applied = dict(s.migrations())
+        assert applied["runs.0002_durations"] == LATER
+        assert applied["runs.0001_create"] != LATER
+        run = s.run(run_id)
+        assert run is not None and run.started_at == T0 and run.durations == {}
+    assert user_version(db_path) == len(ALL_MIGRATIONS)
+
+
+def test_a_failing_migration_leaves_the_file_as_it_was(old_file: Path) -> None:
+    # Recorded as pending while its column is still there: the migration fails.
+    with closing(sqlite3.connect(old_file)) as conn:
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'runs.0002_durations'")
+        conn.execute(f"PRAGMA user_version = {OLD_VERSION - 1}")
+        conn.commit()
+    rows_before = rows_of(old_file)
+    with pytest.raises(StoreError, match="duplicate column") as info:
+        open_store(old_file)
+    assert str(old_file) in str(info.value)
+    assert user_version(old_file) == OLD_VERSION - 1
+    assert "schema_migrations" not in tables(old_file)
+    assert "_sqlite_migrations" in tables(old_file)
+    assert rows_of(old_file) == rows_before
+
+
+# --------------------------------------------------------------------------
+# Files this tracker cannot use
+
+
+@pytest.mark.parametrize(
+    ("statements", "named"),
+    [
+        pytest.param(
+            [
+                "INSERT INTO schema_migrations (name, applied_at) "
+                "VALUES ('runs.0099_future', '2030-01-01T00:00:00+00:00')",
+                f"PRAGMA user_version = {len(ALL_MIGRATIONS) + 1}",
+            ],
+            "runs.0099_future",
+            id="newer-migration",
+        ),
+        pytest.param(
+            [f"PRAGMA user_version = {len(ALL_MIGRATIONS) + 1}"],
+            f"schema version {len(ALL_MIGRATIONS) + 1}",
+            id="newer-version-only",
+        ),
+        pytest.param(
+            [
+                "INSERT INTO schema_migrations (name, applied_at) "
+                "VALUES ('runs.0099_future', '2030-01-01T00:00:00+00:00')",
+                "PRAGMA user_version = 3",
+            ],
+            "runs.0099_future",
+            id="unknown-migration-behind",
+        ),
+    ],
+)
+def test_database_from_a_newer_version_is_refused_untouched(
+    db_path: Path, statements: list[str], named: str
+) -> None:
+    open_store(db_path).close()
+    with closing(sqlite3.connect(db_path)) as conn:
+        for sql in statements:
+            conn.execute(sql)
+        conn.commit()
+    before = db_path.read_bytes()
+    with pytest.raises(StoreError, match="newer version") as info:
+        open_store(db_path)
+    assert str(db_path) in str(info.value)
+    assert named in str(info.value)
+    assert db_path.read_bytes() == before
+
+
+def test_an_old_file_naming_an_unknown_migration_is_refused_untouched(old_file: Path) -> None:
+    with closing(sqlite3.connect(old_file)) as conn:
+        conn.execute(
+            "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+            "VALUES ('tracker', 'runs.0099_future', '2030-01-01 00:00:00+00:00')"
+        )
+        conn.execute(f"PRAGMA user_version = {OLD_VERSION - 1}")  # so it is read at all
+        conn.commit()
+    before = old_file.read_bytes()
+    with pytest.raises(StoreError, match=r"runs\.0099_future"):
+        open_store(old_file)
+    assert old_file.read_bytes() == before
+
+
+def test_a_file_that_is_not_a_database_gives_store_error_naming_it(db_path: Path) -> None:
+    db_path.parent.mkdir(parents=True)
+    db_path.write_bytes(b"this is not sqlite at all" * 100)
+    with pytest.raises(StoreError) as info:
+        open_store(db_path)
+    assert str(db_path) in str(info.value)
+
+
+def test_unopenable_path_gives_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError) as info:
+        open_store(blocker / "sub" / "tracker.db")
+    assert str(blocker) in str(info.value)
