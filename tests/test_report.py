@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from tracker.errors import ReportError
-from tracker.report import citations_in, load_report, parse_report, report_date
+from tracker.markdown import parse_blocks
+from tracker.report import (
+    citations_in,
+    load_report,
+    parse_report,
+    reference_entries,
+    report_date,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT / "reports" / "ai-2024-2025" / "report.md"
@@ -208,3 +215,78 @@ def test_crlf_and_bom(tmp_path):
     assert report.title == "T"
     assert report.sections[0].text == "text [1]" and report.sections[0].citations == (1,)
     assert report.references[0].url == "https://e.org/x"
+
+
+def test_headings_are_the_block_models_top_level_headings(seed, english):
+    for report, path in ((seed, SEED), (english, ENGLISH)):
+        blocks = parse_blocks(path.read_text(encoding="utf-8"))
+        top = [b for b in blocks if b.kind == "heading" and b.quote == b.depth == 0]
+        starts = [s.start_line for s in report.sections]
+        assert starts == sorted(starts)
+        assert set(starts) < {b.start_line for b in top}
+        assert report.references_start_line in {b.start_line for b in top}
+
+
+def test_only_the_documents_own_headings_are_sections():
+    markdown = (
+        "# T\n\n## 1. A\n\n> ## Quoted\n\n- ## Listed\n\n```\n## Fenced\n```\n\n"
+        "Two lines of\nsetext heading\n---\n\nbody [2]\n"
+    )
+    report = parse_report(markdown, report_id="r", path="r.md", language="en")
+    assert [(s.title, s.start_line) for s in report.sections] == [
+        ("1. A", 2),
+        ("Two lines of setext heading", 12),
+    ]
+    assert report.sections[0].text.startswith("> ## Quoted")
+    assert report.sections[1].text == "body [2]" and report.sections[1].citations == (2,)
+
+
+def test_citations_in_any_code_block_do_not_count():
+    markdown = "## A\n\ntext [1]\n\n    indented code [8]\n\n~~~\n[9]\n~~~\n\n- `[7]` [2]\n"
+    (section,) = parse_report(markdown, report_id="r", path="r.md", language="en").sections
+    assert section.citations == (1, 2, 7)  # an inline code span is prose to the citation rule
+
+
+def test_reference_entries_say_where_each_entry_is_written(seed, english):
+    seed_lines = _lines(SEED)
+    entries = reference_entries(seed)
+    assert [e.number for e in entries] == [r.number for r in seed.references]
+    for entry, reference in zip(entries, seed.references, strict=True):
+        assert entry.first_line == entry.last_line
+        assert seed_lines[entry.first_line] == reference.raw
+        assert entry.prefix == f"{entry.number}. "
+    lines = _lines(ENGLISH)
+    entries = reference_entries(english)
+    assert [e.prefix for e in entries] == ["[1] ", "[2] ", "3. ", "4) ", "[5]: "]
+    wrapped = entries[3]
+    assert lines[wrapped.last_line].strip().startswith("weights.")
+    assert wrapped.last_line == wrapped.first_line + 1
+
+
+def test_reference_list_forms():
+    markdown = (
+        "## A\n\nx\n\n## References\n\n"
+        "1. Loose item.\n\n   https://a.org/one\n"
+        "2. Next. https://b.org/two\n   - a note under it\n\n"
+        "- [3] Bulleted. https://c.org/three\n"
+        "[^4]: Footnote. https://d.org/four\n"
+        "5、中文编号。https://e.org/five\n\n"
+        "Not an entry: a footer.\n"
+    )
+    report = parse_report(markdown, report_id="r", path="r.md", language="en")
+    assert [(r.number, r.url) for r in report.references] == [
+        (1, "https://a.org/one"),
+        (2, "https://b.org/two"),
+        (3, "https://c.org/three"),
+        (4, "https://d.org/four"),
+        (5, "https://e.org/five"),
+    ]
+    assert report.references[0].raw == "1. Loose item.\n   https://a.org/one"
+    assert report.references[1].raw.endswith("- a note under it")
+    assert [e.prefix for e in reference_entries(report)] == [
+        "1. ",
+        "2. ",
+        "- [3] ",
+        "[^4]: ",
+        "5、",
+    ]

@@ -4,10 +4,11 @@
 ``load_report`` only adds reading the file. Neither looks at the network.
 
 Headings
-    ATX headings (``#`` … ``######``) and setext headings (a text line
-    underlined with ``===`` or ``---``) outside fenced code blocks. The first
-    heading is the document title, not a section, when it is level 1 and
-    carries no number. The reference list heading (``参考文献``, ``参考资料``,
+    The document's own headings, as :mod:`tracker.markdown` reads them: ATX
+    (``#`` … ``######``) and setext (text underlined with ``===`` or ``---``),
+    not those inside code blocks, block quotes or list items, and not empty
+    ones. The first heading is the document title, not a section, when it is
+    level 1 and carries no number. The reference list heading (``参考文献``, ``参考资料``,
     ``References``, ``Bibliography``, ``Sources``, ``Works cited`` …) and what
     follows it up to the next heading of the same or a higher level are the
     reference list, not sections.
@@ -33,24 +34,27 @@ Section bodies
     the last line of that trimmed body (so content inserted at ``end_line``
     lands before a section separator). ``citations`` are the sorted distinct
     reference numbers used in the body: ``[1]``, ``[1,2]``, ``[1][3]``,
-    ``[1-3]``, full-width brackets too.
+    ``[1-3]``, full-width brackets too — outside code blocks.
+
+Reference list
+    Its entries are the list items and the paragraph lines that begin with a
+    number: ``1. …``, ``[1] …``, ``[^1]: …``, ``- [1] …``, ``1、…``. A list
+    item's entry spans the whole item; a paragraph line's entry runs on over
+    the lines that follow it without a number, and over an indented paragraph
+    after a blank line. Any other paragraph (a footer) is not an entry.
+    :func:`reference_entries` says where each entry is written.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from tracker.errors import ReportError
+from tracker.markdown import Block, parse_blocks
 from tracker.types import Reference, Report, Section
-
-_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
-_ATX_EMPTY = re.compile(r"^ {0,3}(#{1,6})[ \t]*$")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_THEMATIC = re.compile(r"^ {0,3}([-*_])([ \t]*\1){2,}[ \t]*$")
 
 _REFERENCE_TITLES = re.compile(
     r"^(参考文献|参考资料|引用文献|引用来源|资料来源|文献|来源|"
@@ -79,8 +83,10 @@ _CITATION = re.compile(r"[\[［]\s*(\d{1,4}(?:\s*[,，、;；–—\-~]\s*\d{1,4
 _CITATION_PART = re.compile(r"(\d+)\s*[–—\-~]\s*(\d+)|(\d+)")
 _MAX_RANGE = 50  # a "[1-3000]" is not a citation range
 
+# "[1] …", "[^1]: …", "1. …", "1、…", "^1: …", optionally after a bullet; group 4 is the text.
 _REF_ENTRY = re.compile(
-    r"^ {0,3}(?:[-*+][ \t]+)?(?:[\[［](\d{1,4})[\]］]:?|(\d{1,4})[.)、．]|\^(\d{1,4}):?)[ \t]*(.*)$"
+    r"^ {0,3}(?:[-*+][ \t]+)?"
+    r"(?:[\[［]\^?(\d{1,4})[\]］]:?|(\d{1,4})[.)、．]|\^(\d{1,4}):?)[ \t]*(.*)$"
 )
 _URL = re.compile(r"https?://[^\s<>\"'）)\]]+[^\s<>\"'）)\].,;:，。；：!?]")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\((https?://[^\s)]+)\)")
@@ -99,7 +105,34 @@ class _Heading:
     line: int
     level: int
     text: str
+    body_start: int  # line after the heading (after a setext heading's underline)
     body_end: int = 0  # line of the next heading (exclusive end of the raw body)
+
+
+@dataclass(frozen=True)
+class ReferenceEntry:
+    """Where one entry of the reference list is written.
+
+    ``prefix`` is its number as written, with what surrounds it up to the
+    entry's text (``"1. "``, ``"[1] "``, ``"- [1] "``, ``"[^1]: "``).
+    """
+
+    number: int
+    first_line: int
+    last_line: int  # inclusive
+    prefix: str
+
+
+@dataclass
+class _Outline:
+    """The document's headings sorted into title, sections and reference list."""
+
+    lines: list[str]
+    blocks: tuple[Block, ...]
+    title: str
+    sections: list[_Heading]
+    references_start: int | None
+    reference_spans: list[tuple[int, int]]  # [start, end) lines holding entries
 
 
 def load_report(path: Path, *, report_id: str, language: str) -> Report:
@@ -120,45 +153,27 @@ def parse_report(markdown: str, *, report_id: str, path: str, language: str) -> 
     Raises :class:`ReportError` when the document has no section at all.
     Does not validate that cited numbers exist in the reference list.
     """
-    lines = markdown.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    headings = _find_headings(lines)
-    for i, heading in enumerate(headings):
-        heading.body_end = headings[i + 1].line if i + 1 < len(headings) else len(lines)
-
-    title = ""
-    if headings and headings[0].level == 1 and _own_number(headings[0].text) is None:
-        title = headings.pop(0).text
-
-    references: tuple[Reference, ...] = ()
-    references_start: int | None = None
-    section_headings: list[_Heading] = []
-    skip_below: int | None = None  # level of the reference heading we are inside
-    for heading in headings:
-        if skip_below is not None:
-            if heading.level > skip_below:
-                references += _parse_references(lines, heading.line, heading.body_end)
-                continue
-            skip_below = None
-        if references_start is None and _is_reference_heading(heading.text):
-            references_start = heading.line
-            references += _parse_references(lines, heading.line + 1, heading.body_end)
-            skip_below = heading.level
-            continue
-        section_headings.append(heading)
-
-    if not section_headings:
+    outline = _outline(markdown)
+    if not outline.sections:
         raise ReportError("no sections found (no Markdown headings besides the title)")
-    sections = _build_sections(lines, section_headings)
     return Report(
         id=report_id,
         path=path,
         language=language,
-        title=title,
+        title=outline.title,
         markdown=markdown,
-        sections=tuple(sections),
-        references=references,
-        references_start_line=references_start,
+        sections=tuple(_build_sections(outline)),
+        references=tuple(_reference(outline.lines, e) for e in _entries(outline)),
+        references_start_line=outline.references_start,
     )
+
+
+def reference_entries(report: Report) -> tuple[ReferenceEntry, ...]:
+    """Where each entry of ``report``'s reference list is written, in order.
+
+    The same entries, in the same order, as ``report.references``.
+    """
+    return tuple(_entries(_outline(report.markdown)))
 
 
 def report_date(report: Report) -> date | None:
@@ -205,45 +220,45 @@ def strip_heading_number(text: str) -> str:
 # Headings and ids
 
 
-def _find_headings(lines: list[str]) -> list[_Heading]:
+def _outline(markdown: str) -> _Outline:
+    text = markdown.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    blocks = parse_blocks(text)
     headings: list[_Heading] = []
-    fence: str | None = None
-    for number, line in enumerate(lines):
-        fence_match = _FENCE.match(line)
-        if fence is not None:
-            if fence_match and fence_match.group(1)[0] == fence[0]:
-                fence = None
-            continue
-        if fence_match:
-            fence = fence_match.group(1)
-            continue
-        atx = _ATX.match(line)
-        if atx:
-            headings.append(_Heading(number, len(atx.group(1)), _clean_heading(atx.group(2))))
-            continue
-        if _ATX_EMPTY.match(line):
-            continue
-        setext = _SETEXT.match(line)
-        if setext and number > 0 and _is_paragraph_line(lines, number - 1):
-            level = 1 if setext.group(1)[0] == "=" else 2
-            # The text line was counted as body of the previous heading; it is a heading.
-            headings.append(_Heading(number - 1, level, _clean_heading(lines[number - 1])))
-    return headings
+    for block in blocks:
+        if block.kind == "heading" and block.quote == block.depth == 0:
+            words = _clean_heading(block.text)
+            if words:
+                headings.append(_Heading(block.start_line, block.level, words, block.end_line))
+    for i, heading in enumerate(headings):
+        heading.body_end = headings[i + 1].line if i + 1 < len(headings) else len(lines)
 
+    title = ""
+    if headings and headings[0].level == 1 and _own_number(headings[0].text) is None:
+        title = headings.pop(0).text
 
-def _is_paragraph_line(lines: list[str], number: int) -> bool:
-    """Whether ``lines[number]`` is a single plain text line a setext underline can turn
-    into a heading (not blank, not a list item, table row, quote or heading itself)."""
-    text = lines[number].strip()
-    if not text or text.startswith(("#", ">", "|", "- ", "* ", "+ ", "<")):
-        return False
-    if _THEMATIC.match(lines[number]) or re.match(r"^\d+[.)]\s", text):
-        return False
-    return number == 0 or not lines[number - 1].strip()
+    references_start: int | None = None
+    spans: list[tuple[int, int]] = []
+    sections: list[_Heading] = []
+    skip_below: int | None = None  # level of the reference heading we are inside
+    for heading in headings:
+        if skip_below is not None:
+            if heading.level > skip_below:
+                spans.append((heading.body_start, heading.body_end))
+                continue
+            skip_below = None
+        if references_start is None and _is_reference_heading(heading.text):
+            references_start = heading.line
+            spans.append((heading.body_start, heading.body_end))
+            skip_below = heading.level
+            continue
+        sections.append(heading)
+    return _Outline(lines, blocks, title, sections, references_start, spans)
 
 
 def _clean_heading(text: str) -> str:
     # Headings sometimes carry emphasis or an anchor; the id and title want the words.
+    text = text.replace("\n", " ")  # a setext heading may span lines
     text = re.sub(r"\{#[^}]*\}\s*$", "", text)
     text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
     return text.strip()
@@ -316,7 +331,8 @@ def _own_number(text: str) -> tuple[str, bool] | None:
     return None
 
 
-def _build_sections(lines: list[str], headings: list[_Heading]) -> list[Section]:
+def _build_sections(outline: _Outline) -> list[Section]:
+    lines, headings = outline.lines, outline.sections
     # Parent of each heading: the nearest earlier heading with a lower level.
     parents: list[int | None] = []
     stack: list[int] = []
@@ -355,56 +371,29 @@ def _build_sections(lines: list[str], headings: list[_Heading]) -> list[Section]
 
     assign(None)
 
+    # Section separators (top-level thematic breaks) and code, as the model sees them.
+    rules = {b.start_line for b in outline.blocks if b.kind == "rule" and b.quote == b.depth == 0}
+    code = {i for b in outline.blocks if b.kind == "code" for i in range(b.start_line, b.end_line)}
     sections = []
     for i, heading in enumerate(headings):
-        body_start = heading.line + 2 if _is_setext(lines, heading) else heading.line + 1
-        end = _trimmed_end(lines, body_start, heading.body_end)
-        text = "\n".join(lines[body_start:end]).strip("\n")
+        body_start, end = heading.body_start, heading.body_end
+        while end > body_start and (not lines[end - 1].strip() or end - 1 in rules):
+            end -= 1
+        prose = "\n".join(lines[k] for k in range(body_start, end) if k not in code)
         parent = parents[i]
         sections.append(
             Section(
                 id=ids[i],
                 title=heading.text,
                 level=heading.level,
-                text=text.strip(),
-                citations=citations_in(_without_code(text)),
+                text="\n".join(lines[body_start:end]).strip(),
+                citations=citations_in(prose),
                 parent_id=ids[parent] if parent is not None else None,
                 start_line=heading.line,
                 end_line=max(end, heading.line + 1),
             )
         )
     return sections
-
-
-def _without_code(text: str) -> str:
-    """``text`` without fenced code blocks (a ``[9]`` in sample code is not a citation)."""
-    kept: list[str] = []
-    fence: str | None = None
-    for line in text.split("\n"):
-        match = _FENCE.match(line)
-        if fence is None and match:
-            fence = match.group(1)[0]
-        elif fence is not None:
-            if match and match.group(1)[0] == fence:
-                fence = None
-        else:
-            kept.append(line)
-    return "\n".join(kept)
-
-
-def _is_setext(lines: list[str], heading: _Heading) -> bool:
-    following = heading.line + 1
-    return (
-        following < len(lines)
-        and not _ATX.match(lines[heading.line])
-        and bool(_SETEXT.match(lines[following]))
-    )
-
-
-def _trimmed_end(lines: list[str], start: int, end: int) -> int:
-    while end > start and (not lines[end - 1].strip() or _THEMATIC.match(lines[end - 1])):
-        end -= 1
-    return end
 
 
 def citations_in(text: str) -> tuple[int, ...]:
@@ -428,32 +417,63 @@ def citations_in(text: str) -> tuple[int, ...]:
 # Reference list
 
 
-def _parse_references(lines: list[str], start: int, end: int) -> tuple[Reference, ...]:
-    """Entries ``1. …``, ``[1] …``, ``[^1]: …``, ``- [1] …`` with indented or wrapped
-    continuation lines. Unnumbered lines after a blank line (a footer) are ignored."""
-    entries: list[tuple[int, list[str]]] = []
-    open_entry = False
-    for line in lines[start:end]:
-        match = _REF_ENTRY.match(line)
+def _entries(outline: _Outline) -> list[ReferenceEntry]:
+    entries: list[ReferenceEntry] = []
+    for start, end in outline.reference_spans:
+        entries += _entries_in(outline.lines, outline.blocks, start, end)
+    return entries
+
+
+def _entries_in(
+    lines: list[str], blocks: tuple[Block, ...], start: int, end: int
+) -> list[ReferenceEntry]:
+    # Each line belongs to the innermost block written on it; a list item's own
+    # lines are those of its first paragraph (lazy continuation lines included).
+    owner: dict[int, Block] = {}
+    for written in blocks:
+        if start <= written.start_line < end:
+            owner.update(
+                dict.fromkeys(range(written.start_line, min(written.end_line, end)), written)
+            )
+    entries: list[ReferenceEntry] = []
+    running = False  # whether the last entry may continue
+    for number in range(start, end):
+        if number not in owner:
+            continue  # a blank line
+        block = owner[number]
+        line = lines[number]
+        top = block.quote == block.depth == 0 and block.kind in ("item", "paragraph")
+        match = _REF_ENTRY.match(line) if top else None
         if match:
-            number = int(match.group(1) or match.group(2) or match.group(3))
-            entries.append((number, [line.rstrip()]))
-            open_entry = True
-        elif not line.strip() or _THEMATIC.match(line):
-            open_entry = False
-        elif entries and (open_entry or line.startswith((" ", "\t"))):
-            entries[-1][1].append(line.rstrip())
-            open_entry = True
-    references = []
-    for number, raw_lines in entries:
-        raw = "\n".join(raw_lines)
-        body = _REF_ENTRY.match(raw_lines[0])
-        text = " ".join([body.group(4) if body else raw_lines[0], *raw_lines[1:]])
-        text = re.sub(r"\s+", " ", text).strip()
-        title, url = _reference_title_url(text)
-        title = title or url
-        references.append(Reference(number=number, title=title, url=url, raw=raw))
-    return tuple(references)
+            entries.append(_entry(match, number))
+            running = True
+        elif (
+            running
+            and (
+                number != block.start_line  # the entry's own block goes on
+                or block.depth > 0  # inside the entry's list item
+                or line[:1] in " \t"  # an indented continuation
+            )
+        ):
+            entries[-1] = replace(entries[-1], last_line=number)
+        else:
+            running = False  # a footer, a rule, another block
+    return entries
+
+
+def _entry(match: re.Match[str], line: int) -> ReferenceEntry:
+    number = int(match.group(1) or match.group(2) or match.group(3))
+    return ReferenceEntry(number, line, line, prefix=match.string[: match.start(4)])
+
+
+def _reference(lines: list[str], entry: ReferenceEntry) -> Reference:
+    raw_lines = [
+        line.rstrip() for line in lines[entry.first_line : entry.last_line + 1] if line.strip()
+    ]
+    text = " ".join([raw_lines[0][len(entry.prefix) :], *raw_lines[1:]])
+    text = re.sub(r"\s+", " ", text).strip()
+    title, url = _reference_title_url(text)
+    return Reference(number=entry.number, title=title or url, url=url, raw="\n".join(raw_lines))
 
 
 def _reference_title_url(text: str) -> tuple[str, str]:
