@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -11,8 +12,10 @@ from pathlib import Path
 
 import pytest
 
+import tracker.store
 from tracker.errors import StoreError
 from tracker.store import FetchRecord, Store, open_store
+from tracker.store.schema import Domain
 from tracker.types import (
     Article,
     CitedStatus,
@@ -165,12 +168,7 @@ def test_bulk_fetch_records_and_validators(store: Store) -> None:
                     Validators(etag=f'"{i}"'), None, T0)
         for i, u in enumerate(urls)
     ]  # fmt: skip
-    # Mappings with the same fields are accepted too.
-    as_mapping = {
-        "url": urls[0], "kind": "feed", "name": "feed 0", "outcome": FetchOutcome.OK,
-        "status": 200, "validators": Validators(etag='"0"'), "error": None, "at": T0,
-    }  # fmt: skip
-    store.record_fetches([*records[1:], as_mapping])
+    store.record_fetches(records)
     unknown = "https://feeds.example/unknown.xml"
     found = store.validators_for([*urls, unknown])
     assert len(found) == len(urls) + 1
@@ -501,3 +499,22 @@ def test_process_killed_mid_transaction_leaves_previous_state(db_path: Path) -> 
         assert s.counts()["entries"] == 1
         s.add_article(article("https://n.example/after"), T0)  # not locked by the dead process
         assert s.counts()["articles"] == 1
+
+
+# --------------------------------------------------------------------------
+# The interface
+
+
+def test_the_package_docstring_lists_every_domain_and_its_methods() -> None:
+    doc = tracker.store.__doc__ or ""
+    domains = [c for c in Store.__mro__ if c is not Domain and issubclass(c, Domain)][1:]
+    listed: set[str] = set()
+    for domain in domains:
+        heading = f"``{domain.__module__.rsplit('.', 1)[1]}.{domain.__name__}`` ("
+        entry = doc[doc.index(heading) :].split("\n\n")[0].split("\n``")[0]
+        methods = set(re.findall(r"\w+", entry.split(")", 1)[1]))
+        assert methods == {n for n in vars(domain) if not n.startswith("_")}, domain
+        listed |= methods
+    # Store adds nothing but opening and closing, transactions and the schema version.
+    public = {n for n in dir(Store) if not n.startswith("_")}
+    assert public - listed == {"close", "transaction", "migrations"}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tracker.store.schema import Db, Migration, req_db_time, to_db_time
+from tracker.store.schema import Domain, Migration, req_db_time, to_db_time
 from tracker.types import CitedStatus
 
 _HEALTHY = (CitedStatus.OK.value, CitedStatus.REDIRECTED.value)
@@ -54,28 +54,62 @@ MIGRATIONS = [
 ]
 
 
-def latest_snapshot(db: Db, url: str) -> Snapshot | None:
-    row = db.one("SELECT * FROM snapshots WHERE url = ? ORDER BY id DESC LIMIT 1", (url,))
-    return None if row is None else _snapshot(row)
+COUNTS = {
+    "snapshots": "SELECT COUNT(*) FROM snapshots",
+    "cited_checks": "SELECT COUNT(*) FROM cited_checks",
+}
 
 
-def add_snapshot(
-    db: Db, url: str, *, final_url: str | None, text: str, content_hash: str, at: datetime
-) -> int:
-    with db.write():
-        cursor = db.run(
-            "INSERT INTO snapshots (url, final_url, text, content_hash, fetched_at) "
-            "VALUES (?, ?, ?, ?, ?)",
-            (url, final_url, text, content_hash, to_db_time(at)),
+class CitedSources(Domain):
+    """Tables ``snapshots`` and ``cited_checks``."""
+
+    def latest_snapshot(self, url: str) -> Snapshot | None:
+        row = self._db.one("SELECT * FROM snapshots WHERE url = ? ORDER BY id DESC LIMIT 1", (url,))
+        return None if row is None else _snapshot(row)
+
+    def add_snapshot(
+        self, url: str, *, final_url: str | None, text: str, content_hash: str, at: datetime
+    ) -> int:
+        with self._db.write():
+            cursor = self._db.run(
+                "INSERT INTO snapshots (url, final_url, text, content_hash, fetched_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (url, final_url, text, content_hash, to_db_time(at)),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def snapshots(self, url: str) -> list[Snapshot]:
+        return [
+            _snapshot(r)
+            for r in self._db.rows("SELECT * FROM snapshots WHERE url = ? ORDER BY id", (url,))
+        ]
+
+    def record_cited_check(
+        self, url: str, status: CitedStatus, at: datetime, error: str | None = None
+    ) -> int:
+        """Log a check; return how many failed checks in a row end with this one."""
+        with self._db.write():
+            self._db.run(
+                "INSERT INTO cited_checks (url, status, error, checked_at) VALUES (?, ?, ?, ?)",
+                (url, str(status), error, to_db_time(at)),
+            )
+            if status.value in _HEALTHY:
+                return 0
+            streak = self._db.scalar(
+                """SELECT COUNT(*) FROM cited_checks
+                   WHERE url = ?1 AND id > COALESCE((SELECT MAX(id) FROM cited_checks
+                                                     WHERE url = ?1 AND status IN (?2, ?3)), 0)""",
+                (url, *_HEALTHY),
+            )
+        return int(streak)
+
+    def cited_checks(self, url: str) -> list[tuple[CitedStatus, datetime, str | None]]:
+        """(status, checked_at, error) of every check of ``url``, oldest first."""
+        rows = self._db.rows(
+            "SELECT status, checked_at, error FROM cited_checks WHERE url = ? ORDER BY id", (url,)
         )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
-
-
-def snapshots(db: Db, url: str) -> list[Snapshot]:
-    return [
-        _snapshot(r) for r in db.rows("SELECT * FROM snapshots WHERE url = ? ORDER BY id", (url,))
-    ]
+        return [(CitedStatus(r["status"]), req_db_time(r["checked_at"]), r["error"]) for r in rows]
 
 
 def _snapshot(r: dict[str, Any]) -> Snapshot:
@@ -87,31 +121,3 @@ def _snapshot(r: dict[str, Any]) -> Snapshot:
         content_hash=r["content_hash"],
         fetched_at=req_db_time(r["fetched_at"]),
     )
-
-
-def record_cited_check(
-    db: Db, url: str, status: CitedStatus, at: datetime, error: str | None = None
-) -> int:
-    """Log a check; return how many failed checks in a row end with this one."""
-    with db.write():
-        db.run(
-            "INSERT INTO cited_checks (url, status, error, checked_at) VALUES (?, ?, ?, ?)",
-            (url, str(status), error, to_db_time(at)),
-        )
-        if status.value in _HEALTHY:
-            return 0
-        streak = db.scalar(
-            """SELECT COUNT(*) FROM cited_checks
-               WHERE url = ?1 AND id > COALESCE(
-                   (SELECT MAX(id) FROM cited_checks WHERE url = ?1 AND status IN (?2, ?3)), 0)""",
-            (url, *_HEALTHY),
-        )
-    return int(streak)
-
-
-def cited_checks(db: Db, url: str) -> list[tuple[CitedStatus, datetime, str | None]]:
-    """(status, checked_at, error) of every check of ``url``, oldest first."""
-    rows = db.rows(
-        "SELECT status, checked_at, error FROM cited_checks WHERE url = ? ORDER BY id", (url,)
-    )
-    return [(CitedStatus(r["status"]), req_db_time(r["checked_at"]), r["error"]) for r in rows]

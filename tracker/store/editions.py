@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tracker.store.schema import Db, Migration, req_db_time, to_db_time
+from tracker.store.schema import Domain, Migration, req_db_time, to_db_time
 
 
 @dataclass(frozen=True)
@@ -39,31 +39,38 @@ MIGRATIONS = [
 ]
 
 
-def record_edition(
-    db: Db, report: str, edition_date: str, path: str, content_hash: str, at: datetime
-) -> None:
-    """Record an edition; a second render on the same date replaces the first."""
-    with db.write():
-        db.run(
-            "INSERT OR REPLACE INTO editions (report, edition_date, path, content_hash, "
-            "created_at) VALUES (?, ?, ?, ?, ?)",
-            (report, edition_date, path, content_hash, to_db_time(at)),
+COUNTS = {
+    "editions": "SELECT COUNT(*) FROM editions",
+}
+
+
+class Editions(Domain):
+    """Table ``editions``."""
+
+    def record_edition(
+        self, report: str, edition_date: str, path: str, content_hash: str, at: datetime
+    ) -> None:
+        """Record an edition; a second render on the same date replaces the first."""
+        with self._db.write():
+            self._db.run(
+                "INSERT OR REPLACE INTO editions (report, edition_date, path, content_hash, "
+                "created_at) VALUES (?, ?, ?, ?, ?)",
+                (report, edition_date, path, content_hash, to_db_time(at)),
+            )
+
+    def last_edition(self, report: str) -> EditionRecord | None:
+        """The edition with the latest date (latest recorded among equals)."""
+        row = self._db.one(
+            "SELECT * FROM editions WHERE report = ? ORDER BY edition_date DESC, created_at DESC "
+            "LIMIT 1",
+            (report,),
         )
-
-
-def last_edition(db: Db, report: str) -> EditionRecord | None:
-    """The edition with the latest date (latest recorded among equals)."""
-    row = db.one(
-        "SELECT * FROM editions WHERE report = ? ORDER BY edition_date DESC, created_at DESC "
-        "LIMIT 1",
-        (report,),
-    )
-    if row is None:
-        return None
-    return EditionRecord(
-        report=row["report"],
-        edition_date=row["edition_date"],
-        path=row["path"],
-        content_hash=row["content_hash"],
-        created_at=req_db_time(row["created_at"]),
-    )
+        if row is None:
+            return None
+        return EditionRecord(
+            report=row["report"],
+            edition_date=row["edition_date"],
+            path=row["path"],
+            content_hash=row["content_hash"],
+            created_at=req_db_time(row["created_at"]),
+        )

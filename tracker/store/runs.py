@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from tracker.errors import StoreError
-from tracker.store.schema import Db, Migration, from_db_time, req_db_time, to_db_time
+from tracker.store.schema import Domain, Migration, from_db_time, req_db_time, to_db_time
 from tracker.types import RunSummary
 
 RUNNING = "running"
@@ -75,61 +75,71 @@ _COUNTED = (
 )
 
 
-def start_run(db: Db, at: datetime, *, trigger: str = "cli", pid: int | None = None) -> int:
-    with db.write():
-        cursor = db.run(
-            "INSERT INTO runs (started_at, outcome, trigger, pid) VALUES (?, ?, ?, ?)",
-            (to_db_time(at), RUNNING, trigger, pid),
-        )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+COUNTS = {
+    "runs": "SELECT COUNT(*) FROM runs",
+}
 
 
-def finish_run(db: Db, run_id: int, summary: RunSummary) -> None:
-    """Store the run's outcome, counts, failures and warnings (as JSON).
+class Runs(Domain):
+    """Table ``runs``."""
 
-    ``summary.finished_at`` is required: a run without an end time would
-    later be taken for a crashed one.
-    """
-    if summary.finished_at is None:
-        raise ValueError("finish_run needs a summary with finished_at set")
-    counts = {name: int(getattr(summary, name)) for name in _COUNTED}
-    with db.write():
-        changed = db.run(
-            "UPDATE runs SET finished_at = ?, outcome = ?, counts = ?, failures = ?, "
-            "warnings = ?, requests = ?, editions = ?, durations = ? WHERE id = ?",
-            (
-                to_db_time(summary.finished_at),
-                summary.outcome,
-                json.dumps(counts),
-                json.dumps([asdict(f) for f in summary.failures], ensure_ascii=False),
-                json.dumps([asdict(w) for w in summary.warnings], ensure_ascii=False),
-                json.dumps(dict(summary.requests)),
-                json.dumps(list(summary.editions), ensure_ascii=False),
-                json.dumps({k: float(v) for k, v in summary.durations.items()}),
-                run_id,
-            ),
-        ).rowcount
-        if not changed:
-            raise StoreError(f"{db.path}: no run with id {run_id}")
+    def start_run(self, at: datetime, *, trigger: str = "cli", pid: int | None = None) -> int:
+        with self._db.write():
+            cursor = self._db.run(
+                "INSERT INTO runs (started_at, outcome, trigger, pid) VALUES (?, ?, ?, ?)",
+                (to_db_time(at), RUNNING, trigger, pid),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
 
+    def finish_run(self, run_id: int, summary: RunSummary) -> None:
+        """Store the run's outcome, counts, failures and warnings (as JSON).
 
-def interrupt_stale_runs(db: Db, at: datetime) -> int:
-    """Mark every unfinished run interrupted (finished at ``at``); return how many."""
-    with db.write():
-        return db.run(
-            "UPDATE runs SET outcome = ?, finished_at = ? WHERE finished_at IS NULL",
-            (INTERRUPTED, to_db_time(at)),
-        ).rowcount
+        ``summary.finished_at`` is required: a run without an end time would
+        later be taken for a crashed one.
+        """
+        if summary.finished_at is None:
+            raise ValueError("finish_run needs a summary with finished_at set")
+        counts = {name: int(getattr(summary, name)) for name in _COUNTED}
+        with self._db.write():
+            changed = self._db.run(
+                "UPDATE runs SET finished_at = ?, outcome = ?, counts = ?, failures = ?, "
+                "warnings = ?, requests = ?, editions = ?, durations = ? WHERE id = ?",
+                (
+                    to_db_time(summary.finished_at),
+                    summary.outcome,
+                    json.dumps(counts),
+                    json.dumps([asdict(f) for f in summary.failures], ensure_ascii=False),
+                    json.dumps([asdict(w) for w in summary.warnings], ensure_ascii=False),
+                    json.dumps(dict(summary.requests)),
+                    json.dumps(list(summary.editions), ensure_ascii=False),
+                    json.dumps({k: float(v) for k, v in summary.durations.items()}),
+                    run_id,
+                ),
+            ).rowcount
+            if not changed:
+                raise StoreError(f"{self._db.path}: no run with id {run_id}")
 
+    def interrupt_stale_runs(self, at: datetime) -> int:
+        """Mark every unfinished run interrupted (finished at ``at``); return how many.
 
-def runs(db: Db, limit: int = 10) -> list[RunRecord]:
-    return [_run(r) for r in db.rows("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))]
+        Call only while holding the refresh lock: a run still going in another
+        process looks just like a dead one.
+        """
+        with self._db.write():
+            return self._db.run(
+                "UPDATE runs SET outcome = ?, finished_at = ? WHERE finished_at IS NULL",
+                (INTERRUPTED, to_db_time(at)),
+            ).rowcount
 
+    def runs(self, limit: int = 10) -> list[RunRecord]:
+        return [
+            _run(r) for r in self._db.rows("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
+        ]
 
-def run(db: Db, run_id: int) -> RunRecord | None:
-    row = db.one("SELECT * FROM runs WHERE id = ?", (run_id,))
-    return None if row is None else _run(row)
+    def run(self, run_id: int) -> RunRecord | None:
+        row = self._db.one("SELECT * FROM runs WHERE id = ?", (run_id,))
+        return None if row is None else _run(row)
 
 
 def _run(r: dict[str, Any]) -> RunRecord:

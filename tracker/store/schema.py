@@ -234,6 +234,18 @@ class Db:
             raise self.error(exc) from exc
 
 
+class Domain:
+    """One domain's part of the store: methods over its tables, reaching SQLite by ``_db``.
+
+    The facade ``Store`` is all the parts in one class. A part owns every
+    statement on its tables (its migrations, its queries, its row counts)
+    and none on another part's.
+    """
+
+    def __init__(self, db: Db) -> None:
+        self._db = db
+
+
 MIGRATIONS_TABLE = "schema_migrations"
 # Where earlier trackers recorded applied migrations, newest layout first:
 # (table, the condition that selects tracker's rows).

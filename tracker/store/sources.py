@@ -8,12 +8,12 @@ feed. Feed candidates (feeds advertised by pages) live here too.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tracker.store.schema import Db, Migration, from_db_time, req_db_time, to_db_time
+from tracker.store.schema import Domain, Migration, from_db_time, req_db_time, to_db_time
 from tracker.types import FetchOutcome, Validators
 
 SOURCE_KINDS = ("feed", "cited", "page")
@@ -139,48 +139,89 @@ def _params(r: FetchRecord) -> dict[str, object]:
     }
 
 
-def record_fetches(db: Db, records: Sequence[FetchRecord | Mapping[str, Any]]) -> None:
-    """Record many fetches in one transaction, in order (later ones win).
-
-    A record may also be a mapping with ``FetchRecord``'s field names.
-    """
-    params = [_params(r if isinstance(r, FetchRecord) else FetchRecord(**r)) for r in records]
-    with db.write():
-        db.run_many(_UPSERT, params)
+COUNTS = {
+    "sources": "SELECT COUNT(*) FROM sources",
+    "sources_failing": "SELECT COUNT(*) FROM sources WHERE consecutive_failures > 0",
+    "feed_candidates": "SELECT COUNT(*) FROM feed_candidates",
+}
 
 
-def validators(db: Db, url: str) -> Validators:
-    row = db.one("SELECT etag, last_modified FROM sources WHERE url = ?", (url,))
-    if row is None:
-        return Validators()
-    return Validators(etag=row["etag"], last_modified=row["last_modified"])
+class Sources(Domain):
+    """Tables ``sources`` and ``feed_candidates``."""
 
+    def validators(self, url: str) -> Validators:
+        row = self._db.one("SELECT etag, last_modified FROM sources WHERE url = ?", (url,))
+        if row is None:
+            return Validators()
+        return Validators(etag=row["etag"], last_modified=row["last_modified"])
 
-def validators_for(db: Db, urls: Iterable[str]) -> dict[str, Validators]:
-    """Validators of every URL asked for; an unknown URL maps to empty validators."""
-    wanted = list(dict.fromkeys(urls))
-    found: dict[str, Validators] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        marks = ",".join("?" * len(chunk))
-        for row in db.rows(
-            f"SELECT url, etag, last_modified FROM sources WHERE url IN ({marks})", chunk
-        ):
-            found[row["url"]] = Validators(etag=row["etag"], last_modified=row["last_modified"])
-    return {url: found.get(url, Validators()) for url in wanted}
+    def validators_for(self, urls: Iterable[str]) -> dict[str, Validators]:
+        """Bulk ``validators``: one entry per URL, empty validators for unknown ones."""
+        wanted = list(dict.fromkeys(urls))
+        found: dict[str, Validators] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.rows(
+                f"SELECT url, etag, last_modified FROM sources WHERE url IN ({marks})", chunk
+            ):
+                found[row["url"]] = Validators(etag=row["etag"], last_modified=row["last_modified"])
+        return {url: found.get(url, Validators()) for url in wanted}
 
+    def record_fetch(
+        self,
+        url: str,
+        *,
+        kind: str,
+        name: str,
+        outcome: FetchOutcome,
+        status: int | None,
+        validators: Validators | None,
+        error: str | None,
+        at: datetime,
+    ) -> None:
+        """Upsert the source's health after a fetch (see ``_UPSERT`` for the rules)."""
+        self.record_fetches([FetchRecord(url, kind, name, outcome, status, validators, error, at)])
 
-def sources(db: Db, kind: str | None = None) -> list[SourceHealth]:
-    if kind is None:
-        rows = db.rows("SELECT * FROM sources ORDER BY kind, url")
-    else:
-        rows = db.rows("SELECT * FROM sources WHERE kind = ? ORDER BY url", (kind,))
-    return [_health(row) for row in rows]
+    def record_fetches(self, records: Sequence[FetchRecord]) -> None:
+        """Bulk ``record_fetch`` in one transaction, in order: later records for a URL win."""
+        params = [_params(r) for r in records]
+        with self._db.write():
+            self._db.run_many(_UPSERT, params)
 
+    def sources(self, kind: str | None = None) -> list[SourceHealth]:
+        if kind is None:
+            rows = self._db.rows("SELECT * FROM sources ORDER BY kind, url")
+        else:
+            rows = self._db.rows("SELECT * FROM sources WHERE kind = ? ORDER BY url", (kind,))
+        return [_health(row) for row in rows]
 
-def source(db: Db, url: str) -> SourceHealth | None:
-    row = db.one("SELECT * FROM sources WHERE url = ?", (url,))
-    return None if row is None else _health(row)
+    def source(self, url: str) -> SourceHealth | None:
+        row = self._db.one("SELECT * FROM sources WHERE url = ?", (url,))
+        return None if row is None else _health(row)
+
+    def add_feed_candidate(self, page_url: str, feed_url: str, title: str, at: datetime) -> None:
+        """Remember a feed a page advertises; the first sighting wins."""
+        with self._db.write():
+            self._db.run(
+                "INSERT OR IGNORE INTO feed_candidates (page_url, feed_url, title, first_seen) "
+                "VALUES (?, ?, ?, ?)",
+                (page_url, feed_url, title, to_db_time(at)),
+            )
+
+    def feed_candidates(self) -> list[FeedCandidate]:
+        rows = self._db.rows(
+            "SELECT * FROM feed_candidates ORDER BY first_seen, page_url, feed_url"
+        )
+        return [
+            FeedCandidate(
+                page_url=r["page_url"],
+                feed_url=r["feed_url"],
+                title=r["title"],
+                first_seen=req_db_time(r["first_seen"]),
+            )
+            for r in rows
+        ]
 
 
 def _health(row: dict[str, Any]) -> SourceHealth:
@@ -198,26 +239,3 @@ def _health(row: dict[str, Any]) -> SourceHealth:
         etag=row["etag"],
         last_modified=row["last_modified"],
     )
-
-
-def add_feed_candidate(db: Db, page_url: str, feed_url: str, title: str, at: datetime) -> None:
-    """Remember a feed a page advertises; the first sighting wins."""
-    with db.write():
-        db.run(
-            "INSERT OR IGNORE INTO feed_candidates (page_url, feed_url, title, first_seen) "
-            "VALUES (?, ?, ?, ?)",
-            (page_url, feed_url, title, to_db_time(at)),
-        )
-
-
-def feed_candidates(db: Db) -> list[FeedCandidate]:
-    rows = db.rows("SELECT * FROM feed_candidates ORDER BY first_seen, page_url, feed_url")
-    return [
-        FeedCandidate(
-            page_url=r["page_url"],
-            feed_url=r["feed_url"],
-            title=r["title"],
-            first_seen=req_db_time(r["first_seen"]),
-        )
-        for r in rows
-    ]

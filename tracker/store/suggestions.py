@@ -14,7 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from tracker.errors import StoreError
-from tracker.store.schema import Db, Migration, from_db_time, opt_db_time, req_db_time, to_db_time
+from tracker.store.schema import (
+    Domain,
+    Migration,
+    from_db_time,
+    opt_db_time,
+    req_db_time,
+    to_db_time,
+)
 from tracker.types import Suggestion, SuggestionKind, SuggestionStatus
 
 MIGRATIONS = [
@@ -54,111 +61,119 @@ MIGRATIONS = [
 ]
 
 
-def add_suggestion(db: Db, s: Suggestion) -> int:
-    """Store a new suggestion (its ``id`` is ignored) as given; return its id.
+COUNTS = {
+    "suggestions": "SELECT COUNT(*) FROM suggestions",
+    "suggestions_pending": "SELECT COUNT(*) FROM suggestions WHERE status = 'pending'",
+}
 
-    ``urls`` always starts with ``url``, whether or not the caller included it.
-    The status is stored as given, which is pending for a fresh suggestion.
-    """
-    urls = list(dict.fromkeys((s.url, *s.urls)))
-    with db.write():
-        cursor = db.run(
-            """INSERT INTO suggestions (report, section, section_title, kind, score, title, url,
-                   published, source, excerpt, proposed_text, created_at, urls, status,
-                   reference, features, decided_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-            (
-                s.report, s.section, s.section_title, str(s.kind), float(s.score), s.title,
-                s.url, opt_db_time(s.published), s.source, s.excerpt, s.proposed_text,
-                to_db_time(s.created_at), json.dumps(urls, ensure_ascii=False), str(s.status),
-                s.reference, json.dumps({k: float(v) for k, v in s.features.items()}),
-                opt_db_time(s.decided_at),
-            ),
-        )  # fmt: skip
-        suggestion_id = cursor.lastrowid
-        assert suggestion_id is not None
-        db.run_many(
-            "INSERT INTO suggestion_urls (suggestion_id, report, url) VALUES (?, ?, ?)",
-            [(suggestion_id, s.report, u) for u in urls],
+
+class Suggestions(Domain):
+    """Tables ``suggestions`` and ``suggestion_urls``."""
+
+    def add_suggestion(self, s: Suggestion) -> int:
+        """Store a new suggestion (its ``id`` is ignored) as given; return its id.
+
+        ``urls`` always starts with ``url``, whether or not the caller included it.
+        The status is stored as given, which is pending for a fresh suggestion.
+        """
+        urls = list(dict.fromkeys((s.url, *s.urls)))
+        with self._db.write():
+            cursor = self._db.run(
+                """INSERT INTO suggestions (report, section, section_title, kind, score, title, url,
+                       published, source, excerpt, proposed_text, created_at, urls, status,
+                       reference, features, decided_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    s.report, s.section, s.section_title, str(s.kind), float(s.score), s.title,
+                    s.url, opt_db_time(s.published), s.source, s.excerpt, s.proposed_text,
+                    to_db_time(s.created_at), json.dumps(urls, ensure_ascii=False), str(s.status),
+                    s.reference, json.dumps({k: float(v) for k, v in s.features.items()}),
+                    opt_db_time(s.decided_at),
+                ),
+            )  # fmt: skip
+            suggestion_id = cursor.lastrowid
+            assert suggestion_id is not None
+            self._db.run_many(
+                "INSERT INTO suggestion_urls (suggestion_id, report, url) VALUES (?, ?, ?)",
+                [(suggestion_id, s.report, u) for u in urls],
+            )
+        return suggestion_id
+
+    def add_suggestion_url(self, suggestion_id: int, url: str) -> None:
+        """Append ``url`` to the suggestion's urls unless already there."""
+        with self._db.write():
+            row = self._db.one(
+                "SELECT report, urls FROM suggestions WHERE id = ?", (suggestion_id,)
+            )
+            if row is None:
+                raise StoreError(f"{self._db.path}: no suggestion with id {suggestion_id}")
+            urls: list[str] = json.loads(row["urls"])
+            if url in urls:
+                return
+            urls.append(url)
+            self._db.run(
+                "UPDATE suggestions SET urls = ? WHERE id = ?",
+                (json.dumps(urls, ensure_ascii=False), suggestion_id),
+            )
+            self._db.run(
+                "INSERT INTO suggestion_urls (suggestion_id, report, url) VALUES (?, ?, ?)",
+                (suggestion_id, row["report"], url),
+            )
+
+    def suggestion(self, suggestion_id: int) -> Suggestion | None:
+        row = self._db.one("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,))
+        return None if row is None else _suggestion(row)
+
+    def suggestions(
+        self,
+        *,
+        report: str | None = None,
+        status: SuggestionStatus | None = None,
+        section: str | None = None,
+        since: datetime | None = None,
+    ) -> list[Suggestion]:
+        """Suggestions matching every filter given, by id; ``since`` is on ``created_at``."""
+        where: list[str] = ["1"]
+        params: list[object] = []
+        for column, value in (("report", report), ("status", status), ("section", section)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(str(value))
+        if since is not None:
+            where.append("created_at >= ?")
+            params.append(to_db_time(since))
+        rows = self._db.rows(
+            f"SELECT * FROM suggestions WHERE {' AND '.join(where)} ORDER BY id", params
         )
-    return suggestion_id
+        return [_suggestion(r) for r in rows]
 
+    def set_suggestion_status(
+        self, ids: Sequence[int], status: SuggestionStatus, at: datetime
+    ) -> list[int]:
+        """Set the status of each id; return the ids that exist, in the order given.
 
-def add_suggestion_url(db: Db, suggestion_id: int, url: str) -> None:
-    """Append ``url`` to the suggestion's urls unless already there."""
-    with db.write():
-        row = db.one("SELECT report, urls FROM suggestions WHERE id = ?", (suggestion_id,))
-        if row is None:
-            raise StoreError(f"{db.path}: no suggestion with id {suggestion_id}")
-        urls: list[str] = json.loads(row["urls"])
-        if url in urls:
-            return
-        urls.append(url)
-        db.run(
-            "UPDATE suggestions SET urls = ? WHERE id = ?",
-            (json.dumps(urls, ensure_ascii=False), suggestion_id),
+        ``decided_at`` becomes ``at``, or empty again when a suggestion goes back to pending.
+        """
+        decided = None if status is SuggestionStatus.PENDING else to_db_time(at)
+        found: list[int] = []
+        with self._db.write():
+            for suggestion_id in dict.fromkeys(ids):
+                changed = self._db.run(
+                    "UPDATE suggestions SET status = ?, decided_at = ? WHERE id = ?",
+                    (str(status), decided, suggestion_id),
+                ).rowcount
+                if changed:
+                    found.append(suggestion_id)
+        return found
+
+    def suggestion_for_url(self, report: str, url: str) -> Suggestion | None:
+        """The oldest suggestion for ``report`` whose urls include ``url``, whatever its status."""
+        row = self._db.one(
+            "SELECT s.* FROM suggestion_urls u JOIN suggestions s ON s.id = u.suggestion_id "
+            "WHERE u.report = ? AND u.url = ? ORDER BY s.id LIMIT 1",
+            (report, url),
         )
-        db.run(
-            "INSERT INTO suggestion_urls (suggestion_id, report, url) VALUES (?, ?, ?)",
-            (suggestion_id, row["report"], url),
-        )
-
-
-def suggestion(db: Db, suggestion_id: int) -> Suggestion | None:
-    row = db.one("SELECT * FROM suggestions WHERE id = ?", (suggestion_id,))
-    return None if row is None else _suggestion(row)
-
-
-def suggestions(
-    db: Db,
-    *,
-    report: str | None = None,
-    status: SuggestionStatus | None = None,
-    section: str | None = None,
-    since: datetime | None = None,
-) -> list[Suggestion]:
-    """Suggestions matching every filter given, by id; ``since`` is on ``created_at``."""
-    where: list[str] = ["1"]
-    params: list[object] = []
-    for column, value in (("report", report), ("status", status), ("section", section)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(str(value))
-    if since is not None:
-        where.append("created_at >= ?")
-        params.append(to_db_time(since))
-    rows = db.rows(f"SELECT * FROM suggestions WHERE {' AND '.join(where)} ORDER BY id", params)
-    return [_suggestion(r) for r in rows]
-
-
-def set_suggestion_status(
-    db: Db, ids: Sequence[int], status: SuggestionStatus, at: datetime
-) -> list[int]:
-    """Set the status of each id; return the ids that exist, in the order given.
-
-    ``decided_at`` becomes ``at``, or empty again when a suggestion goes back to pending.
-    """
-    decided = None if status is SuggestionStatus.PENDING else to_db_time(at)
-    found: list[int] = []
-    with db.write():
-        for suggestion_id in dict.fromkeys(ids):
-            changed = db.run(
-                "UPDATE suggestions SET status = ?, decided_at = ? WHERE id = ?",
-                (str(status), decided, suggestion_id),
-            ).rowcount
-            if changed:
-                found.append(suggestion_id)
-    return found
-
-
-def suggestion_for_url(db: Db, report: str, url: str) -> Suggestion | None:
-    """The oldest suggestion for ``report`` whose urls include ``url``, whatever its status."""
-    row = db.one(
-        "SELECT s.* FROM suggestion_urls u JOIN suggestions s ON s.id = u.suggestion_id "
-        "WHERE u.report = ? AND u.url = ? ORDER BY s.id LIMIT 1",
-        (report, url),
-    )
-    return None if row is None else _suggestion(row)
+        return None if row is None else _suggestion(row)
 
 
 def _suggestion(r: dict[str, Any]) -> Suggestion:

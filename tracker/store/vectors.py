@@ -7,7 +7,7 @@ text or model gives a different key.
 
 from __future__ import annotations
 
-from tracker.store.schema import Db, Migration
+from tracker.store.schema import Domain, Migration
 
 MIGRATIONS = [
     Migration(
@@ -24,16 +24,25 @@ MIGRATIONS = [
 ]
 
 
-def section_vector(db: Db, model: str, text_hash: str) -> bytes | None:
-    found = db.scalar(
-        "SELECT vector FROM section_vectors WHERE model = ? AND text_hash = ?", (model, text_hash)
-    )
-    return None if found is None else bytes(found)
+COUNTS = {
+    "section_vectors": "SELECT COUNT(*) FROM section_vectors",
+}
 
 
-def put_section_vector(db: Db, model: str, text_hash: str, vector: bytes) -> None:
-    with db.write():
-        db.run(
-            "INSERT OR REPLACE INTO section_vectors (model, text_hash, vector) VALUES (?, ?, ?)",
-            (model, text_hash, vector),
+class Vectors(Domain):
+    """Table ``section_vectors``."""
+
+    def section_vector(self, model: str, text_hash: str) -> bytes | None:
+        found = self._db.scalar(
+            "SELECT vector FROM section_vectors WHERE model = ? AND text_hash = ?",
+            (model, text_hash),
         )
+        return None if found is None else bytes(found)
+
+    def put_section_vector(self, model: str, text_hash: str, vector: bytes) -> None:
+        with self._db.write():
+            self._db.run(
+                "INSERT OR REPLACE INTO section_vectors (model, text_hash, vector) "
+                "VALUES (?, ?, ?)",
+                (model, text_hash, vector),
+            )
