@@ -481,6 +481,19 @@ def test_html_renders_markdown_as_elements(report, fixtures):
     assert "hr" in parsed.tags and "blockquote" in parsed.tags
 
 
+def test_setext_headings_are_headings_in_the_html_as_in_the_report():
+    markdown = (
+        "Small report\n============\n\nIntro.\n\nFirst part\n----------\n\nText [1].\n\n"
+        "## Second part\n\nMore.\n"
+    )
+    report = parse_report(markdown, report_id="r", path="r.md", language="en")
+    parsed = _page(markdown, None)
+    assert parsed.element_text["h1"] == [report.title] == ["Small report"]
+    assert parsed.element_text["h2"] == [s.title for s in report.sections]
+    assert "hr" not in parsed.tags
+    assert not any(set(t) <= set("=-") for t in parsed.element_text["p"])
+
+
 def test_hostile_markup_and_links_stay_text(fixtures, report):
     hostile = fixtures[14]
     edition = render_edition(report, [hostile], edition_date=DAY)
