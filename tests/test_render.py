@@ -257,6 +257,69 @@ def test_english_report_keeps_its_reference_style_and_labels():
     assert lines[-2:] == text.split("\n")[-2:]  # the closing "Updated:" line stays last
 
 
+def _english_suggestion(**fields: Any) -> Suggestion:
+    made: dict[str, Any] = dict(
+        report="en",
+        section="3",
+        section_title="Outlook",
+        kind=SuggestionKind.ADDITION,
+        score=0.9,
+        title="Phi-5",
+        url="https://example.org/phi-5",
+        published=None,
+        source="Blog",
+        excerpt="",
+        proposed_text="Phi-5 tops math. [6]",
+        created_at=datetime(2026, 11, 20, 10, 0),
+        status=SuggestionStatus.ACCEPTED,
+        reference="Blog. (2026). Phi-5. https://example.org/phi-5",
+        id=1,
+    )
+    made.update(fields)
+    return Suggestion(**made)
+
+
+def test_edition_and_report_agree_on_the_reference_list():
+    text = (ROOT / "tests" / "data" / "reports" / "english.md").read_text(encoding="utf-8")
+    en = parse_report(text, report_id="en", path="english.md", language="en")
+    wrapped = next(r for r in en.references if "\n" in r.raw)
+    changed = _english_suggestion(
+        kind=SuggestionKind.SOURCE_CHANGED, url=wrapped.url, proposed_text="", id=2
+    )
+    addition = _english_suggestion()
+    edition = render_edition(en, [changed, addition], edition_date=DAY)
+    reparsed = parse_report(edition, report_id="en", path="e.md", language="en")
+    numbers = [r.number for r in en.references]
+    assert [r.number for r in reparsed.references] == [*numbers, max(numbers) + 1]
+    # The note goes at the end of the wrapped entry; the entry after it is untouched.
+    note = " (source updated 2026-11-20)"
+    at = numbers.index(wrapped.number)
+    assert reparsed.references[at].raw == wrapped.raw + note
+    assert reparsed.references[at + 1] == en.references[at + 1]
+    # The new entry follows the last one, in its style ("[5]: …" → "[6]: …").
+    assert en.references[-1].raw.startswith("[5]: ")
+    lines = edition.split("\n")
+    assert lines[lines.index(en.references[-1].raw) + 1] == f"[6]: {addition.reference}"
+    assert reparsed.references[-1].url == addition.url
+
+
+def test_an_addition_continues_a_list_whose_last_item_runs_on():
+    markdown = (
+        "# T\n\n## 1. Agents\n\n- first item [1]\n- second item, its line\n"
+        "running on lazily [1]\n\n---\n\n## References\n\n1. X. https://example.org/x\n"
+    )
+    en = parse_report(markdown, report_id="en", path="r.md", language="en")
+    addition = _english_suggestion(section="1", proposed_text="- third item [2]")
+    lines = render_edition(en, [addition], edition_date=DAY).split("\n")
+    at = lines.index("- third item [2]")
+    assert lines[at - 1] == "running on lazily [1]"  # the same list, no blank line
+    assert lines[at + 1 : at + 3] == ["", "---"]
+    paragraph = _english_suggestion(section="1", proposed_text="A paragraph of its own. [2]")
+    lines = render_edition(en, [paragraph], edition_date=DAY).split("\n")
+    at = lines.index("A paragraph of its own. [2]")
+    assert lines[at - 2 : at] == ["running on lazily [1]", ""]
+
+
 # --------------------------------------------------------------------------
 # diffs
 

@@ -1,10 +1,11 @@
 """Merge a report's suggestions into its Markdown: the refreshed edition.
 
 * accepted additions go at the end of their section's own body (before a
-  closing ``---`` rule), their provisional ``[N]`` marker rewritten to the
-  final reference number: max(existing) + 1, + 2, … in suggestion-id order;
-  their reference entries are appended to the reference list in the list's
-  own numbering and spacing style;
+  closing ``---`` rule; a list item joins the list the section ends with),
+  their provisional ``[N]`` marker rewritten to the final reference number:
+  max(existing) + 1, + 2, … in suggestion-id order; their reference entries
+  are appended to the reference list in the list's own numbering and spacing
+  style;
 * an accepted ``source-gone`` swaps the cited URL for the archived copy it
   proposes; an accepted ``source-changed`` appends a dated note to the entry;
 * pending suggestions are listed in a quoted "待审更新" / "Pending review"
@@ -14,6 +15,12 @@
 The report's own text is otherwise left byte-for-byte as written — no
 edition stamp is added, so an edition with nothing merged equals the report
 and a diff shows only merged suggestions. Pure: no I/O, no clock.
+
+Where things are written is not scanned for here: a section's end comes from
+the report (:mod:`tracker.report`), whether it ends in a list from the block
+model (:mod:`tracker.markdown`), and the reference list's entries (number,
+lines, prefix) from :func:`tracker.report.reference_entries` — the same
+reading the report parser and the HTML renderer have.
 """
 
 from __future__ import annotations
@@ -23,17 +30,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from tracker.markdown import Block, parse_blocks
 from tracker.render.labels import Labels, labels_for
 from tracker.render.mdtext import md_link, md_text, safe_url
+from tracker.report import ReferenceEntry, reference_entries
 from tracker.types import Report, Suggestion, SuggestionKind, SuggestionStatus
 from tracker.urls import canonical_url
 
 _TRAILING_MARKER = re.compile(r"\s*\[\d+\]\s*[。.]?\s*$")
-_REF_ENTRY = re.compile(r"^(\s*)(\[?)(\d+)([.)\]])(\s+)")
-_RULE = re.compile(r"^\s*(?:-{3,}|\*{3,}|_{3,})\s*$")
-_HEADING = re.compile(r"^#{1,6}\s")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s")
 _LIST_MARKER = re.compile(r"^[-*+]\s+")
+_ENTRY_NUMBER = re.compile(r"\d+")
 _ARCHIVE_URL = re.compile(r"https?://web\.archive\.org/web/[^\s<>\"'（）「」，。；、“”]+")
 
 
@@ -64,9 +70,9 @@ def render_edition(report: Report, suggestions: Sequence[Suggestion], *, edition
         ),
         key=suggestion_order,
     )
-    references = _ReferenceList.scan(lines, report)
-    first_new = max((r.number for r in report.references), default=0)
-    first_new = max(first_new, max((e.number for e in references.entries), default=0)) + 1
+    blocks = parse_blocks(report.markdown)
+    references = _ReferenceList(lines, report.references_start_line, reference_entries(report))
+    first_new = max((r.number for r in report.references), default=0) + 1
 
     accepted_additions = [
         s
@@ -78,9 +84,10 @@ def render_edition(report: Report, suggestions: Sequence[Suggestion], *, edition
     by_anchor: dict[int, list[Suggestion]] = {}
     for s in mine:
         if s.status is SuggestionStatus.PENDING or s.kind is SuggestionKind.ADDITION:
-            by_anchor.setdefault(_section_anchor(lines, report, s.section), []).append(s)
+            by_anchor.setdefault(_section_anchor(blocks, report, s.section), []).append(s)
     for anchor, group in by_anchor.items():
-        edits.insert_after(anchor, _section_block(lines, anchor, group, numbers, labels))
+        in_list = _in_list(blocks, anchor)
+        edits.insert_after(anchor, _section_block(lines, anchor, in_list, group, numbers, labels))
 
     for s in mine:
         if s.status is not SuggestionStatus.ACCEPTED:
@@ -143,52 +150,54 @@ class _Edits:
         return "\n".join(out)
 
 
-def _section_anchor(lines: list[str], report: Report, section_id: str) -> int:
-    """The last content line of the section's own body (before a closing rule).
+def _section_anchor(blocks: tuple[Block, ...], report: Report, section_id: str) -> int:
+    """The last line of the section's own body (before a closing rule); its heading if empty.
 
     A suggestion for a section the report no longer has goes to the last
     section before the reference list, so it is never silently dropped.
     """
     section = report.section(section_id)
     if section is None:
-        limit = (
-            report.references_start_line if report.references_start_line is not None else len(lines)
-        )
-        candidates = [s for s in report.sections if s.start_line < limit]
-        if not candidates:
-            return _last_content(lines, -1, limit)
+        limit = report.references_start_line
+        candidates = [s for s in report.sections if limit is None or s.start_line < limit]
+        if limit is not None and not candidates:
+            # No section before the reference list: after whatever comes before it.
+            ends = [b.end_line for b in blocks if b.end_line <= limit and b.kind != "rule"]
+            return max(ends, default=0) - 1
         section = max(candidates, key=lambda s: s.start_line)
-    return _last_content(lines, section.start_line, min(section.end_line, len(lines)))
+    return section.end_line - 1
 
 
-def _last_content(lines: list[str], start: int, end: int) -> int:
-    last = end - 1
-    while last > start and not lines[last].strip():
-        last -= 1
-    if last > start and _RULE.match(lines[last]):
-        last -= 1
-        while last > start and not lines[last].strip():
-            last -= 1
-    return last
+def _in_list(blocks: tuple[Block, ...], line: int) -> bool:
+    """Whether ``line`` is part of a list item outside any block quote."""
+    return any(
+        b.kind == "item" and b.quote == 0 and b.start_line <= line < b.end_line for b in blocks
+    )
+
+
+def _is_item(text: str) -> bool:
+    blocks = parse_blocks(text)
+    return bool(blocks) and blocks[0].kind == "item" and blocks[0].quote == 0
 
 
 def _section_block(
     lines: list[str],
     anchor: int,
+    in_list: bool,
     group: list[Suggestion],
     numbers: dict[int, int],
     labels: Labels,
 ) -> list[str]:
     block: list[str] = []
-    previous = lines[anchor] if anchor >= 0 else ""
     for s in group:
         if s.status is SuggestionStatus.ACCEPTED and s.kind is SuggestionKind.ADDITION:
             text = final_addition_text(s, numbers[id(s)])
-            # Bullets continue a list; anything else is its own paragraph.
-            if not (_LIST_ITEM.match(previous) and _LIST_ITEM.match(text)):
+            # A list item continues the list it follows; anything else is its own paragraph.
+            item = _is_item(text)
+            if not (in_list and item):
                 block.append("")
             block.append(text)
-            previous = text
+            in_list = item
     pending = [s for s in group if s.status is SuggestionStatus.PENDING]
     if pending:
         block += ["", f"> **{labels.pending_heading}**", ">"]
@@ -207,42 +216,14 @@ def _reference_text(s: Suggestion) -> str:
 
 
 @dataclass
-class _Entry:
-    number: int
-    first: int
-    last: int
-
-
-@dataclass
 class _ReferenceList:
     """Where the reference list's numbered entries sit in the Markdown lines."""
 
     lines: list[str]
     heading: int | None
-    entries: list[_Entry]
+    entries: tuple[ReferenceEntry, ...]
 
-    @classmethod
-    def scan(cls, lines: list[str], report: Report) -> _ReferenceList:
-        heading = report.references_start_line
-        entries: list[_Entry] = []
-        if heading is None:
-            return cls(lines, None, entries)
-        after_blank = False
-        for i in range(heading + 1, len(lines)):
-            line = lines[i]
-            if _HEADING.match(line) or _RULE.match(line):
-                break
-            match = _REF_ENTRY.match(line)
-            if match:
-                entries.append(_Entry(int(match.group(3)), i, i))
-            elif entries and line.strip():
-                if after_blank:
-                    break  # prose after the list, e.g. an "Updated:" line
-                entries[-1].last = i  # a wrapped entry
-            after_blank = not line.strip()
-        return cls(lines, heading, entries)
-
-    def _find(self, report: Report, s: Suggestion) -> tuple[_Entry, str] | None:
+    def _find(self, report: Report, s: Suggestion) -> tuple[ReferenceEntry, str] | None:
         urls = {s.url, *s.urls}
         for ref in report.references:
             if ref.url and ref.url in urls:
@@ -263,7 +244,7 @@ class _ReferenceList:
             if archived
             else f"https://web.archive.org/web/{s.created_at:%Y%m%d}/{old}"
         )
-        for i in range(entry.first, entry.last + 1):
+        for i in range(entry.first_line, entry.last_line + 1):
             text = edits.current(self.lines, i)
             if old in text:
                 edits.replace(i, text.replace(old, safe_url(new)))
@@ -274,7 +255,8 @@ class _ReferenceList:
         if found is None:
             return
         entry, _ = found
-        edits.replace(entry.last, edits.current(self.lines, entry.last).rstrip() + note)
+        last = entry.last_line
+        edits.replace(last, edits.current(self.lines, last).rstrip() + note)
 
     def add_entries(
         self, edits: _Edits, texts: list[str], first_number: int, labels: Labels
@@ -291,14 +273,15 @@ class _ReferenceList:
                 new += ["", f"{first_number + offset}. {text}"]
             edits.insert_after(anchor, new)
             return
-        last = self.entries[-1]
-        match = _REF_ENTRY.match(self.lines[last.first])
-        assert match is not None  # entries are found by this very pattern
-        indent, opening, _, closing, space = match.groups()
-        spaced = len(self.entries) < 2 or self.entries[1].first - self.entries[0].last > 1
+        first, second, last = self.entries[0], self.entries[1:2], self.entries[-1]
+        spaced = not second or second[0].first_line - first.last_line > 1
         new = []
         for offset, text in enumerate(texts):
             if spaced:
                 new.append("")
-            new.append(f"{indent}{opening}{first_number + offset}{closing}{space}{text}")
-        edits.insert_after(last.last, new)
+            number = str(first_number + offset)
+            prefix = _ENTRY_NUMBER.sub(number, last.prefix, count=1)
+            if prefix[-1].isascii() and not prefix[-1].isspace():
+                prefix += " "  # "1." of an empty entry; "1、" needs no space
+            new.append(f"{prefix}{text}")
+        edits.insert_after(last.last_line, new)
