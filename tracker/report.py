@@ -132,7 +132,7 @@ class _Outline:
     title: str
     sections: list[_Heading]
     references_start: int | None
-    reference_spans: list[tuple[int, int]]  # [start, end) lines holding entries
+    entries: list[ReferenceEntry]
 
 
 def load_report(path: Path, *, report_id: str, language: str) -> Report:
@@ -163,17 +163,14 @@ def parse_report(markdown: str, *, report_id: str, path: str, language: str) -> 
         title=outline.title,
         markdown=markdown,
         sections=tuple(_build_sections(outline)),
-        references=tuple(_reference(outline.lines, e) for e in _entries(outline)),
+        references=tuple(_reference(outline.lines, e) for e in outline.entries),
         references_start_line=outline.references_start,
     )
 
 
 def reference_entries(report: Report) -> tuple[ReferenceEntry, ...]:
-    """Where each entry of ``report``'s reference list is written, in order.
-
-    The same entries, in the same order, as ``report.references``.
-    """
-    return tuple(_entries(_outline(report.markdown)))
+    """Where each of ``report.references`` is written, in the same order."""
+    return tuple(_outline(report.markdown).entries)
 
 
 def report_date(report: Report) -> date | None:
@@ -238,22 +235,22 @@ def _outline(markdown: str) -> _Outline:
         title = headings.pop(0).text
 
     references_start: int | None = None
-    spans: list[tuple[int, int]] = []
+    entries: list[ReferenceEntry] = []
     sections: list[_Heading] = []
     skip_below: int | None = None  # level of the reference heading we are inside
     for heading in headings:
         if skip_below is not None:
             if heading.level > skip_below:
-                spans.append((heading.body_start, heading.body_end))
+                entries += _entries(lines, blocks, heading.body_start, heading.body_end)
                 continue
             skip_below = None
         if references_start is None and _is_reference_heading(heading.text):
             references_start = heading.line
-            spans.append((heading.body_start, heading.body_end))
+            entries += _entries(lines, blocks, heading.body_start, heading.body_end)
             skip_below = heading.level
             continue
         sections.append(heading)
-    return _Outline(lines, blocks, title, sections, references_start, spans)
+    return _Outline(lines, blocks, title, sections, references_start, entries)
 
 
 def _clean_heading(text: str) -> str:
@@ -417,16 +414,10 @@ def citations_in(text: str) -> tuple[int, ...]:
 # Reference list
 
 
-def _entries(outline: _Outline) -> list[ReferenceEntry]:
-    entries: list[ReferenceEntry] = []
-    for start, end in outline.reference_spans:
-        entries += _entries_in(outline.lines, outline.blocks, start, end)
-    return entries
-
-
-def _entries_in(
+def _entries(
     lines: list[str], blocks: tuple[Block, ...], start: int, end: int
 ) -> list[ReferenceEntry]:
+    """The entries written in lines ``start`` to ``end`` (see the module docstring)."""
     # Each line belongs to the innermost block written on it; a list item's own
     # lines are those of its first paragraph (lazy continuation lines included).
     owner: dict[int, Block] = {}
