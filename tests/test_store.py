@@ -14,7 +14,7 @@ import pytest
 
 import tracker.store
 from tracker.errors import StoreError
-from tracker.store import FetchRecord, Store, open_store
+from tracker.store import FetchRecord, ShownSuggestions, Store, open_store
 from tracker.store.schema import Domain
 from tracker.types import (
     Article,
@@ -30,6 +30,7 @@ from tracker.types import (
 )
 
 T0 = datetime(2026, 2, 11, 8, 0, tzinfo=UTC)
+HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 
 
 @pytest.fixture
@@ -420,6 +421,43 @@ def test_vectors_editions_and_digests(store: Store) -> None:
     assert (d.period_start, d.period_end, d.message_id, d.recipients) == (
         start, end, "<m1@x>", ("editor@example.org",),
     )  # fmt: skip
+
+
+def test_an_edition_is_recorded_together_with_the_suggestions_it_shows(store: Store) -> None:
+    report = "ai-2024-2025"
+    ids = [store.add_suggestion(suggestion(url=f"https://news.example/{i}")) for i in range(3)]
+    assert store.shown_in_edition(report, "2026-02-11") == ShownSuggestions()
+    first = ShownSuggestions(pending=frozenset(ids[:2]), merged=frozenset(ids[2:]))
+    store.record_edition(report, "2026-02-11", "e/2026-02-11.md", "h1", T0, shown=first)
+    assert store.shown_in_edition(report, "2026-02-11") == first
+    assert store.shown_in_edition("other-report", "2026-02-11") == ShownSuggestions()
+
+    # A second edition the same day replaces the first, what it shows included.
+    again = ShownSuggestions(merged=frozenset(ids))
+    store.record_edition(report, "2026-02-11", "e/2026-02-11.md", "h2", T0 + HOUR, shown=again)
+    last = store.last_edition(report)
+    assert last is not None and (last.content_hash, last.created_at) == ("h2", T0 + HOUR)
+    assert store.counts()["editions"] == 1
+    assert store.shown_in_edition(report, "2026-02-11") == again
+
+    # One transaction: an edition showing a suggestion that does not exist is not recorded.
+    with pytest.raises(StoreError):
+        store.record_edition(report, "2026-02-12", "e/2026-02-12.md", "h3", T0 + DAY,
+                             shown=ShownSuggestions(pending=frozenset({999})))  # fmt: skip
+    last = store.last_edition(report)
+    assert last is not None and last.edition_date == "2026-02-11"
+    assert store.shown_in_edition(report, "2026-02-12") == ShownSuggestions()
+
+
+def test_the_last_publish_check_is_kept_per_report(store: Store) -> None:
+    assert store.last_publish_check("r") is None
+    store.record_publish_check("r", "key-1", T0)
+    store.record_publish_check("other", "key-2", T0)
+    store.record_publish_check("r", "key-3", T0 + HOUR)
+    assert store.last_publish_check("r") == "key-3"
+    assert store.last_publish_check("other") == "key-2"
+    # Not a row count of tracker status: checking moves it without anything changing.
+    assert "publish_checks" not in store.counts()
 
 
 # --------------------------------------------------------------------------

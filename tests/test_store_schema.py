@@ -23,8 +23,19 @@ from pathlib import Path
 import pytest
 
 from tracker.errors import StoreError
-from tracker.store import MIGRATION_GROUPS, open_store
-from tracker.types import SuggestionStatus
+from tracker.store import (
+    MIGRATIONS,
+    ShownSuggestions,
+    articles,
+    cited,
+    digests,
+    editions,
+    open_store,
+    runs,
+    sources,
+    suggestions,
+    vectors,
+)
 
 DATA = Path(__file__).parent / "data" / "store"
 OLD_FILE = DATA / "tracker-v9.db"
@@ -32,7 +43,7 @@ OLD_SCHEMA = DATA / "schema-v9.txt"
 OLD_VERSION = 9  # migrations the old store knew; all of them are in OLD_FILE
 T0 = datetime(2026, 2, 11, 8, 0, tzinfo=UTC)
 LATER = T0 + timedelta(days=30)
-ALL_MIGRATIONS = [m.name for group in MIGRATION_GROUPS for m in group]
+ALL_MIGRATIONS = [m.name for m in MIGRATIONS]
 
 
 def outline(db_path: Path, tables: set[str] | None = None) -> str:
@@ -126,6 +137,16 @@ def test_open_creates_folder_wal_and_applies_every_migration_once(db_path: Path)
         assert [r[0] for r in rows] == ALL_MIGRATIONS
 
 
+def test_the_history_holds_every_domain_migration_once_in_domain_order() -> None:
+    domains = (sources, articles, cited, runs, suggestions, vectors, editions, digests)
+    declared = [m.name for d in domains for m in d.MIGRATIONS]
+    assert sorted(ALL_MIGRATIONS) == sorted(declared)
+    assert len(set(ALL_MIGRATIONS)) == len(ALL_MIGRATIONS)
+    for d in domains:  # each domain's own order is kept
+        mine = [m.name for m in d.MIGRATIONS]
+        assert [n for n in ALL_MIGRATIONS if n in mine] == mine
+
+
 def test_the_old_file_is_what_the_schema_fixture_describes(old_file: Path) -> None:
     assert user_version(old_file) == OLD_VERSION
     assert outline(old_file) == OLD_SCHEMA.read_text(encoding="utf-8")
@@ -168,33 +189,21 @@ def test_creating_or_opening_a_database_imports_nothing_heavy(db_path: Path) -> 
 # Files written by earlier versions
 
 
-def test_the_previous_stores_file_opens_unchanged_with_no_work(old_file: Path) -> None:
-    before = old_file.read_bytes()
-    with open_store(old_file, now=LATER) as s:
-        # Read from sqlite-utils' table, which stays until a migration is pending.
-        assert s.migrations() == [(name, T0) for name in ALL_MIGRATIONS[:OLD_VERSION]]
-        assert [x.title for x in s.suggestions(status=SuggestionStatus.PENDING)] == [
-            "Story 1",
-            "Story 4",
-        ]
-    assert old_file.read_bytes() == before
+def test_a_current_file_opens_unchanged_with_no_work(db_path: Path) -> None:
+    open_store(db_path, now=T0).close()
+    before = db_path.read_bytes()
+    with open_store(db_path, now=LATER) as s:
+        assert {at for _, at in s.migrations()} == {T0}
+        assert s.counts()["editions"] == 0
+    assert db_path.read_bytes() == before
 
 
-def make_pending(path: Path, legacy_table: str = "_sqlite_migrations") -> None:
-    """Take the last migration the file has back out, as if it came after the file was made."""
-    with closing(sqlite3.connect(path)) as conn:
-        conn.execute("ALTER TABLE runs DROP COLUMN durations")
-        conn.execute(f"DELETE FROM {legacy_table} WHERE name = 'runs.0002_durations'")
-        conn.execute(f"PRAGMA user_version = {OLD_VERSION - 1}")
-        conn.commit()
-
-
-def rows_of(path: Path) -> dict[str, list[tuple[object, ...]]]:
+def rows_of(path: Path, only: set[str] | None = None) -> dict[str, list[tuple[object, ...]]]:
     with closing(sqlite3.connect(path)) as conn:
         return {
             table: conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
             for table in tables(path)
-            if not table.endswith("migrations")
+            if not table.endswith("migrations") and (only is None or table in only)
         }
 
 
@@ -202,23 +211,28 @@ def test_the_previous_stores_file_is_upgraded_in_place_keeping_every_row(
     old_file: Path, db_path: Path
 ) -> None:
     rows_before = rows_of(old_file)
-    make_pending(old_file)
     with open_store(old_file, now=LATER) as s:
-        # The names sqlite-utils recorded are carried over with their times.
+        # The names sqlite-utils recorded are carried over with their times;
+        # only the migrations written since ran now.
         applied = s.migrations()
-        assert sorted(name for name, _ in applied) == sorted(ALL_MIGRATIONS)
-        assert [name for name, at in applied if at == LATER] == ["runs.0002_durations"]
+        assert [name for name, _ in applied] == ALL_MIGRATIONS
+        assert [name for name, at in applied if at == T0] == ALL_MIGRATIONS[:OLD_VERSION]
+        assert [name for name, at in applied if at == LATER] == ALL_MIGRATIONS[OLD_VERSION:]
+        # What the one edition showed follows from the suggestions' times: made
+        # an hour after T0, it listed 1, 3 and 5 for review (3 and 5 were decided
+        # later) and had 2 merged (accepted before); 6 was rejected before it, 4
+        # came after it.
+        assert s.shown_in_edition("ai-2024-2025", "2026-02-11") == ShownSuggestions(
+            pending=frozenset({1, 3, 5}), merged=frozenset({2})
+        )
     assert user_version(old_file) == len(ALL_MIGRATIONS)
     assert "_sqlite_migrations" not in tables(old_file)
-    rows_after = rows_of(old_file)
-    # The runs gained their durations back, empty; every other row is as it was.
-    assert [row[:-1] for row in rows_after.pop("runs")] == [
-        row[:-1] for row in rows_before.pop("runs")
-    ]
-    assert rows_after == rows_before
+    assert rows_of(old_file, set(rows_before)) == rows_before
     # Same schema as a file created now.
     open_store(db_path).close()
     assert outline(old_file) == outline(db_path)
+    with open_store(old_file, now=LATER + timedelta(days=1)) as s:
+        assert {at for _, at in s.migrations()} == {T0, LATER}
 
 
 def test_a_file_of_the_first_store_layout_is_upgraded_too(old_file: Path) -> None:
@@ -231,11 +245,10 @@ def test_a_file_of_the_first_store_layout_is_upgraded_too(old_file: Path) -> Non
         )
         conn.execute("DROP TABLE _sqlite_migrations")
         conn.commit()
-    make_pending(old_file, "_migrations")
     with open_store(old_file, now=LATER) as s:
         applied = s.migrations()
-        assert sorted(name for name, _ in applied) == sorted(ALL_MIGRATIONS)
-        assert [name for name, at in applied if at == LATER] == ["runs.0002_durations"]
+        assert [name for name, at in applied if at == T0] == ALL_MIGRATIONS[:OLD_VERSION]
+        assert [name for name, at in applied if at == LATER] == ALL_MIGRATIONS[OLD_VERSION:]
     assert not {"_migrations", "_sqlite_migrations"} & tables(old_file)
 
 

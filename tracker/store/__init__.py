@@ -2,7 +2,8 @@
 
 ``open_store`` opens (creating if needed) the file in WAL mode with a busy
 timeout, so the daemon and CLI processes can share it, and applies pending
-schema migrations (``schema``). Nothing outside this package writes SQL.
+schema migrations (``schema``, in the order of ``MIGRATIONS``). Nothing
+outside this package writes SQL.
 
 The interface is ``Store``'s public methods, one group per domain. Each
 domain is a module holding its tables' migrations, its row counts and one
@@ -26,8 +27,9 @@ is those classes together and adds only closing, ``transaction`` and
     set_suggestion_status, suggestion_for_url
 ``vectors.Vectors`` (section_vectors)
     section_vector, put_section_vector
-``editions.Editions`` (editions)
-    record_edition, last_edition
+``editions.Editions`` (editions, edition_suggestions, publish_checks)
+    record_edition, last_edition, shown_in_edition, last_publish_check,
+    record_publish_check
 ``digests.Digests`` (digests)
     last_digest, digest_sent, record_digest
 ``counts.Counts`` (none: each domain module's ``COUNTS``)
@@ -35,7 +37,7 @@ is those classes together and adds only closing, ``transaction`` and
 
 Arguments and results are the frozen dataclasses of ``tracker.types`` and
 the records defined beside their domain (``SourceHealth``, ``FetchRecord``,
-``Snapshot``, ``RunRecord``, ``EditionRecord``, ``DigestRecord``…), never
+``Snapshot``, ``RunRecord``, ``EditionRecord``, ``ShownSuggestions``…), never
 rows or dicts. Another database (the PostgreSQL store to come) is another
 set of these classes over its own connection and migrations, with the same
 methods; callers do not change.
@@ -51,7 +53,7 @@ A ``Store`` is not thread-safe: open one per thread (opening is cheap).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,7 +75,7 @@ from tracker.store.articles import Articles
 from tracker.store.cited import CitedSources, Snapshot
 from tracker.store.counts import Counts
 from tracker.store.digests import DigestRecord, Digests
-from tracker.store.editions import EditionRecord, Editions
+from tracker.store.editions import EditionRecord, Editions, ShownSuggestions
 from tracker.store.runs import RunRecord, Runs
 from tracker.store.sources import FeedCandidate, FetchRecord, SourceHealth, Sources
 from tracker.store.suggestions import Suggestions
@@ -85,26 +87,39 @@ __all__ = [
     "FeedCandidate",
     "FetchRecord",
     "RunRecord",
+    "ShownSuggestions",
     "Snapshot",
     "SourceHealth",
     "Store",
     "open_store",
 ]
 
-# The order migrations are applied in. New migrations go at the end of their
-# module's list; a new module goes at the end here. Never remove or rename one:
-# their count is the schema version (PRAGMA user_version) that lets a current
-# file open with one PRAGMA read, and their names are how an older file's
-# pending ones are found.
-MIGRATION_GROUPS: tuple[Sequence[schema.Migration], ...] = (
-    sources.MIGRATIONS,
-    articles.MIGRATIONS,
-    cited.MIGRATIONS,
-    runs.MIGRATIONS,
-    suggestions.MIGRATIONS,
-    vectors.MIGRATIONS,
-    editions.MIGRATIONS,
-    digests.MIGRATIONS,
+_DOMAIN_MIGRATIONS = {
+    m.name: m
+    for module in (sources, articles, cited, runs, suggestions, vectors, editions, digests)
+    for m in module.MIGRATIONS
+}
+
+# The schema's history, oldest first: the order migrations are applied in.
+# Append only, and never remove or rename one: their count is the schema
+# version (PRAGMA user_version) that lets a current file open with one PRAGMA
+# read, and their names are how an older file's pending ones are found. The
+# first nine are the schema the store had when sqlite-utils created it.
+MIGRATIONS: tuple[schema.Migration, ...] = tuple(
+    _DOMAIN_MIGRATIONS[name]
+    for name in (
+        "sources.0001_create",
+        "articles.0001_create",
+        "cited.0001_create",
+        "runs.0001_create",
+        "runs.0002_durations",
+        "suggestions.0001_create",
+        "vectors.0001_create",
+        "editions.0001_create",
+        "digests.0001_create",
+        "editions.0002_suggestions_shown",
+        "editions.0003_publish_checks",
+    )
 )
 
 
@@ -122,7 +137,7 @@ def open_store(path: Path, *, now: datetime | None = None) -> Store:
         raise StoreError(f"{path}: cannot create folder: {exc}") from exc
     db = schema.Db(path)
     try:
-        schema.migrate(db, MIGRATION_GROUPS, now or datetime.now(UTC))
+        schema.migrate(db, MIGRATIONS, now or datetime.now(UTC))
     except BaseException:
         db.close()
         raise

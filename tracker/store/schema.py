@@ -7,17 +7,16 @@ every ``sqlite3`` error into a ``StoreError`` that names the file.
 The schema is plain SQL. Each domain module lists its schema changes as
 ``Migration``s: a name unique across the store (``"articles.0001_create"``)
 and the statements that make the change. ``migrate`` applies the pending
-ones, in the facade's order, in one transaction that also records each in
-``schema_migrations(name, applied_at)`` and sets ``PRAGMA user_version`` to
-the number of migrations this code knows. Opening a file whose user_version
+ones, in the order the facade gives, in one transaction that also records
+each in ``schema_migrations(name, applied_at)`` and sets ``PRAGMA
+user_version`` to the number of migrations this code knows. Opening a file whose user_version
 already says so is one PRAGMA read and nothing else.
 
 Files written before this module spoke SQL itself (sqlite-utils created the
 tables and kept ``_sqlite_migrations``; the very first version kept
 ``_migrations``) have the same tables, column for column. The first
 migration after such a file is opened copies its record of applied names
-into ``schema_migrations`` and drops the old table; nothing else about the
-file changes.
+into ``schema_migrations`` and drops the old table.
 
 A database holding a migration name this code does not know, or a
 user_version beyond its count, was written by a newer tracker; it is refused,
@@ -25,8 +24,8 @@ unchanged, rather than used, because older code could silently break
 invariants the newer schema relies on.
 
 This module defines no domain table and does not decide the order of the
-domain modules: the facade passes the groups in. The statements are
-SQLite's dialect; another database would bring its own migrations.
+migrations: the facade passes them in. The statements are SQLite's dialect;
+another database would bring its own migrations.
 """
 
 from __future__ import annotations
@@ -270,7 +269,7 @@ def applied_migrations(db: Db) -> list[tuple[str, str]]:
     return []
 
 
-def migrate(db: Db, groups: Sequence[Sequence[Migration]], now: datetime) -> list[str]:
+def migrate(db: Db, known: Sequence[Migration], now: datetime) -> list[str]:
     """Bring the schema up to date; return the names of the migrations applied now.
 
     A file whose user_version equals the number of known migrations is taken
@@ -281,7 +280,6 @@ def migrate(db: Db, groups: Sequence[Sequence[Migration]], now: datetime) -> lis
     finds nothing pending. Raises ``StoreError`` for a file written by a newer
     tracker, before changing anything.
     """
-    known = [m for group in groups for m in group]
     names = [m.name for m in known]
     if len(set(names)) != len(names):
         raise StoreError(f"{db.path}: duplicate migration names registered")
