@@ -19,13 +19,14 @@ import yaml
 
 from tracker.errors import RenderError
 from tracker.render import (
+    EditionToRecord,
     changelog_entry,
     prepend_changelog,
-    publish,
     render_edition,
     render_html,
     unified_diff,
     write_atomic,
+    write_edition,
 )
 from tracker.report import parse_report
 from tracker.types import (
@@ -729,19 +730,28 @@ def test_write_atomic_replaces_and_leaves_no_temp_files(tmp_path):
     assert _files(tmp_path) == ["edition.md"]
 
 
+# What the store keeps for the publish stage, per test folder: each recorded edition.
+_RECORDED: dict[Path, list[EditionToRecord]] = {}
+
+
 def _publish(report: Report, suggestions: Iterable[Suggestion], tmp: Path, day: date, **kw):
-    editions = tmp / "editions"
-    previous = max(editions.glob("*.md"), default=None) if editions.is_dir() else None
+    """``write_edition`` as the publish stage calls it, with a list for the store."""
+    recorded = _RECORDED.setdefault(tmp, [])
+    # The last record: the latest day, the latest recorded among equals.
+    last = sorted(recorded, key=lambda e: e.day)[-1] if recorded else None
     args: dict[str, Any] = dict(
         new_suggestions=[],
         cited=[],
-        editions_dir=editions,
+        editions_dir=tmp / "editions",
         changelog_path=tmp / "CHANGELOG.md",
-        previous_edition=previous,
+        previous_edition=last.path if last else None,
+        previously_pending=last.pending if last else frozenset(),
+        previously_merged=last.merged if last else frozenset(),
         day=day,
+        record=recorded.append,
     )
     args.update(kw)
-    return publish(report, list(suggestions), **args)
+    return write_edition(report, list(suggestions), **args)
 
 
 def test_publish_writes_nothing_when_nothing_changed(report, fixtures, tmp_path):
@@ -816,7 +826,7 @@ def test_publish_interrupted_before_the_edition_is_completed_by_a_rerun(report, 
     first = _publish(report, new, tmp_path, DAY, new_suggestions=new)
     assert first.edition_md is not None
     log_before = (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")
-    first.edition_md.unlink()  # killed before the final write: .md missing
+    first.edition_md.unlink()  # killed after recording, before the final write: .md missing
     rerun = _publish(report, new, tmp_path, DAY, new_suggestions=new)
     assert rerun.edition_md is not None and rerun.edition_md.exists()
     assert (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8") == log_before
@@ -835,3 +845,58 @@ def test_publish_reports_a_gone_source_once(report, tmp_path):
     assert first.changed and first.changelog is not None and first.edition_md is None
     again = _publish(report, [], tmp_path, date(2026, 11, 21), cited=gone)
     assert not again.changed
+
+
+def test_the_edition_is_recorded_after_its_other_files_and_before_its_md(
+    report, fixtures, tmp_path
+):
+    seen: list[tuple[list[str], EditionToRecord]] = []
+
+    def record(edition: EditionToRecord) -> None:
+        seen.append((_files(tmp_path), edition))
+
+    new = [fixtures[9], fixtures[11]]
+    result = _publish(
+        report, [*new, fixtures[8]], tmp_path, DAY, new_suggestions=new, record=record
+    )
+    assert result.edition_md is not None
+    ((files, edition),) = seen
+    assert files == ["2026-11-20.diff", "2026-11-20.html", "CHANGELOG.md"]
+    assert (edition.path, edition.day) == (result.edition_md, DAY)
+    assert edition.text == result.edition_md.read_text(encoding="utf-8")
+    # By status: 9 pending, 11 accepted (merged); 8 was rejected and is not shown.
+    assert (edition.pending, edition.merged) == (frozenset({9}), frozenset({11}))
+
+
+def test_an_edition_whose_record_failed_is_not_marked_complete(report, fixtures, tmp_path):
+    def fail(edition: EditionToRecord) -> None:
+        raise RuntimeError("the store is gone")
+
+    new = [fixtures[9]]
+    with pytest.raises(RuntimeError):
+        _publish(report, new, tmp_path, DAY, new_suggestions=new, record=fail)
+    assert not (tmp_path / "editions" / "2026-11-20.md").exists()
+    log_before = (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")
+    rerun = _publish(report, new, tmp_path, DAY, new_suggestions=new)
+    assert rerun.edition_md is not None and rerun.edition_md.exists()
+    assert (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8") == log_before
+
+
+def test_what_the_changelog_lists_follows_the_record_not_the_files(report, fixtures, tmp_path):
+    pending = [_with_status(fixtures[7], SuggestionStatus.PENDING)]
+    _publish(report, pending, tmp_path, date(2026, 11, 20), new_suggestions=pending)
+    log = (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")
+    # The edition files are lost; the record still says 7 was shown pending.
+    for path in (tmp_path / "editions").iterdir():
+        path.unlink()
+    again = _publish(report, pending, tmp_path, date(2026, 11, 21))
+    assert again.edition_md is not None  # the edition is written again ...
+    assert (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8") == log  # ... not announced
+    # Once decided, 7 is announced, and the addition it became is not announced again.
+    accepted = [fixtures[7]]
+    _publish(report, accepted, tmp_path, date(2026, 11, 22))
+    newest = (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8").split("## 2026-11-20")[0]
+    assert "## 2026-11-22" in newest and "已采纳" in newest and fixtures[7].url in newest
+    log = (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert not _publish(report, accepted, tmp_path, date(2026, 11, 23)).changed
+    assert (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8") == log

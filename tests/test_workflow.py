@@ -22,6 +22,7 @@ import yaml
 from tracker.config import load_config
 from tracker.demo.server import LocalServer
 from tracker.refresh import run_refresh
+from tracker.store import ShownSuggestions, open_store
 
 SEED = Path(__file__).resolve().parents[1] / "reports" / "ai-2024-2025" / "report.md"
 DAY_1 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -290,3 +291,61 @@ def test_an_edition_copied_over_the_report_is_not_merged_twice(
     assert "\n7. " not in latest
     bullet = accepted["proposed_text"].rsplit("[", 1)[0].strip()
     assert latest.count(bullet) == 1
+
+
+def _forget_editions(config_path: Path) -> None:
+    """Undo the store's record of every edition, as a refresh killed before recording would."""
+    db = sqlite3.connect(load_config(config_path).database_path)
+    try:
+        db.execute("DELETE FROM edition_suggestions")
+        db.execute("DELETE FROM editions")
+        db.commit()
+    finally:
+        db.close()
+
+
+def test_a_refresh_killed_around_recording_its_edition_completes_it_once_next_time(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    config_path = write_config(tmp_path, serve(local_server))
+    config = load_config(config_path)
+    run_refresh(config, clock=lambda: DAY_1)
+    edition = tmp_path / "editions" / "2026-11-20.md"
+    text, changelog = (
+        edition.read_text(encoding="utf-8"),
+        (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8"),
+    )
+    ids = {s["id"] for s in json.loads(cli(config_path, "suggestions", "--json").stdout)}
+
+    # Killed after the changelog, before the record: nothing of the edition is in the store.
+    _forget_editions(config_path)
+    edition.unlink()
+    run_refresh(config, clock=lambda: DAY_1)
+    # Killed after the record, before the .md.
+    edition.unlink()
+    run_refresh(config, clock=lambda: DAY_1)
+
+    assert edition.read_text(encoding="utf-8") == text
+    assert (tmp_path / "CHANGELOG.md").read_text(
+        encoding="utf-8"
+    ) == changelog  # nothing announced twice
+    with open_store(config.database_path) as store:
+        last = store.last_edition("ai")
+        assert last is not None and last.path == str(edition)
+        assert store.shown_in_edition("ai", last.edition_date) == ShownSuggestions(
+            pending=frozenset(ids)
+        )
+
+
+def test_the_nothing_changed_key_is_kept_in_the_store(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    config_path = write_config(tmp_path, serve(local_server))
+    config = load_config(config_path)
+    run_refresh(config, clock=lambda: DAY_1)
+    with open_store(config.database_path) as store:
+        assert store.last_publish_check("ai") is None  # that refresh wrote an edition
+    run_refresh(config, clock=lambda: DAY_1)
+    with open_store(config.database_path) as store:
+        assert store.last_publish_check("ai") is not None
+    assert not (tmp_path / "state" / "publish").exists()

@@ -2,16 +2,25 @@
 
 Decides whether anything is worth writing, then writes each file atomically
 in an order that survives being killed at any point: the ``.diff`` and
-``.html`` first, then ``CHANGELOG.md``, and the edition's ``.md`` last. The
-``.md`` is the marker of a complete edition: as long as it is missing (or
-still the older text), the next publish sees a changed edition and writes
-everything again, and the changelog ignores an entry it already has on top.
+``.html`` first, then ``CHANGELOG.md``, then the caller records the edition
+(``record``), and the edition's ``.md`` goes last. The ``.md`` is the marker
+of a complete edition: as long as it is missing (or still the older text),
+the next write sees a changed edition and writes its files again, and the
+changelog ignores an entry it already has on top. Because the record is made
+before the ``.md``, a complete edition always has its record, and what the
+changelog announced is never announced twice.
+
+What the previous edition showed comes from the caller (the store's record
+of it), never from reading a published file: the changelog lists new pending
+suggestions the previous edition did not show as pending, and decisions on
+suggestions it did. Pure apart from the files named here; does not read the
+clock.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -25,12 +34,11 @@ from tracker.render.unified import unified_diff
 from tracker.types import CitedCheck, Report, Suggestion, SuggestionKind, SuggestionStatus
 
 _EDITION_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.md$")
-_PENDING_ID = re.compile(r"`tracker accept (\d+)`")
 
 
 @dataclass(frozen=True)
 class Publication:
-    """What :func:`publish` wrote (``None`` for a file it left alone)."""
+    """What :func:`write_edition` wrote (``None`` for a file it left alone)."""
 
     edition_md: Path | None
     edition_html: Path | None
@@ -39,7 +47,23 @@ class Publication:
     changed: bool
 
 
-def publish(
+@dataclass(frozen=True)
+class EditionToRecord:
+    """An edition whose other files are written and whose ``.md`` is written next.
+
+    ``pending`` and ``merged`` are the ids of the report's suggestions it shows
+    for review and merged into its text (accepted ones); rejected ones it
+    does not show.
+    """
+
+    path: Path
+    day: date
+    text: str
+    pending: frozenset[int]
+    merged: frozenset[int]
+
+
+def write_edition(
     report: Report,
     suggestions: Sequence[Suggestion],
     *,
@@ -48,35 +72,42 @@ def publish(
     editions_dir: Path,
     changelog_path: Path,
     previous_edition: Path | None,
+    previously_pending: Collection[int],
+    previously_merged: Collection[int],
     day: date,
+    record: Callable[[EditionToRecord], None],
 ) -> Publication:
     """Write ``editions/<day>.md/.html/.diff`` and prepend ``CHANGELOG.md`` when needed.
 
     The edition is written when its text differs from ``previous_edition``
     (else the newest edition in ``editions_dir``, else the original report);
-    the changelog when there is a new suggestion (or a pending one the previous
-    edition does not show yet), a decision on a suggestion
-    the previous edition showed as pending, or a cited-source change not yet
-    reported. Nothing is written
-    otherwise (``changed=False``). The diff and the HTML highlighting compare
-    with the newest edition of an earlier day, or the original report, so a
-    second publish on the same day rewrites that day's files with the whole
-    day's changes.
+    the changelog when there is a new suggestion (or a pending one the
+    previous edition did not show as pending: ``previously_pending``), a
+    decision on a suggestion the previous edition showed as pending, an
+    accepted addition it did not merge (``previously_merged``), or a
+    cited-source change not yet reported. Nothing is written otherwise
+    (``changed=False``). ``record`` is called once per written edition,
+    before its ``.md``; if it raises, the ``.md`` is not written. The diff
+    and the HTML highlighting compare with the newest edition of an earlier
+    day, or the original report, so a second write on the same day rewrites
+    that day's files with the whole day's changes.
     """
     edition = render_edition(report, suggestions, edition_date=day)
-    # The caller's record may lag behind the folder (killed after the .md was written).
+    # The caller's record may point at a .md never written (killed before it).
+    if previous_edition is not None and not previous_edition.exists():
+        previous_edition = None
     previous_edition = previous_edition or latest_edition(editions_dir)
     previous_text = _read(previous_edition) if previous_edition else report.markdown
     existing_log = _read(changelog_path) if changelog_path.exists() else None
 
+    mine = [s for s in suggestions if s.report == report.id]
     listed = _dedupe(
         [
-            *new_suggestions,
-            *_unpublished_pending(suggestions, previous_text),
-            *_decided_since(suggestions, previous_text),
+            *(s for s in new_suggestions if s.report == report.id),
+            *_unpublished_pending(mine, previously_pending),
+            *_decided_since(mine, previously_pending, previously_merged),
         ]
     )
-    listed = [s for s in listed if s.report == report.id]
     fresh_cited = unreported_cited(cited, existing_log, report.language)
     edition_changed = edition != previous_text
     if not edition_changed and not listed and not fresh_cited:
@@ -106,6 +137,7 @@ def publish(
             write_atomic(changelog_path, updated)
             log_written = changelog_path
     if edition_changed:
+        record(EditionToRecord(md_path, day, edition, *_shown(mine)))
         write_atomic(md_path, edition)
     return Publication(
         edition_md=md_path if edition_changed else None,
@@ -135,39 +167,55 @@ def _diff_base(report: Report, editions_dir: Path, day: date) -> tuple[str, str]
     return f"{editions_dir.name}/{earlier.name}", _read(earlier)
 
 
-def _unpublished_pending(suggestions: Sequence[Suggestion], previous_text: str) -> list[Suggestion]:
-    """Pending suggestions the previous edition does not show yet.
+def _shown(suggestions: Sequence[Suggestion]) -> tuple[frozenset[int], frozenset[int]]:
+    """(pending, merged): the ids an edition of these suggestions shows, by status."""
+    stored = [(s.id, s.status) for s in suggestions if s.id is not None]
+    pending = frozenset(i for i, status in stored if status is SuggestionStatus.PENDING)
+    merged = frozenset(i for i, status in stored if status is SuggestionStatus.ACCEPTED)
+    return pending, merged
+
+
+def _unpublished_pending(
+    suggestions: Sequence[Suggestion], previously_pending: Collection[int]
+) -> list[Suggestion]:
+    """Pending suggestions the previous edition did not show as pending.
 
     Normally exactly the refresh's new ones; after a refresh killed between
     storing suggestions and publishing, also those it stored, which would
     otherwise never reach the changelog.
     """
-    shown = {int(n) for n in _PENDING_ID.findall(previous_text)}
     return [
         s
         for s in suggestions
-        if s.status is SuggestionStatus.PENDING and s.id is not None and s.id not in shown
+        if s.status is SuggestionStatus.PENDING
+        and s.id is not None
+        and s.id not in previously_pending
     ]
 
 
-def _decided_since(suggestions: Sequence[Suggestion], previous_text: str) -> list[Suggestion]:
-    """Suggestions accepted or rejected since the previous edition was written.
+def _decided_since(
+    suggestions: Sequence[Suggestion],
+    previously_pending: Collection[int],
+    previously_merged: Collection[int],
+) -> list[Suggestion]:
+    """Suggestions accepted or rejected since the previous edition was made.
 
-    Those the previous edition listed as pending, plus accepted additions it
-    did not contain at all (accepted before they were ever published).
+    Those it showed as pending, plus accepted additions it did not merge
+    (accepted before they were ever published).
     """
-    was_pending = {int(n) for n in _PENDING_ID.findall(previous_text)}
-    decided = []
-    for s in suggestions:
-        if s.status is SuggestionStatus.PENDING:
-            continue
-        if s.id in was_pending or (
-            s.status is SuggestionStatus.ACCEPTED
-            and s.kind is SuggestionKind.ADDITION
-            and s.url not in previous_text
-        ):
-            decided.append(s)
-    return decided
+    return [
+        s
+        for s in suggestions
+        if s.status is not SuggestionStatus.PENDING
+        and (
+            s.id in previously_pending
+            or (
+                s.status is SuggestionStatus.ACCEPTED
+                and s.kind is SuggestionKind.ADDITION
+                and s.id not in previously_merged
+            )
+        )
+    ]
 
 
 def _dedupe(suggestions: list[Suggestion]) -> list[Suggestion]:
