@@ -5,10 +5,13 @@ in an order that survives being killed at any point: the ``.diff`` and
 ``.html`` first, then ``CHANGELOG.md``, then the caller records the edition
 (``record``), and the edition's ``.md`` goes last. The ``.md`` is the marker
 of a complete edition: as long as it is missing (or still the older text),
-the next write sees a changed edition and writes its files again, and the
-changelog ignores an entry it already has on top. Because the record is made
-before the ``.md``, a complete edition always has its record, and what the
-changelog announced is never announced twice.
+the next write sees a changed edition and writes its files again. Because
+the record is made before the ``.md``, a complete edition always has its
+record, and a rerun after a kill between the record and the ``.md`` lists
+nothing again. A kill between the changelog and the record makes the rerun
+list the same suggestions again: the changelog drops that entry when it is
+the same day's and already on top (a rerun on a later day would add it
+under the new date).
 
 What the previous edition showed comes from the caller (the store's record
 of it), never from reading a published file: the changelog lists new pending
