@@ -32,7 +32,7 @@ from tracker.errors import ExtractError, ReportError, TrackerError
 from tracker.fetch import Fetcher, FetchPolicy
 from tracker.lock import refresh_lock
 from tracker.refresh.cited import check_cited
-from tracker.refresh.publishing import publish_editions
+from tracker.refresh.publish import publish_editions
 from tracker.refresh.state import (
     RefreshEvents,
     RunState,
@@ -137,9 +137,7 @@ class _Refresh:
                 )
             self._checkpoint()
             with state.timed("publish"):
-                publish_editions(
-                    self.store, reports, state, clock=self.clock, state_dir=self.config.state_dir
-                )
+                publish_editions(self.store, reports, state, clock=self.clock)
         except Stopped:
             outcome = "interrupted"
         except TrackerError as exc:

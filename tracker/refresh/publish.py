@@ -39,14 +39,8 @@ def publish_editions(
     state: RunState,
     *,
     clock: Callable[[], datetime],
-    state_dir: Path | None = None,
 ) -> None:
-    """Publish what changed for each report; add the edition files written to ``state``.
-
-    ``state_dir`` is no longer used (the key lives in the store) and is
-    accepted only until the orchestrator stops passing it.
-    """
-    del state_dir
+    """Publish what changed for each report; add the edition files written to ``state``."""
     today = state.now.date()
     for report_config, report in reports:
         suggestions = store.suggestions(report=report.id)

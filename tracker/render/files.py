@@ -3,7 +3,7 @@
 A reader (or a refresh killed half-way) only ever sees the old file or the
 complete new one: the text goes to a temporary file in the same folder, is
 flushed to disk, then renamed over the target. Nothing here decides *what*
-to write or in which order; ``tracker.render.publish`` does.
+to write or in which order; :mod:`tracker.render.writer` does.
 """
 
 from __future__ import annotations
