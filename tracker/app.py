@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from tracker.config import Config, ReportConfig, load_config
 from tracker.errors import TrackerError
-from tracker.store import RunRecord, Store, open_store
+from tracker.store import Decision, EditionRecord, RunRecord, Store, open_store
 from tracker.types import Article, Report, RunSummary, Suggestion, SuggestionStatus
 
 # The pipelines are imported by the methods that run them: a command pays
@@ -154,14 +154,38 @@ class Tracker:
         with self._store() as store:
             return store.suggestion(suggestion_id)
 
-    def decide(self, ids: Sequence[int], status: SuggestionStatus) -> Decided:
-        """Accept or reject suggestions; the next refresh publishes an edition that shows it."""
+    def decide(
+        self, ids: Sequence[int], status: SuggestionStatus, *, edited_text: str | None = None
+    ) -> Decided:
+        """Accept or reject suggestions, as one decision; the next refresh publishes an
+        edition that shows it.
+
+        ``edited_text`` accepts one suggestion in the editor's wording: the edition
+        merges it, the suggestion keeps its original ``proposed_text``.
+        """
         if status is SuggestionStatus.PENDING:
-            raise TrackerError("a decision accepts or rejects; it cannot make a suggestion pending")
+            raise TrackerError("a decision accepts or rejects; use undo() to take one back")
+        if edited_text is not None:
+            if len(set(ids)) != 1 or status is not SuggestionStatus.ACCEPTED:
+                raise TrackerError("edited text goes with accepting exactly one suggestion")
+            if not edited_text.strip():
+                raise TrackerError("the edited text is empty")
         with self._store() as store:
-            done = store.set_suggestion_status(ids, status, self.clock())
+            done = store.set_suggestion_status(ids, status, self.clock(), edited_text=edited_text)
         missing = tuple(sorted(set(ids) - set(done)))
         return Decided(status=status, done=tuple(done), missing=missing)
+
+    def undo(self) -> list[Decision]:
+        """Take back the last decision (a whole batch): each suggestion returns to the
+        state it had before. Returns what was undone; empty when nothing was left."""
+        with self._store() as store:
+            return store.undo_last_decision(self.clock())
+
+    def editions(self, report: str) -> list[EditionRecord]:
+        """The report's published editions, newest first."""
+        self._report_config(report)
+        with self._store() as store:
+            return store.editions(report)
 
     # -- the weekly digest -------------------------------------------------------
 

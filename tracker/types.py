@@ -255,6 +255,9 @@ class Suggestion:
     features: Mapping[str, float] = field(default_factory=dict)
     id: int | None = None
     decided_at: datetime | None = None
+    # The editor's wording of an accepted suggestion: what the edition merges
+    # instead of ``proposed_text``, which is kept as proposed.
+    edited_text: str | None = None
 
 
 # --------------------------------------------------------------------------

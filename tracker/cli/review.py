@@ -133,24 +133,43 @@ def show(suggestion_id: Annotated[int, typer.Argument(help="A suggestion id.")])
         console.print(s.reference, markup=False)
 
 
-def _decide(ids: Sequence[int], status: SuggestionStatus) -> None:
+def _decide(ids: Sequence[int], status: SuggestionStatus, edited_text: str | None = None) -> None:
     tracker = open_tracker()
     with errors():
-        decided = tracker.decide(ids, status)
+        decided = tracker.decide(ids, status, edited_text=edited_text)
     for suggestion_id in decided.done:
-        out().print(f"{status} #{suggestion_id}")
+        out().print(f"{status} #{suggestion_id}" + (" (edited)" if edited_text else ""))
     if decided.missing:
         fail(f"no suggestion {', '.join(map(str, decided.missing))}")
     out().print("The next refresh publishes an edition that reflects this.")
 
 
 @app.command()
-def accept(ids: Annotated[list[int], typer.Argument(help="Suggestion ids.")]) -> None:
+def accept(
+    ids: Annotated[list[int], typer.Argument(help="Suggestion ids.")],
+    text: Annotated[
+        str | None,
+        typer.Option("--text", help="Accept one suggestion in these words instead."),
+    ] = None,
+) -> None:
     """Accept suggestions: the next edition merges them into their sections."""
-    _decide(ids, SuggestionStatus.ACCEPTED)
+    _decide(ids, SuggestionStatus.ACCEPTED, text)
 
 
 @app.command()
 def reject(ids: Annotated[list[int], typer.Argument(help="Suggestion ids.")]) -> None:
     """Reject suggestions: they leave the next edition."""
     _decide(ids, SuggestionStatus.REJECTED)
+
+
+@app.command()
+def undo() -> None:
+    """Take back the last accept or reject (all the ids it named)."""
+    tracker = open_tracker()
+    with errors():
+        undone = tracker.undo()
+    if not undone:
+        out().print("nothing to undo")
+        return
+    for decision in undone:
+        out().print(f"undid {decision.status} #{decision.suggestion_id}")

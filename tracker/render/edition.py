@@ -108,8 +108,9 @@ def suggestion_order(s: Suggestion) -> tuple[int, int, str]:
 
 
 def final_addition_text(s: Suggestion, number: int) -> str:
-    """An accepted addition's line, its provisional ``[N]`` replaced by ``[number]``."""
-    text = md_text(s.proposed_text or s.title)
+    """An accepted addition's line (the editor's wording when they edited it), its
+    provisional ``[N]`` replaced by ``[number]`` (added when the editor dropped it)."""
+    text = md_text(s.edited_text or s.proposed_text or s.title)
     stripped = _TRAILING_MARKER.sub("", text)
     return f"{stripped} [{number}]"
 

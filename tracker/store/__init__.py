@@ -22,13 +22,13 @@ is those classes together and adds only closing, ``transaction`` and
     latest_snapshot, add_snapshot, snapshots, record_cited_check, cited_checks
 ``runs.Runs`` (runs)
     start_run, finish_run, interrupt_stale_runs, runs, run
-``suggestions.Suggestions`` (suggestions, suggestion_urls)
+``suggestions.Suggestions`` (suggestions, suggestion_urls, decisions)
     add_suggestion, add_suggestion_url, suggestion, suggestions,
-    set_suggestion_status, suggestion_for_url
+    set_suggestion_status, undo_last_decision, decisions, suggestion_for_url
 ``vectors.Vectors`` (section_vectors)
     section_vector, put_section_vector
 ``editions.Editions`` (editions, edition_suggestions, publish_checks)
-    record_edition, last_edition, shown_in_edition, last_publish_check,
+    record_edition, last_edition, editions, shown_in_edition, last_publish_check,
     record_publish_check
 ``digests.Digests`` (digests)
     last_digest, digest_sent, record_digest
@@ -78,10 +78,11 @@ from tracker.store.digests import DigestRecord, Digests
 from tracker.store.editions import EditionRecord, Editions, ShownSuggestions
 from tracker.store.runs import RunRecord, Runs
 from tracker.store.sources import FeedCandidate, FetchRecord, SourceHealth, Sources
-from tracker.store.suggestions import Suggestions
+from tracker.store.suggestions import Decision, Suggestions
 from tracker.store.vectors import Vectors
 
 __all__ = [
+    "Decision",
     "DigestRecord",
     "EditionRecord",
     "FeedCandidate",
@@ -119,6 +120,7 @@ MIGRATIONS: tuple[schema.Migration, ...] = tuple(
         "digests.0001_create",
         "editions.0002_suggestions_shown",
         "editions.0003_publish_checks",
+        "suggestions.0002_decisions",
     )
 )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from tracker.store.schema import Domain, Migration, req_db_time, to_db_time
 
@@ -156,15 +157,15 @@ class Editions(Domain):
             "LIMIT 1",
             (report,),
         )
-        if row is None:
-            return None
-        return EditionRecord(
-            report=row["report"],
-            edition_date=row["edition_date"],
-            path=row["path"],
-            content_hash=row["content_hash"],
-            created_at=req_db_time(row["created_at"]),
+        return None if row is None else _edition(row)
+
+    def editions(self, report: str) -> list[EditionRecord]:
+        """Every edition of ``report``, newest first."""
+        rows = self._db.rows(
+            "SELECT * FROM editions WHERE report = ? ORDER BY edition_date DESC, created_at DESC",
+            (report,),
         )
+        return [_edition(r) for r in rows]
 
     def shown_in_edition(self, report: str, edition_date: str) -> ShownSuggestions:
         """The suggestions the report's edition of that date showed (none for an unknown one)."""
@@ -192,3 +193,13 @@ class Editions(Domain):
                        state_key = excluded.state_key, checked_at = excluded.checked_at""",
                 (report, state_key, to_db_time(at)),
             )
+
+
+def _edition(row: dict[str, Any]) -> EditionRecord:
+    return EditionRecord(
+        report=row["report"],
+        edition_date=row["edition_date"],
+        path=row["path"],
+        content_hash=row["content_hash"],
+        created_at=req_db_time(row["created_at"]),
+    )

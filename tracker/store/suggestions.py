@@ -1,6 +1,10 @@
 """Suggested edits and the editor's decisions on them.
 
-Every field of ``types.Suggestion`` round-trips. ``urls`` is kept twice: as a
+Every field of ``types.Suggestion`` round-trips. Every decision is also
+logged (``decisions``: one row per suggestion, a ``batch`` per call, with
+the state it replaced), which is what lets the last decision be undone;
+``edited_text`` is the editor's wording of an accepted suggestion, kept
+beside the original ``proposed_text``. ``urls`` is kept twice: as a
 JSON list on the row (its order is meaningful: the first is ``url``) and as
 rows of ``suggestion_urls`` so "is there already a suggestion for this
 article?" is an index lookup rather than a scan of JSON.
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -57,8 +62,39 @@ MIGRATIONS = [
             )""",
             "CREATE INDEX suggestion_urls_report_url ON suggestion_urls (report, url)",
         ),
-    )
+    ),
+    Migration(
+        "suggestions.0002_decisions",
+        (
+            "ALTER TABLE suggestions ADD COLUMN edited_text TEXT",
+            """CREATE TABLE decisions (
+                id INTEGER PRIMARY KEY,
+                batch INTEGER NOT NULL,
+                suggestion_id INTEGER NOT NULL REFERENCES suggestions (id),
+                status TEXT NOT NULL,
+                edited_text TEXT,
+                decided_at TEXT NOT NULL,
+                previous_status TEXT NOT NULL,
+                previous_decided_at TEXT,
+                previous_edited_text TEXT,
+                undone_at TEXT
+            )""",
+            "CREATE INDEX decisions_batch ON decisions (batch)",
+        ),
+    ),
 ]
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One logged decision on one suggestion."""
+
+    batch: int
+    suggestion_id: int
+    status: SuggestionStatus
+    edited_text: str | None
+    decided_at: datetime
+    undone_at: datetime | None
 
 
 COUNTS = {
@@ -148,23 +184,87 @@ class Suggestions(Domain):
         return [_suggestion(r) for r in rows]
 
     def set_suggestion_status(
-        self, ids: Sequence[int], status: SuggestionStatus, at: datetime
+        self,
+        ids: Sequence[int],
+        status: SuggestionStatus,
+        at: datetime,
+        *,
+        edited_text: str | None = None,
     ) -> list[int]:
-        """Set the status of each id; return the ids that exist, in the order given.
+        """Decide on each id, as one logged batch; return the ids that exist, in the order given.
 
-        ``decided_at`` becomes ``at``, or empty again when a suggestion goes back to pending.
+        ``decided_at`` becomes ``at``, or empty again when a suggestion goes back
+        to pending. ``edited_text`` (one accepted suggestion only) is the
+        editor's wording; without it an earlier edit is cleared.
         """
+        if edited_text is not None and (
+            len(set(ids)) != 1 or status is not SuggestionStatus.ACCEPTED
+        ):
+            raise StoreError(f"{self._db.path}: edited text goes with accepting one suggestion")
         decided = None if status is SuggestionStatus.PENDING else to_db_time(at)
         found: list[int] = []
         with self._db.write():
+            row = self._db.one("SELECT COALESCE(MAX(batch), 0) + 1 AS batch FROM decisions")
+            assert row is not None
+            batch = row["batch"]
             for suggestion_id in dict.fromkeys(ids):
-                changed = self._db.run(
-                    "UPDATE suggestions SET status = ?, decided_at = ? WHERE id = ?",
-                    (str(status), decided, suggestion_id),
-                ).rowcount
-                if changed:
-                    found.append(suggestion_id)
+                before = self._db.one(
+                    "SELECT status, decided_at, edited_text FROM suggestions WHERE id = ?",
+                    (suggestion_id,),
+                )
+                if before is None:
+                    continue
+                self._db.run(
+                    "UPDATE suggestions SET status = ?, decided_at = ?, edited_text = ? "
+                    "WHERE id = ?",
+                    (str(status), decided, edited_text, suggestion_id),
+                )
+                self._db.run(
+                    """INSERT INTO decisions (batch, suggestion_id, status, edited_text,
+                           decided_at, previous_status, previous_decided_at,
+                           previous_edited_text)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                    (
+                        batch, suggestion_id, str(status), edited_text, to_db_time(at),
+                        before["status"], before["decided_at"], before["edited_text"],
+                    ),
+                )  # fmt: skip
+                found.append(suggestion_id)
         return found
+
+    def undo_last_decision(self, at: datetime) -> list[Decision]:
+        """Undo the newest batch of decisions not undone yet: each suggestion gets back
+        the status, decision time and edited text it had before. Returns the undone
+        decisions (empty when there is nothing to undo). Undoing again undoes the batch
+        before it.
+        """
+        with self._db.write():
+            row = self._db.one("SELECT MAX(batch) AS batch FROM decisions WHERE undone_at IS NULL")
+            if row is None or row["batch"] is None:
+                return []
+            rows = self._db.rows(
+                "SELECT * FROM decisions WHERE batch = ? ORDER BY id DESC", (row["batch"],)
+            )
+            for r in rows:
+                self._db.run(
+                    "UPDATE suggestions SET status = ?, decided_at = ?, edited_text = ? "
+                    "WHERE id = ?",
+                    (
+                        r["previous_status"],
+                        r["previous_decided_at"],
+                        r["previous_edited_text"],
+                        r["suggestion_id"],
+                    ),
+                )
+            self._db.run(
+                "UPDATE decisions SET undone_at = ? WHERE batch = ?", (to_db_time(at), row["batch"])
+            )
+        return [_decision({**r, "undone_at": to_db_time(at)}) for r in reversed(rows)]
+
+    def decisions(self, limit: int = 50) -> list[Decision]:
+        """The logged decisions, newest first."""
+        rows = self._db.rows("SELECT * FROM decisions ORDER BY id DESC LIMIT ?", (limit,))
+        return [_decision(r) for r in rows]
 
     def suggestion_for_url(self, report: str, url: str) -> Suggestion | None:
         """The oldest suggestion for ``report`` whose urls include ``url``, whatever its status."""
@@ -196,4 +296,16 @@ def _suggestion(r: dict[str, Any]) -> Suggestion:
         reference=r["reference"],
         features=json.loads(r["features"]),
         decided_at=from_db_time(r["decided_at"]),
+        edited_text=r["edited_text"],
+    )
+
+
+def _decision(r: dict[str, Any]) -> Decision:
+    return Decision(
+        batch=r["batch"],
+        suggestion_id=r["suggestion_id"],
+        status=SuggestionStatus(r["status"]),
+        edited_text=r["edited_text"],
+        decided_at=req_db_time(r["decided_at"]),
+        undone_at=from_db_time(r["undone_at"]),
     )
