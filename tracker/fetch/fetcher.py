@@ -1,4 +1,4 @@
-"""All HTTP of a refresh, through one aiohttp session.
+"""The fetcher: all HTTP of a refresh, through one aiohttp session.
 
 ``Fetcher`` turns ``FetchRequest`` values into ``FetchResult`` values. Every
 per-URL failure becomes a result with an outcome and a human-readable reason;
@@ -8,10 +8,11 @@ What it enforces, in order, on every hop of a redirect chain:
 
 * scheme: only ``http`` and ``https`` (REFUSED otherwise);
 * address: the host's resolved addresses must be public unless the policy
-  allows private networks. IP literals are checked before connecting; names
-  are checked inside the connector's resolver, so the connection can only
-  ever go to an address that passed the check (no window for DNS rebinding).
-  Cloud metadata addresses are refused even when private networks are allowed;
+  allows private networks (:mod:`tracker.fetch.guard`). IP literals are
+  checked before connecting; names are checked inside the connector's
+  resolver, so the connection can only ever go to an address that passed the
+  check (no window for DNS rebinding). Cloud metadata addresses are refused
+  even when private networks are allowed;
 * robots.txt, for requests that ask for it;
 * redirects: followed by hand, at most ``max_redirects``, loops stopped;
 * time: separate connect and read (per socket read) timeouts;
@@ -31,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-import socket
 import time
 import zlib
 from collections import Counter
@@ -40,12 +40,11 @@ from dataclasses import dataclass, field, replace
 from types import TracebackType
 
 import aiohttp
-from aiohttp.abc import AbstractResolver, ResolveResult
-from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 from tracker import __version__
 from tracker.config import FetchConfig
+from tracker.fetch.guard import BlockedAddressError, GuardedResolver, address_refusal
 from tracker.robots import RobotsRules
 from tracker.types import FetchOutcome, FetchRequest, FetchResult, Validators
 
@@ -55,15 +54,6 @@ USER_AGENT = f"tracker/{__version__} (report watcher; +https://github.com/tracke
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 ROBOTS_MAX_BYTES = 512 * 1024
 _READ_CHUNK = 64 * 1024
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-_METADATA_ADDRESSES = frozenset(
-    {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
-)
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
 
 @dataclass(frozen=True)
@@ -99,84 +89,6 @@ class FetchPolicy:
             allow_private_networks=fetch.allow_private_networks,
             allowed_networks=tuple(fetch.allowed_networks),
         )
-
-
-# --------------------------------------------------------------------------
-# Address guard
-
-
-def address_refusal(
-    address: IPAddress, *, allow_private: bool, exempt: Sequence[IPNetwork] = ()
-) -> str | None:
-    """Why a connection to ``address`` must not be made, or None if it may."""
-    if address in _METADATA_ADDRESSES:
-        return "a cloud metadata address"
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or (
-            ipaddress.IPv4Address(int(address) & 0xFFFFFFFF) if address in _NAT64 else None
-        )
-        if embedded is not None:
-            return address_refusal(embedded, allow_private=allow_private, exempt=exempt)
-    if allow_private or any(address in net for net in exempt):
-        return None
-    if address.is_loopback:
-        return "a loopback address"
-    if address.is_link_local:
-        return "a link-local address"
-    if address.is_multicast:
-        return "a multicast address"
-    if address.is_unspecified:
-        return "the unspecified address"
-    if isinstance(address, ipaddress.IPv4Address) and address in _CGNAT:
-        return "a shared (CGNAT) address"
-    if address.is_private or address.is_reserved or not address.is_global:
-        return "a private address"
-    return None
-
-
-class _BlockedAddressError(OSError):
-    """Raised from the resolver; aiohttp wraps it in ClientConnectorDNSError."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class _GuardedResolver(AbstractResolver):
-    """Resolves names, then drops every address the policy forbids.
-
-    aiohttp connects only to the addresses a resolver returns (and caches
-    exactly those), so filtering here closes the gap between checking an
-    address and using it.
-    """
-
-    def __init__(self, allow_private: bool, exempt: Sequence[IPNetwork]) -> None:
-        self._inner = DefaultResolver()
-        self._allow_private = allow_private
-        self._exempt = tuple(exempt)
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        resolved = await self._inner.resolve(host, port, family)
-        kept: list[ResolveResult] = []
-        refusal = "no address"
-        for result in resolved:
-            why = address_refusal(
-                ipaddress.ip_address(result["host"].split("%", 1)[0]),
-                allow_private=self._allow_private,
-                exempt=self._exempt,
-            )
-            if why is None:
-                kept.append(result)
-            else:
-                refusal = f"{host} resolves to {result['host']}, {why}"
-        if not kept:
-            raise _BlockedAddressError(refusal)
-        return kept
-
-    async def close(self) -> None:
-        await self._inner.close()
 
 
 # --------------------------------------------------------------------------
@@ -291,7 +203,7 @@ class Fetcher:
         connector = aiohttp.TCPConnector(
             limit=policy.max_connections,
             limit_per_host=policy.max_per_host,
-            resolver=_GuardedResolver(policy.allow_private_networks, self._exempt),
+            resolver=GuardedResolver(policy.allow_private_networks, self._exempt),
         )
         self._session = aiohttp.ClientSession(
             connector=connector,
@@ -481,7 +393,7 @@ def _translate(exc: Exception, policy: FetchPolicy) -> tuple[FetchOutcome, str]:
     if isinstance(exc, _Stop):
         return exc.outcome, exc.reason
     if isinstance(exc, aiohttp.ClientConnectorError) and isinstance(
-        exc.os_error, _BlockedAddressError
+        exc.os_error, BlockedAddressError
     ):
         return FetchOutcome.REFUSED, exc.os_error.reason
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
