@@ -281,19 +281,16 @@ class _Refresh:
                     state.sources_ok += 1
                 else:
                     state.fail(name, result.url, failure_reason(result))
+            # A new document's validators are kept only once it has been processed
+            # (_record_validators): stored now, a refresh killed before then would
+            # get a 304 next time and never see its news.
+            unchanged = result.outcome is FetchOutcome.NOT_MODIFIED
             batch.append(
-                FetchRecord(
-                    url=result.url,
-                    kind=kind,
-                    name=name,
-                    outcome=result.outcome,
-                    status=result.status,
-                    # A new document's validators are kept only once it has been
-                    # processed (_record_validators): stored now, a refresh killed
-                    # before then would get a 304 next time and never see its news.
-                    validators=(
-                        result.validators if result.outcome is FetchOutcome.NOT_MODIFIED else None
-                    ),
+                _fetch_record(
+                    result,
+                    kind,
+                    name,
+                    validators=result.validators if unchanged else None,
                     error=None if healthy else failure_reason(result),
                     at=now,
                 )
@@ -305,16 +302,7 @@ class _Refresh:
         now = self.clock()
         self.store.record_fetches(
             [
-                FetchRecord(
-                    url=result.url,
-                    kind=kind,
-                    name=name,
-                    outcome=result.outcome,
-                    status=result.status,
-                    validators=result.validators,
-                    error=None,
-                    at=now,
-                )
+                _fetch_record(result, kind, name, validators=result.validators, error=None, at=now)
                 for result, kind, name in records
             ]
         )
@@ -432,6 +420,27 @@ class _Refresh:
             editions=tuple(state.editions),
             durations={k: round(v, 4) for k, v in state.durations.items()},
         )
+
+
+def _fetch_record(
+    result: FetchResult,
+    kind: str,
+    name: str,
+    *,
+    validators: Validators | None,
+    error: str | None,
+    at: datetime,
+) -> FetchRecord:
+    return FetchRecord(
+        url=result.url,
+        kind=kind,
+        name=name,
+        outcome=result.outcome,
+        status=result.status,
+        validators=validators,
+        error=error,
+        at=at,
+    )
 
 
 def _earliest_since(reports: Sequence[ReportConfig]) -> date | None:
