@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -19,8 +19,10 @@ from tracker.store.schema import Domain
 from tracker.types import (
     Article,
     CitedStatus,
+    Fact,
     FeedEntry,
     FetchOutcome,
+    Novelty,
     RunSummary,
     SourceFailure,
     Suggestion,
@@ -386,6 +388,32 @@ def test_suggestions_round_trip_and_status_changes(store: Store) -> None:
     assert store.suggestion(oid).decided_at is None  # type: ignore[union-attr]
     with pytest.raises(StoreError):
         store.add_suggestion_url(999, "https://x.example")
+
+
+def test_an_edit_keeps_its_target_fact_drafter_and_novelty(store: Store) -> None:
+    fact = Fact(
+        actor="Moonshot AI",
+        event="ranking",
+        object="Kimi K3",
+        date=date(2026, 11, 20),
+        numbers=("#1",),
+        sentence="Kimi K3 now ranks first among open-weight models.",
+    )
+    revision = suggestion(
+        kind=SuggestionKind.REVISION,
+        target="| 1 | GLM-4.7 | 智谱AI |",
+        proposed_text="| 1 | Kimi K3 | 月之暗面 |",
+        fact=fact,
+        drafter="qwen2.5:7b-instruct",
+        needs_translation=True,
+        novelty=Novelty.COVERED,
+        urls=("https://news.example/a",),
+    )
+    sid = store.add_suggestion(revision)
+    assert store.suggestion(sid) == replace(revision, id=sid)
+    undated = replace(revision, fact=replace(fact, date=None, numbers=()), target=None)
+    uid = store.add_suggestion(undated)
+    assert store.suggestion(uid) == replace(undated, id=uid)
 
 
 # --------------------------------------------------------------------------

@@ -211,9 +211,38 @@ class CitedCheck:
 
 
 class SuggestionKind(StrEnum):
-    ADDITION = "addition"
-    SOURCE_CHANGED = "source-changed"
-    SOURCE_GONE = "source-gone"
+    ADDITION = "addition"  # a new development, added to its section
+    SOURCE_CHANGED = "source-changed"  # a cited page changed
+    SOURCE_GONE = "source-gone"  # a cited page is gone: cite an archived copy
+    REVISION = "revision"  # replace a report sentence or table row with a newer value
+    CITATION = "citation"  # cite the article for a sentence that already states the news
+
+
+class Novelty(StrEnum):
+    """Whether the report already states the news an article brings."""
+
+    NEW = "new"
+    COVERED = "covered"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """The news of an article, as structured data: who did what, to what, when.
+
+    ``event`` is a kind of news (``release``, ``open-source``, ``paper``,
+    ``ranking``, ``funding``, ``acquisition``, ``award``, ``regulation``,
+    ``lawsuit``, ``price``, ``milestone`` or ``other``); ``actor`` and
+    ``object`` are spelled as the article spells them; ``numbers`` are the key
+    figures as written (``"$2.5 billion"``, ``"#1"``); ``sentence`` is the
+    article sentence that states it.
+    """
+
+    actor: str
+    event: str
+    object: str
+    date: date | None
+    numbers: tuple[str, ...]
+    sentence: str
 
 
 class SuggestionStatus(StrEnum):
@@ -258,6 +287,15 @@ class Suggestion:
     # The editor's wording of an accepted suggestion: what the edition merges
     # instead of ``proposed_text``, which is kept as proposed.
     edited_text: str | None = None
+    # The report sentence or table row (as written) a revision replaces or a
+    # citation cites the article for; None for additions.
+    target: str | None = None
+    fact: Fact | None = None  # the article's news, when it comes from an article
+    drafter: str = "offline"  # "offline", or the name of the model that wrote the text
+    # True when no wording in the report's language could be drafted: the text
+    # keeps the headline in its own language for the editor to translate.
+    needs_translation: bool = False
+    novelty: Novelty = Novelty.NEW
 
 
 # --------------------------------------------------------------------------

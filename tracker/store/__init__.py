@@ -121,6 +121,7 @@ MIGRATIONS: tuple[schema.Migration, ...] = tuple(
         "editions.0002_suggestions_shown",
         "editions.0003_publish_checks",
         "suggestions.0002_decisions",
+        "suggestions.0003_edits",
     )
 )
 

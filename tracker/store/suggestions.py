@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from tracker.errors import StoreError
@@ -27,7 +27,7 @@ from tracker.store.schema import (
     req_db_time,
     to_db_time,
 )
-from tracker.types import Suggestion, SuggestionKind, SuggestionStatus
+from tracker.types import Fact, Novelty, Suggestion, SuggestionKind, SuggestionStatus
 
 MIGRATIONS = [
     Migration(
@@ -82,6 +82,16 @@ MIGRATIONS = [
             "CREATE INDEX decisions_batch ON decisions (batch)",
         ),
     ),
+    Migration(
+        "suggestions.0003_edits",
+        (
+            "ALTER TABLE suggestions ADD COLUMN target TEXT",
+            "ALTER TABLE suggestions ADD COLUMN fact TEXT",
+            "ALTER TABLE suggestions ADD COLUMN drafter TEXT NOT NULL DEFAULT 'offline'",
+            "ALTER TABLE suggestions ADD COLUMN needs_translation INTEGER NOT NULL DEFAULT 0",
+            "ALTER TABLE suggestions ADD COLUMN novelty TEXT NOT NULL DEFAULT 'new'",
+        ),
+    ),
 ]
 
 
@@ -117,14 +127,16 @@ class Suggestions(Domain):
             cursor = self._db.run(
                 """INSERT INTO suggestions (report, section, section_title, kind, score, title, url,
                        published, source, excerpt, proposed_text, created_at, urls, status,
-                       reference, features, decided_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       reference, features, decided_at, edited_text, target, fact, drafter,
+                       needs_translation, novelty)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 (
                     s.report, s.section, s.section_title, str(s.kind), float(s.score), s.title,
                     s.url, opt_db_time(s.published), s.source, s.excerpt, s.proposed_text,
                     to_db_time(s.created_at), json.dumps(urls, ensure_ascii=False), str(s.status),
                     s.reference, json.dumps({k: float(v) for k, v in s.features.items()}),
-                    opt_db_time(s.decided_at),
+                    opt_db_time(s.decided_at), s.edited_text, s.target, _fact_json(s.fact),
+                    s.drafter, int(s.needs_translation), str(s.novelty),
                 ),
             )  # fmt: skip
             suggestion_id = cursor.lastrowid
@@ -297,6 +309,41 @@ def _suggestion(r: dict[str, Any]) -> Suggestion:
         features=json.loads(r["features"]),
         decided_at=from_db_time(r["decided_at"]),
         edited_text=r["edited_text"],
+        target=r["target"],
+        fact=_fact(r["fact"]),
+        drafter=r["drafter"],
+        needs_translation=bool(r["needs_translation"]),
+        novelty=Novelty(r["novelty"]),
+    )
+
+
+def _fact_json(fact: Fact | None) -> str | None:
+    if fact is None:
+        return None
+    return json.dumps(
+        {
+            "actor": fact.actor,
+            "event": fact.event,
+            "object": fact.object,
+            "date": fact.date.isoformat() if fact.date else None,
+            "numbers": list(fact.numbers),
+            "sentence": fact.sentence,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _fact(text: str | None) -> Fact | None:
+    if text is None:
+        return None
+    data = json.loads(text)
+    return Fact(
+        actor=data["actor"],
+        event=data["event"],
+        object=data["object"],
+        date=date.fromisoformat(data["date"]) if data["date"] else None,
+        numbers=tuple(data["numbers"]),
+        sentence=data["sentence"],
     )
 
 
