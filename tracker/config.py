@@ -213,6 +213,34 @@ class DigestConfig(_Strict):
     base_url: HttpUrl | None = None  # public address of the daemon's pages, for links
 
 
+class DraftConfig(_Strict):
+    """An OpenAI-compatible chat-completions server that may improve suggestions' wording.
+
+    Optional: without it every suggestion is drafted offline. The client
+    posts to ``{endpoint}/chat/completions``; ``api_key_env`` names the
+    environment variable holding the bearer token (none for a local server).
+    """
+
+    endpoint: HttpUrl
+    model: str = Field(min_length=1)
+    api_key_env: str | None = Field(default=None, min_length=1)
+    timeout: float = Field(default=30.0, gt=0)  # seconds per call
+    max_calls_per_refresh: int = Field(default=20, ge=0)
+    monthly_token_budget: int | None = Field(default=None, ge=0)  # None: unlimited
+
+    @field_validator("endpoint")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @field_validator("model")
+    @classmethod
+    def _model_named(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the model name is blank")
+        return value.strip()
+
+
 class Config(_Strict):
     state_dir: Path = Path("state")
     reports: list[ReportConfig] = Field(min_length=1)
@@ -224,6 +252,7 @@ class Config(_Strict):
     daemon: DaemonConfig = DaemonConfig()
     email: EmailConfig | None = None
     digest: DigestConfig = DigestConfig()
+    draft: DraftConfig | None = None  # none: every suggestion is drafted offline
 
     # Where the file was read from; set by load_config, not by the YAML.
     source_path: Path = Field(default=Path(DEFAULT_CONFIG_NAME), exclude=True)
