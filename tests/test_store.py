@@ -14,7 +14,7 @@ import pytest
 
 import tracker.store
 from tracker.errors import StoreError
-from tracker.store import FetchRecord, ShownSuggestions, Store, open_store
+from tracker.store import CitedReported, FetchRecord, ShownSuggestions, Store, open_store
 from tracker.store.schema import Domain
 from tracker.types import (
     Article,
@@ -486,6 +486,66 @@ def test_the_last_publish_check_is_kept_per_report(store: Store) -> None:
     assert store.last_publish_check("other") == "key-2"
     # Not a row count of tracker status: checking moves it without anything changing.
     assert "publish_checks" not in store.counts()
+
+
+def test_a_changelog_entry_is_recorded_with_what_it_announces_then_marked_written(
+    store: Store,
+) -> None:
+    report = "ai-2024-2025"
+    ids = [store.add_suggestion(suggestion(url=f"https://news.example/{i}")) for i in range(3)]
+    snapshot = store.add_snapshot("https://cited.example/a", final_url=None, text="new",
+                                  content_hash="h", at=T0)  # fmt: skip
+    assert store.unwritten_changelog_entries(report) == []
+    assert store.reported_cited(report) == {}
+    assert store.announced_suggestions(report) == ShownSuggestions()
+
+    shown = ShownSuggestions(pending=frozenset(ids[:2]), merged=frozenset(ids[2:]))
+    changed = CitedReported("https://cited.example/a", CitedStatus.OK, None, snapshot)
+    gone = CitedReported("https://cited.example/b", CitedStatus.GONE, None)
+    first = store.record_changelog_entry(
+        report, "2026-02-11", "## 2026-02-11\n\n- a\n", T0, cited=[changed, gone], announced=shown
+    )
+    [unwritten] = store.unwritten_changelog_entries(report)
+    assert (unwritten.id, unwritten.entry_date, unwritten.text) == (
+        first, "2026-02-11", "## 2026-02-11\n\n- a\n",
+    )  # fmt: skip
+    assert unwritten.written_at is None and unwritten.recorded_at == T0
+    assert store.reported_cited(report) == {changed.url: changed, gone.url: gone}
+    assert store.reported_cited("other-report") == {}
+    assert store.announced_suggestions(report) == shown
+
+    store.changelog_entry_written(first, T0 + HOUR)
+    store.changelog_entry_written(first, T0 + DAY)  # the first time counts
+    assert store.unwritten_changelog_entries(report) == []
+    [written] = store.changelog_entries(report)
+    assert written.written_at == T0 + HOUR
+
+    # The latest entry about a URL is what the changelog last said about it;
+    # an entry without suggestions to announce leaves the announced ones alone.
+    moved = CitedReported(gone.url, CitedStatus.REDIRECTED, "https://cited.example/c")
+    second = store.record_changelog_entry(report, "2026-02-12", "## 2026-02-12\n", T0 + DAY,
+                                          cited=[moved])  # fmt: skip
+    assert store.reported_cited(report) == {changed.url: changed, gone.url: moved}
+    assert store.announced_suggestions(report) == shown
+    assert [e.id for e in store.changelog_entries(report)] == [second, first]
+    assert [e.id for e in store.unwritten_changelog_entries(report)] == [second]
+
+    store.record_announced(report, ShownSuggestions(merged=frozenset(ids)))
+    assert store.announced_suggestions(report) == ShownSuggestions(merged=frozenset(ids))
+    assert store.announced_suggestions("other-report") == ShownSuggestions()
+
+    # One transaction: an entry announcing a suggestion that does not exist is not recorded.
+    with pytest.raises(StoreError):
+        store.record_changelog_entry(
+            report,
+            "2026-02-13",
+            "## 2026-02-13\n",
+            T0 + 2 * DAY,
+            cited=[gone],
+            announced=ShownSuggestions(pending=frozenset({999})),
+        )
+    assert [e.id for e in store.changelog_entries(report)] == [second, first]
+    assert store.reported_cited(report)[gone.url] == moved
 
 
 # --------------------------------------------------------------------------

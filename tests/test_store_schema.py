@@ -27,6 +27,7 @@ from tracker.store import (
     MIGRATIONS,
     ShownSuggestions,
     articles,
+    changelogs,
     cited,
     digests,
     editions,
@@ -37,6 +38,7 @@ from tracker.store import (
     suggestions,
     vectors,
 )
+from tracker.types import Suggestion, SuggestionKind
 
 DATA = Path(__file__).parent / "data" / "store"
 OLD_FILE = DATA / "tracker-v9.db"
@@ -139,7 +141,7 @@ def test_open_creates_folder_wal_and_applies_every_migration_once(db_path: Path)
 
 
 def test_the_history_holds_every_domain_migration_once_in_domain_order() -> None:
-    domains = (sources, articles, cited, runs, suggestions, vectors, editions, digests)
+    domains = (sources, articles, cited, runs, suggestions, vectors, editions, digests, changelogs)
     declared = [m.name for d in domains for m in d.MIGRATIONS]
     assert sorted(ALL_MIGRATIONS) == sorted(declared)
     assert len(set(ALL_MIGRATIONS)) == len(ALL_MIGRATIONS)
@@ -255,6 +257,39 @@ def test_the_previous_stores_file_is_upgraded_in_place_keeping_every_row(
     assert outline(old_file) == outline(db_path)
     with open_store(old_file, now=LATER + timedelta(days=1)) as s:
         assert {at for _, at in s.migrations()} == {T0, LATER}
+
+
+def test_what_was_announced_before_changelogs_were_stored_is_the_last_editions_record(
+    db_path: Path,
+) -> None:
+    with open_store(db_path) as s:
+        ids = [s.add_suggestion(_suggestion(f"https://news.example/{i}")) for i in range(3)]
+        first = ShownSuggestions(pending=frozenset(ids))
+        last = ShownSuggestions(pending=frozenset(ids[:1]), merged=frozenset(ids[1:2]))
+        s.record_edition("r", "2026-02-11", "e/2026-02-11.md", "h1", T0, shown=first)
+        s.record_edition("r", "2026-02-12", "e/2026-02-12.md", "h2", T0, shown=last)
+        s.record_edition("other", "2026-02-11", "o/2026-02-11.md", "h3", T0, shown=first)
+    # The file as it was before the changelogs' tables.
+    with closing(sqlite3.connect(db_path)) as conn:
+        for table in ("changelog_cited", "changelog_entries", "announced_suggestions"):
+            conn.execute(f"DROP TABLE {table}")
+        conn.execute("DELETE FROM schema_migrations WHERE name = 'changelogs.0001_create'")
+        conn.execute(f"PRAGMA user_version = {len(ALL_MIGRATIONS) - 1}")
+        conn.commit()
+    with open_store(db_path, now=LATER) as s:
+        assert dict(s.migrations())["changelogs.0001_create"] == LATER
+        assert s.announced_suggestions("r") == last
+        assert s.announced_suggestions("other") == first
+        # Which cited changes the files report was never stored: nothing is made up.
+        assert s.reported_cited("r") == {} and s.changelog_entries("r") == []
+
+
+def _suggestion(url: str) -> Suggestion:
+    return Suggestion(
+        report="r", section="1", section_title="One", kind=SuggestionKind.ADDITION, score=0.5,
+        title="t", url=url, published=None, source="s", excerpt="e", proposed_text="p",
+        created_at=T0,
+    )  # fmt: skip
 
 
 def test_a_file_of_the_first_store_layout_is_upgraded_too(old_file: Path) -> None:

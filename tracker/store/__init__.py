@@ -32,6 +32,9 @@ is those classes together and adds only closing, ``transaction`` and
     record_publish_check
 ``digests.Digests`` (digests)
     last_digest, digest_sent, record_digest
+``changelogs.Changelogs`` (changelog_entries, changelog_cited, announced_suggestions)
+    record_changelog_entry, changelog_entry_written, unwritten_changelog_entries,
+    changelog_entries, reported_cited, record_announced, announced_suggestions
 ``counts.Counts`` (none: each domain module's ``COUNTS``)
     counts
 
@@ -62,6 +65,7 @@ from types import TracebackType
 from tracker.errors import StoreError
 from tracker.store import (
     articles,
+    changelogs,
     cited,
     digests,
     editions,
@@ -72,6 +76,7 @@ from tracker.store import (
     vectors,
 )
 from tracker.store.articles import Articles
+from tracker.store.changelogs import ChangelogEntryRecord, Changelogs, CitedReported
 from tracker.store.cited import CitedSources, Snapshot
 from tracker.store.counts import Counts
 from tracker.store.digests import DigestRecord, Digests
@@ -82,6 +87,8 @@ from tracker.store.suggestions import Decision, Suggestions
 from tracker.store.vectors import Vectors
 
 __all__ = [
+    "ChangelogEntryRecord",
+    "CitedReported",
     "Decision",
     "DigestRecord",
     "EditionRecord",
@@ -97,7 +104,17 @@ __all__ = [
 
 _DOMAIN_MIGRATIONS = {
     m.name: m
-    for module in (sources, articles, cited, runs, suggestions, vectors, editions, digests)
+    for module in (
+        sources,
+        articles,
+        cited,
+        runs,
+        suggestions,
+        vectors,
+        editions,
+        digests,
+        changelogs,
+    )
     for m in module.MIGRATIONS
 }
 
@@ -122,6 +139,7 @@ MIGRATIONS: tuple[schema.Migration, ...] = tuple(
         "editions.0003_publish_checks",
         "suggestions.0002_decisions",
         "suggestions.0003_edits",
+        "changelogs.0001_create",
     )
 )
 
@@ -147,7 +165,18 @@ def open_store(path: Path, *, now: datetime | None = None) -> Store:
     return Store(db)
 
 
-class Store(Sources, Articles, CitedSources, Runs, Suggestions, Vectors, Editions, Digests, Counts):
+class Store(
+    Sources,
+    Articles,
+    CitedSources,
+    Runs,
+    Suggestions,
+    Vectors,
+    Editions,
+    Digests,
+    Changelogs,
+    Counts,
+):
     """Every domain of the store over one connection. Obtain one with ``open_store``."""
 
     def __init__(self, db: schema.Db) -> None:
