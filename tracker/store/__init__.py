@@ -35,6 +35,8 @@ is those classes together and adds only closing, ``transaction`` and
 ``changelogs.Changelogs`` (changelog_entries, changelog_cited, announced_suggestions)
     record_changelog_entry, changelog_entry_written, unwritten_changelog_entries,
     changelog_entries, reported_cited, record_announced, announced_suggestions
+``drafts.Drafts`` (draft_answers)
+    draft_answer, put_draft_answer, draft_tokens_since
 ``counts.Counts`` (none: each domain module's ``COUNTS``)
     counts
 
@@ -68,6 +70,7 @@ from tracker.store import (
     changelogs,
     cited,
     digests,
+    drafts,
     editions,
     runs,
     schema,
@@ -80,6 +83,7 @@ from tracker.store.changelogs import ChangelogEntryRecord, Changelogs, CitedRepo
 from tracker.store.cited import CitedSources, Snapshot
 from tracker.store.counts import Counts
 from tracker.store.digests import DigestRecord, Digests
+from tracker.store.drafts import DraftCacheView, Drafts
 from tracker.store.editions import EditionRecord, Editions, ShownSuggestions
 from tracker.store.runs import RunRecord, Runs
 from tracker.store.sources import FeedCandidate, FetchRecord, SourceHealth, Sources
@@ -91,6 +95,7 @@ __all__ = [
     "CitedReported",
     "Decision",
     "DigestRecord",
+    "DraftCacheView",
     "EditionRecord",
     "FeedCandidate",
     "FetchRecord",
@@ -114,6 +119,7 @@ _DOMAIN_MIGRATIONS = {
         editions,
         digests,
         changelogs,
+        drafts,
     )
     for m in module.MIGRATIONS
 }
@@ -140,6 +146,7 @@ MIGRATIONS: tuple[schema.Migration, ...] = tuple(
         "suggestions.0002_decisions",
         "suggestions.0003_edits",
         "changelogs.0001_create",
+        "drafts.0001_create",
     )
 )
 
@@ -175,6 +182,7 @@ class Store(
     Editions,
     Digests,
     Changelogs,
+    Drafts,
     Counts,
 ):
     """Every domain of the store over one connection. Obtain one with ``open_store``."""
