@@ -247,3 +247,36 @@ def test_a_refresh_interrupted_while_checking_a_changed_reference_keeps_the_chan
     changed = [x for x in _suggestions(config) if x.kind == SuggestionKind.SOURCE_CHANGED]
     assert [x.url for x in changed] == [urls[1]]
     assert "November" in changed[0].excerpt
+
+
+def test_a_dead_reference_is_announced_once_whatever_becomes_of_the_changelog_file(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    s = local_server
+    urls, config = five_live_references(tmp_path, s)
+    changelog = tmp_path / "CHANGELOG.md"
+    s.add("/ref/2", "not here", status=404)  # gone, but not yet long enough for a suggestion
+    run_refresh(config, clock=lambda: NOW + timedelta(hours=1))
+    assert _suggestions(config) == []
+    [gone] = [ln for ln in changelog.read_text(encoding="utf-8").splitlines() if urls[2] in ln]
+
+    # The editor starts the file afresh; what was announced is still announced.
+    changelog.write_text("# Changelog\n\nOlder entries: see archive.md\n", encoding="utf-8")
+    run_refresh(config, clock=lambda: NOW + timedelta(days=1))
+    # A second failure in a row: now the suggestion to cite an archived copy.
+    [suggested] = _suggestions(config)
+    assert suggested.kind is SuggestionKind.SOURCE_GONE and suggested.url == urls[2]
+    assert gone not in changelog.read_text(encoding="utf-8").splitlines()
+
+    # A move is news once; a move elsewhere is news again.
+    for n in (4, 5):  # answered in full every time, so every check sees the move
+        s.add(f"/ref/{n}", page(f"Reference {n}", REVIEW + f" Page {n}."), conditional=False)
+    s.add_handler("/ref/3", _redirect(s, "/ref/4"))
+    run_refresh(config, clock=lambda: NOW + timedelta(days=2))
+    run_refresh(config, clock=lambda: NOW + timedelta(days=3))
+    s.add_handler("/ref/3", _redirect(s, "/ref/5"))
+    run_refresh(config, clock=lambda: NOW + timedelta(days=4))
+    run_refresh(config, clock=lambda: NOW + timedelta(days=5))
+    lines = [ln for ln in changelog.read_text(encoding="utf-8").splitlines() if urls[3] in ln]
+    assert len(lines) == 2, lines
+    assert s.url("/ref/5") in lines[0] and s.url("/ref/4") in lines[1]

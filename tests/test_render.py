@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -20,11 +20,14 @@ import yaml
 from tracker.errors import RenderError
 from tracker.render import (
     EditionToRecord,
+    EntryToRecord,
+    UnwrittenEntry,
     changelog_entry,
     prepend_changelog,
     render_edition,
     render_html,
     unified_diff,
+    unreported_cited,
     write_atomic,
     write_edition,
 )
@@ -709,6 +712,40 @@ def test_changelog_is_newest_first_and_same_day_reruns_do_not_duplicate(report, 
     assert stacked.index(fixtures[11].url) < stacked.index(fixtures[7].url)
 
 
+_A, _B, _C = "https://a.example/p", "https://b.example/p", "https://c.example/p"
+_GONE = CitedCheck(_A, CitedStatus.GONE, None, False)
+_MOVED_B = CitedCheck(_A, CitedStatus.REDIRECTED, _B, False)
+_MOVED_C = CitedCheck(_A, CitedStatus.REDIRECTED, _C, False)
+_CHANGED = CitedCheck(_A, CitedStatus.OK, None, True)
+_MOVED_B_CHANGED = CitedCheck(_A, CitedStatus.REDIRECTED, _B, True)
+
+
+@pytest.mark.parametrize(
+    ("check", "last_reported", "listed"),
+    [
+        pytest.param(_GONE, None, True, id="gone-first-time"),
+        pytest.param(_GONE, _GONE, False, id="still-gone"),
+        pytest.param(_GONE, _MOVED_B, True, id="moved-then-gone"),
+        pytest.param(_MOVED_B, _MOVED_B, False, id="still-moved-there"),
+        pytest.param(_MOVED_C, _MOVED_B, True, id="moved-elsewhere"),
+        pytest.param(_MOVED_B, _MOVED_B_CHANGED, False, id="move-reported-with-new-text"),
+        pytest.param(_MOVED_B, _CHANGED, True, id="changed-then-moved"),
+        pytest.param(_CHANGED, _CHANGED, True, id="a-new-text-each-time"),
+        pytest.param(CitedCheck(_A, CitedStatus.OK, None, False), None, False, id="no-change"),
+        pytest.param(
+            CitedCheck(_A, CitedStatus.UNREACHABLE, None, False), None, False, id="unreachable"
+        ),
+    ],
+)
+def test_a_cited_change_is_listed_unless_the_changelog_last_said_the_same(
+    check: CitedCheck, last_reported: CitedCheck | None, listed: bool
+) -> None:
+    reported = {_A: last_reported} if last_reported else {}
+    # Another URL's report says nothing about this one, even when one URL starts the other.
+    reported[_A + "x"] = CitedCheck(_A + "x", check.status, check.final_url, False)
+    assert unreported_cited([check], reported) == ([check] if listed else [])
+
+
 # --------------------------------------------------------------------------
 # files and publishing
 
@@ -730,25 +767,52 @@ def test_write_atomic_replaces_and_leaves_no_temp_files(tmp_path):
     assert _files(tmp_path) == ["edition.md"]
 
 
-# What the store keeps for the publish stage, per test folder: each recorded edition.
-_RECORDED: dict[Path, list[EditionToRecord]] = {}
+@dataclasses.dataclass
+class _Store:
+    """What the store keeps for the publish stage, for one test folder."""
+
+    editions: list[EditionToRecord] = dataclasses.field(default_factory=list)
+    entries: list[EntryToRecord] = dataclasses.field(default_factory=list)  # id: index + 1
+    written: set[int] = dataclasses.field(default_factory=set)
+    announced: tuple[frozenset[int], frozenset[int]] = (frozenset(), frozenset())
+
+    def record_entry(self, entry: EntryToRecord) -> int:
+        self.entries.append(entry)
+        self.announced = (entry.pending, entry.merged)
+        return len(self.entries)
+
+    def record(self, edition: EditionToRecord) -> None:
+        self.editions.append(edition)
+        self.announced = (edition.pending, edition.merged)
+
+
+_STORES: dict[Path, _Store] = {}
 
 
 def _publish(report: Report, suggestions: Iterable[Suggestion], tmp: Path, day: date, **kw):
-    """``write_edition`` as the publish stage calls it, with a list for the store."""
-    recorded = _RECORDED.setdefault(tmp, [])
+    """``write_edition`` as the publish stage calls it, with lists for the store."""
+    store = _STORES.setdefault(tmp, _Store())
     # The last record: the latest day, the latest recorded among equals.
-    last = sorted(recorded, key=lambda e: e.day)[-1] if recorded else None
+    last = sorted(store.editions, key=lambda e: e.day)[-1] if store.editions else None
     args: dict[str, Any] = dict(
         new_suggestions=[],
         cited=[],
         editions_dir=tmp / "editions",
         changelog_path=tmp / "CHANGELOG.md",
         previous_edition=last.path if last else None,
-        previously_pending=last.pending if last else frozenset(),
-        previously_merged=last.merged if last else frozenset(),
+        previously_pending=store.announced[0],
+        previously_merged=store.announced[1],
+        # What the changelog last said about each URL: the latest entry's line wins.
+        reported_cited={c.url: c for entry in store.entries for c in entry.cited},
+        unwritten=[
+            UnwrittenEntry(i, e.text)
+            for i, e in enumerate(store.entries, 1)
+            if i not in store.written
+        ],
         day=day,
-        record=recorded.append,
+        record_entry=store.record_entry,
+        entry_written=store.written.add,
+        record=store.record,
     )
     args.update(kw)
     return write_edition(report, list(suggestions), **args)
@@ -900,3 +964,54 @@ def test_what_the_changelog_lists_follows_the_record_not_the_files(report, fixtu
     log = (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")
     assert not _publish(report, accepted, tmp_path, date(2026, 11, 23)).changed
     assert (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8") == log
+
+
+def test_an_entry_killed_before_the_file_got_it_is_written_next_time_under_its_own_date(
+    report, fixtures, tmp_path
+):
+    day1, day2 = date(2026, 11, 20), date(2026, 11, 21)
+    store = _STORES.setdefault(tmp_path, _Store())
+    pending = [_with_status(fixtures[7], SuggestionStatus.PENDING)]
+
+    def killed_once_recorded(entry: EntryToRecord) -> int:
+        store.record_entry(entry)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _publish(report, pending, tmp_path, day1, new_suggestions=pending,
+                 record_entry=killed_once_recorded)  # fmt: skip
+    assert not (tmp_path / "CHANGELOG.md").exists()
+
+    accepted = [fixtures[7]]  # decided before the next refresh, a day later
+    assert _publish(report, accepted, tmp_path, day2).changed
+    log = (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert [ln for ln in log.splitlines() if ln.startswith("## ")] == [
+        "## 2026-11-21",
+        "## 2026-11-20",
+    ]
+    newer, older = log.split("## 2026-11-20")
+    assert "已采纳" in newer and "待审" in older and fixtures[7].url in older
+    assert store.written == {1, 2}
+    assert not _publish(report, accepted, tmp_path, day2 + timedelta(days=1)).changed
+
+
+def test_an_entry_killed_before_it_was_marked_written_is_not_written_again(
+    report, fixtures, tmp_path
+):
+    day1, day2 = date(2026, 11, 20), date(2026, 11, 21)
+    pending = [_with_status(fixtures[7], SuggestionStatus.PENDING)]
+    gone = [CitedCheck(report.references[1].url, CitedStatus.GONE, None, False)]
+
+    def killed(entry_id: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        _publish(report, pending, tmp_path, day1, new_suggestions=pending, cited=gone,
+                 entry_written=killed)  # fmt: skip
+    log = (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "## 2026-11-20" in log and report.references[1].url in log
+
+    rerun = _publish(report, pending, tmp_path, day2, cited=gone)  # still gone a day later
+    assert rerun.edition_md is not None and rerun.edition_md.name == "2026-11-21.md"
+    assert (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8") == log
+    assert _STORES[tmp_path].written == {1}

@@ -8,6 +8,7 @@ two editions fall on two different days.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import subprocess
@@ -349,3 +350,91 @@ def test_the_nothing_changed_key_is_kept_in_the_store(
     with open_store(config.database_path) as store:
         assert store.last_publish_check("ai") is not None
     assert not (tmp_path / "state" / "publish").exists()
+
+
+def test_a_refresh_killed_right_after_writing_the_changelog_adds_nothing_on_a_later_day(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    config_path = write_config(tmp_path, serve(local_server))
+    config = load_config(config_path)
+    changelog = tmp_path / "CHANGELOG.md"
+    killed: list[bool] = []
+
+    def clock() -> datetime:
+        # Killed at the first moment after CHANGELOG.md holds the entry: whatever
+        # the store would record next is not recorded.
+        if changelog.exists() and not killed:
+            killed.append(True)
+            raise KeyboardInterrupt
+        return DAY_1
+
+    with contextlib.suppress(KeyboardInterrupt):
+        run_refresh(config, clock=clock)
+    assert killed
+    written = changelog.read_text(encoding="utf-8")
+    assert written.count("## 2026-11-20") == 1
+
+    again = run_refresh(config, clock=lambda: DAY_2)  # a week later
+
+    assert changelog.read_text(encoding="utf-8") == written  # nothing announced twice
+    assert str(tmp_path / "editions" / "2026-11-27.md") in again.editions
+
+
+def test_a_decision_announced_in_the_changelog_alone_is_announced_once(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    config_path = write_config(tmp_path, serve(local_server))
+    config = load_config(config_path)
+    run_refresh(config, clock=lambda: DAY_1)
+    suggestions = json.loads(cli(config_path, "suggestions", "--json").stdout)
+    folded = next(s for s in suggestions if s["url"].endswith("/coding-agents"))
+
+    # The editor folds the story into the report by hand, citing it, and then
+    # accepts it: the edition already reads as the report does, so the
+    # decision changes only the changelog.
+    report = tmp_path / "report.md"
+    text = report.read_text(encoding="utf-8")
+    rule = text.rindex("\n---\n")
+    report.write_text(
+        f"{text[:rule]}\n6. {folded['title']}. {folded['url']}\n{text[rule:]}", encoding="utf-8"
+    )
+    run_refresh(config, clock=lambda: DAY_2)
+    cli(config_path, "accept", str(folded["id"]))
+    third = run_refresh(config, clock=lambda: DAY_2 + timedelta(days=1))
+    assert third.editions == ()
+    changelog = (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert changelog.startswith("# ") and "## 2026-11-28" in changelog
+
+    run_refresh(config, clock=lambda: DAY_2 + timedelta(days=2))
+
+    assert (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8") == changelog
+
+
+def test_a_changelog_entry_a_killed_refresh_recorded_reaches_the_file_once(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    config_path = write_config(tmp_path, serve(local_server))
+    config = load_config(config_path)
+    changelog = tmp_path / "CHANGELOG.md"
+    run_refresh(config, clock=lambda: DAY_1)
+    written = changelog.read_text(encoding="utf-8")
+
+    # Killed after the entry was recorded, before the file got it (and so
+    # before the edition was recorded or its .md written).
+    changelog.unlink()
+    (tmp_path / "editions" / "2026-11-20.md").unlink()
+    _forget_editions(config_path)
+    db = sqlite3.connect(config.database_path)
+    try:
+        db.execute("UPDATE changelog_entries SET written_at = NULL")
+        db.commit()
+    finally:
+        db.close()
+
+    run_refresh(config, clock=lambda: DAY_2)  # a week later
+    assert changelog.read_text(encoding="utf-8") == written  # under its own date, once
+    run_refresh(config, clock=lambda: DAY_2)
+    assert changelog.read_text(encoding="utf-8") == written
+    with open_store(config.database_path) as store:
+        assert store.unwritten_changelog_entries("ai") == []
+        assert [e.entry_date for e in store.changelog_entries("ai")] == ["2026-11-20"]

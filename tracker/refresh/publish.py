@@ -2,10 +2,15 @@
 an edition and changelog entry, and record what was written.
 
 The files are written by :func:`tracker.render.write_edition`; this stage
-gives it what the store knows about the previous edition (its file, the
-suggestions it showed pending or merged) and records the new edition, with
-the suggestions it shows, before its ``.md`` (the marker of a complete
-edition) is written. Nothing is learnt by reading a published file.
+gives it what the store knows: the previous edition's file, how the
+report's suggestions stood in what was last published (an edition or a
+changelog entry alone), what the changelog last reported about each cited
+URL, and any changelog entry a killed run recorded without knowing it
+written. It records a new changelog entry, with the cited changes it
+reports and the suggestions it announces, before the file gets it, marks it
+written after; and records the new edition, with the suggestions it shows,
+before its ``.md`` (the marker of a complete edition) is written. Nothing is
+learnt by reading a published file.
 
 A refresh that brought nothing new for a report (no new suggestion, no
 noteworthy cited source) usually has nothing to publish either, and proving
@@ -15,22 +20,42 @@ publish that wrote nothing, a key of the store state that decided it is
 kept in the store (``publish_checks``); while the key still matches, the
 report is not rendered at all. The key covers the report's text, every field
 of every suggestion of the report, the last edition record (and so what it
-showed), the day and tracker's version: anything that could change the
-outcome changes it. Files changed behind tracker's back are noticed on the
-next day's check.
+showed), how the suggestions stood as last published, the day and
+tracker's version: anything that could change the outcome changes it. Files
+changed behind tracker's back are noticed on the next day's check.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tracker.config import ReportConfig
 from tracker.refresh.state import RunState
-from tracker.store import EditionRecord, ShownSuggestions, Store
+from tracker.store import (
+    ChangelogEntryRecord,
+    CitedReported,
+    EditionRecord,
+    ShownSuggestions,
+    Store,
+)
 from tracker.types import CitedCheck, CitedStatus, Report, Suggestion
+
+if TYPE_CHECKING:
+    from tracker.render import EditionToRecord, EntryToRecord
+
+
+@dataclass(frozen=True)
+class _Published:
+    """What the store knows of what was published for one report."""
+
+    edition: EditionRecord | None  # the last edition recorded
+    announced: ShownSuggestions  # how the suggestions stood as last published
+    unwritten: list[ChangelogEntryRecord]  # entries recorded, not known to be in the file
 
 
 def publish_editions(
@@ -46,10 +71,14 @@ def publish_editions(
         suggestions = store.suggestions(report=report.id)
         new_suggestions = [s for s in state.suggestions if s.report == report.id]
         cited = [c for c in state.cited if c.url in report.cited_urls and _noteworthy(c)]
-        previous = store.last_edition(report.id)
+        published = _Published(
+            edition=store.last_edition(report.id),
+            announced=store.announced_suggestions(report.id),
+            unwritten=store.unwritten_changelog_entries(report.id),
+        )
         key = None
-        if not new_suggestions and not cited:
-            key = _state_key(report_config, report, suggestions, previous, today)
+        if not new_suggestions and not cited and not published.unwritten:
+            key = _state_key(report_config, report, suggestions, published, today)
             if store.last_publish_check(report.id) == key:
                 continue  # the same state published nothing last time
         changed = _publish(
@@ -59,7 +88,7 @@ def publish_editions(
             suggestions,
             new_suggestions,
             cited,
-            previous,
+            published,
             state,
             clock,
         )
@@ -74,28 +103,41 @@ def _publish(
     suggestions: Sequence[Suggestion],
     new_suggestions: Sequence[Suggestion],
     cited: Sequence[CitedCheck],
-    previous: EditionRecord | None,
+    published: _Published,
     state: RunState,
     clock: Callable[[], datetime],
 ) -> bool:
-    """Write what changed, recording a new edition; whether anything was written."""
-    from tracker.render import EditionToRecord, write_edition
+    """Write what changed, recording a new entry and edition; whether anything was written."""
+    from tracker.render import UnwrittenEntry, write_edition
     from tracker.textutil import content_hash
 
-    shown = (
-        store.shown_in_edition(report.id, previous.edition_date) if previous else ShownSuggestions()
-    )
-
-    def record(edition: EditionToRecord) -> None:
-        store.record_edition(
+    def record_entry(entry: EntryToRecord) -> int:
+        return store.record_changelog_entry(
             report.id,
-            edition.day.isoformat(),
-            str(edition.path),
-            content_hash(edition.text),
+            entry.day.isoformat(),
+            entry.text,
             clock(),
-            shown=ShownSuggestions(pending=edition.pending, merged=edition.merged),
+            cited=[_reported(store, check) for check in entry.cited],
+            announced=ShownSuggestions(pending=entry.pending, merged=entry.merged),
         )
 
+    def entry_written(entry_id: int) -> None:
+        store.changelog_entry_written(entry_id, clock())
+
+    def record(edition: EditionToRecord) -> None:
+        shown = ShownSuggestions(pending=edition.pending, merged=edition.merged)
+        with store.transaction():
+            store.record_edition(
+                report.id,
+                edition.day.isoformat(),
+                str(edition.path),
+                content_hash(edition.text),
+                clock(),
+                shown=shown,
+            )
+            store.record_announced(report.id, shown)
+
+    previous = published.edition
     publication = write_edition(
         report,
         suggestions,
@@ -104,9 +146,16 @@ def _publish(
         editions_dir=report_config.editions_path,
         changelog_path=report_config.output_dir / "CHANGELOG.md",
         previous_edition=Path(previous.path) if previous else None,
-        previously_pending=shown.pending,
-        previously_merged=shown.merged,
+        previously_pending=published.announced.pending,
+        previously_merged=published.announced.merged,
+        reported_cited={
+            url: CitedCheck(url, r.status, r.final_url, text_changed=r.snapshot_id is not None)
+            for url, r in store.reported_cited(report.id).items()
+        },
+        unwritten=[UnwrittenEntry(e.id, e.text) for e in published.unwritten],
         day=state.now.date(),
+        record_entry=record_entry,
+        entry_written=entry_written,
         record=record,
     )
     state.editions.extend(
@@ -117,11 +166,19 @@ def _publish(
     return publication.changed
 
 
+def _reported(store: Store, check: CitedCheck) -> CitedReported:
+    """The store's row for a reported cited change: a new text is its snapshot."""
+    snapshot = store.latest_snapshot(check.url) if check.text_changed else None
+    return CitedReported(
+        check.url, check.status, check.final_url, snapshot.id if snapshot is not None else None
+    )
+
+
 def _state_key(
     report_config: ReportConfig,
     report: Report,
     suggestions: Sequence[Suggestion],
-    previous: EditionRecord | None,
+    published: _Published,
     day: date,
 ) -> str:
     """A digest of everything that decides a publish when there is nothing new to list."""
@@ -138,7 +195,8 @@ def _state_key(
         str(report_config.editions_path),
         str(report_config.output_dir),
         # The record names the edition, and so the suggestions it showed.
-        repr(previous),
+        repr(published.edition),
+        repr((sorted(published.announced.pending), sorted(published.announced.merged))),
         # The frozen dataclasses' reprs carry every field, statuses included.
         repr(list(suggestions)),
     ):

@@ -5,14 +5,15 @@ linked to its source) and each change of a cited source (text changed, gone,
 redirected). Entries are newest first. Two refreshes on the same day give two
 entries under the same date, stacked newest first: nothing is merged, so an
 entry always says exactly what one refresh found. Prepending an entry whose
-lines are all in the newest entry of the same day is a no-op, which makes
-re-running an interrupted publish safe.
-Pure text in, text out.
+lines are all in the newest entry of the same day is a no-op, so writing an
+entry again that a killed publish may or may not have written adds it once.
+Which cited changes were reported before comes from the caller (the store),
+never from reading the changelog. Pure text in, text out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -69,25 +70,30 @@ def cited_changes(cited: Sequence[CitedCheck]) -> list[CitedCheck]:
 
 
 def unreported_cited(
-    cited: Sequence[CitedCheck], existing: str | None, language: str
+    cited: Sequence[CitedCheck], reported: Mapping[str, CitedCheck]
 ) -> list[CitedCheck]:
-    """Drop gone/redirected checks the changelog already reports as the URL's latest state.
+    """The changes in ``cited`` worth a line that the changelog has not reported yet.
 
-    A source that stays gone or redirected is checked on every refresh; it
-    belongs in the changelog once, not once per refresh. A changed text is a
-    new snapshot each time and is always kept.
+    ``reported`` holds, per URL, the change the changelog last reported. A
+    source that stays gone, or stays redirected to the same place, is checked
+    on every refresh; it belongs in the changelog once, not once per refresh:
+    a gone or redirected check is dropped when that is the URL's last
+    reported state. A changed text is a new snapshot each time and is always
+    kept.
     """
-    labels = labels_for(language)
-    lines = (existing or "").splitlines()
     kept = []
     for check in cited_changes(cited):
-        if not check.text_changed:
-            url = safe_url(check.url)
-            latest = next((ln for ln in lines if url in ln), None)
-            if latest is not None and latest.strip() == f"- {_cited_line(check, labels)}":
-                continue
+        last = reported.get(check.url)
+        if not check.text_changed and last is not None and _same_state(last, check):
+            continue
         kept.append(check)
     return kept
+
+
+def _same_state(a: CitedCheck, b: CitedCheck) -> bool:
+    if a.status is not b.status:
+        return False
+    return a.status is not CitedStatus.REDIRECTED or a.final_url == b.final_url
 
 
 def prepend_changelog(existing: str | None, entry: str, *, title: str) -> str:
@@ -115,8 +121,9 @@ def prepend_changelog(existing: str | None, entry: str, *, title: str) -> str:
 def _already_on_top(body: str, entry: str) -> bool:
     """True when the newest entry has the same date and every line of ``entry``.
 
-    This is what a re-run of an interrupted publish produces (possibly minus
-    cited lines it has since seen in the changelog), so it is not stacked again.
+    That is the file after a publish killed between writing an entry and
+    recording it written, when the entry is written again: it is not stacked
+    again.
     """
     lines = body.splitlines()
     if not lines or lines[0].strip() != entry.splitlines()[0].strip():

@@ -2,28 +2,33 @@
 
 Decides whether anything is worth writing, then writes each file atomically
 in an order that survives being killed at any point: the ``.diff`` and
-``.html`` first, then ``CHANGELOG.md``, then the caller records the edition
-(``record``), and the edition's ``.md`` goes last. The ``.md`` is the marker
-of a complete edition: as long as it is missing (or still the older text),
-the next write sees a changed edition and writes its files again. Because
-the record is made before the ``.md``, a complete edition always has its
-record, and a rerun after a kill between the record and the ``.md`` lists
-nothing again. A kill between the changelog and the record makes the rerun
-list the same suggestions again: the changelog drops that entry when it is
-the same day's and already on top (a rerun on a later day would add it
-under the new date).
+``.html`` first; then the caller records the changelog entry
+(``record_entry``), ``CHANGELOG.md`` gets it and the caller marks it written
+(``entry_written``); then the caller records the edition (``record``), and
+the edition's ``.md`` goes last.
 
-What the previous edition showed comes from the caller (the store's record
-of it), never from reading a published file: the changelog lists new pending
-suggestions the previous edition did not show as pending, and decisions on
-suggestions it did. Pure apart from the files named here; does not read the
-clock.
+The ``.md`` is the marker of a complete edition: as long as it is missing
+(or still the older text), the next write sees a changed edition and writes
+its files again. Because the record is made before the ``.md``, a complete
+edition always has its record. The changelog entry is recorded, with what
+it announces, before the file gets it, so a rerun never lists the same
+things again; an entry recorded but not marked written comes back from the
+caller (``unwritten``) and is written again, which is a no-op when the
+killed run had already put it on top of the file. Either way it is in the
+file once, under the date it was made on, whatever day the rerun runs.
+
+What was published before comes from the caller (the store's record of it),
+never from reading a published file back: the changelog lists new pending
+suggestions not yet published as pending, decisions on suggestions that
+were, and cited-source changes it has not reported. ``CHANGELOG.md`` is read
+only to prepend to it. Pure apart from the files named here; does not read
+the clock.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -48,6 +53,30 @@ class Publication:
     edition_diff: Path | None
     changelog: Path | None
     changed: bool
+
+
+@dataclass(frozen=True)
+class EntryToRecord:
+    """A changelog entry about to be prepended to ``CHANGELOG.md``.
+
+    ``cited`` are the cited-source changes it reports; ``pending`` and
+    ``merged`` say how the report's suggestions stand once it is published,
+    as for :class:`EditionToRecord`.
+    """
+
+    day: date
+    text: str
+    cited: tuple[CitedCheck, ...]
+    pending: frozenset[int]
+    merged: frozenset[int]
+
+
+@dataclass(frozen=True)
+class UnwrittenEntry:
+    """A changelog entry recorded by an earlier write, not known to be in the file."""
+
+    id: int
+    text: str
 
 
 @dataclass(frozen=True)
@@ -77,23 +106,32 @@ def write_edition(
     previous_edition: Path | None,
     previously_pending: Collection[int],
     previously_merged: Collection[int],
+    reported_cited: Mapping[str, CitedCheck],
+    unwritten: Sequence[UnwrittenEntry],
     day: date,
+    record_entry: Callable[[EntryToRecord], int],
+    entry_written: Callable[[int], None],
     record: Callable[[EditionToRecord], None],
 ) -> Publication:
     """Write ``editions/<day>.md/.html/.diff`` and prepend ``CHANGELOG.md`` when needed.
 
     The edition is written when its text differs from ``previous_edition``
-    (else the newest edition in ``editions_dir``, else the original report);
-    the changelog when there is a new suggestion (or a pending one the
-    previous edition did not show as pending: ``previously_pending``), a
-    decision on a suggestion the previous edition showed as pending, an
-    accepted addition it did not merge (``previously_merged``), or a
-    cited-source change not yet reported. Nothing is written otherwise
-    (``changed=False``). ``record`` is called once per written edition,
-    before its ``.md``; if it raises, the ``.md`` is not written. The diff
-    and the HTML highlighting compare with the newest edition of an earlier
-    day, or the original report, so a second write on the same day rewrites
-    that day's files with the whole day's changes.
+    (else the newest edition in ``editions_dir``, else the original report).
+    A changelog entry is written when there is a new suggestion (or a
+    pending one not yet published as pending: ``previously_pending``), a
+    decision on a suggestion published as pending, an accepted addition not
+    yet published merged (``previously_merged``), or a cited-source change
+    ``reported_cited`` (per URL, the change the changelog last reported)
+    does not already report. ``unwritten`` entries are written first, oldest
+    first. Nothing is written otherwise (``changed=False``).
+
+    ``record_entry`` is called before a new entry goes into the file and
+    returns its id; ``entry_written`` is called with an entry's id once the
+    file holds it. ``record`` is called once per written edition, before its
+    ``.md``; if it raises, the ``.md`` is not written. The diff and the HTML
+    highlighting compare with the newest edition of an earlier day, or the
+    original report, so a second write on the same day rewrites that day's
+    files with the whole day's changes.
     """
     edition = render_edition(report, suggestions, edition_date=day)
     # The caller's record may point at a .md never written (killed before it).
@@ -111,9 +149,9 @@ def write_edition(
             *_decided_since(mine, previously_pending, previously_merged),
         ]
     )
-    fresh_cited = unreported_cited(cited, existing_log, report.language)
+    fresh_cited = unreported_cited(cited, reported_cited)
     edition_changed = edition != previous_text
-    if not edition_changed and not listed and not fresh_cited:
+    if not edition_changed and not listed and not fresh_cited and not unwritten:
         return Publication(None, None, None, None, changed=False)
 
     md_path = editions_dir / f"{day.isoformat()}.md"
@@ -133,14 +171,22 @@ def write_edition(
             ),
         )
     log_written = None
+    pending, merged = _shown(mine)
+    entries = list(unwritten)
     if listed or fresh_cited:
-        entry = changelog_entry(report, day=day, suggestions=listed, cited=fresh_cited)
-        updated = prepend_changelog(existing_log, entry, title=_changelog_title(report))
+        text = changelog_entry(report, day=day, suggestions=listed, cited=fresh_cited)
+        entry = EntryToRecord(day, text, tuple(fresh_cited), pending, merged)
+        entries.append(UnwrittenEntry(record_entry(entry), text))
+    # One entry at a time, each marked written before the next is prepended:
+    # at most one entry is ever in doubt, and it is on top if it was written.
+    for unconfirmed in entries:
+        updated = prepend_changelog(existing_log, unconfirmed.text, title=_changelog_title(report))
         if updated != existing_log:
             write_atomic(changelog_path, updated)
-            log_written = changelog_path
+            existing_log, log_written = updated, changelog_path
+        entry_written(unconfirmed.id)
     if edition_changed:
-        record(EditionToRecord(md_path, day, edition, *_shown(mine)))
+        record(EditionToRecord(md_path, day, edition, pending, merged))
         write_atomic(md_path, edition)
     return Publication(
         edition_md=md_path if edition_changed else None,
