@@ -13,7 +13,8 @@ well-formed whatever the diff cut through; only markup characters that
 changed alone are not highlighted.
 
 An unchanged block is rendered as CommonMark would render it (a test holds
-this against markdown-it-py), except on purpose: a line break inside a
+this against markdown-it-py), with GFM's ``~~strikethrough~~`` as ``<s>``
+(not ``<del>``, which marks what an edition deleted), except on purpose: a line break inside a
 paragraph is kept (``<br>``); list items are always tight (no ``<p>`` around
 an item's first paragraph) and a numbered item shows its own number; bare
 http(s) URLs become links; entity references are shown as written.
@@ -284,10 +285,14 @@ def _marked(
 
 
 def _inline(marked: Sequence[tuple[str | None, Glyph]]) -> Markup:
-    """Escaped HTML for marked glyphs: ``<ins>``/``<del>`` outermost, then links, then styles."""
+    """Escaped HTML for marked glyphs: ``<ins>``/``<del>`` outermost, then ``<s>``,
+    then links, then styles."""
     html = Markup("")
     for mark, run in itertools.groupby(marked, key=lambda m: m[0]):
-        inner = _links([g for _, g in run])
+        inner = Markup("")
+        for strike, struck in itertools.groupby((g for _, g in run), key=lambda g: g.style.strike):
+            links = _links(list(struck))
+            inner += Markup("<s>{}</s>").format(links) if strike else links
         html += Markup("<{0}>{1}</{0}>").format(Markup(mark), inner) if mark else inner
     return html
 

@@ -7,6 +7,8 @@ diff of the source can be mapped onto what is shown. markdown-it-py parses
 the blocks but gives no such offsets, hence this small parser of its own.
 
 Supported: backslash escapes, ``code``, ``**strong**``, ``*emphasis*``,
+``~~strikethrough~~`` (as markdown-it-py's strikethrough rule reads it: runs
+of two or more tildes, an odd run's first tilde being text),
 ``[text](url)`` / ``[text](<url>)``, ``<url>`` autolinks and bare http(s)
 URLs. Deliberately not: raw HTML (``<b>`` is three characters of text and
 its brackets), entity references (``&lt;`` is shown as written), images,
@@ -33,6 +35,7 @@ class Style:
     em: bool = False
     code: bool = False
     href: str | None = None
+    strike: bool = False
 
 
 PLAIN = Style()
@@ -49,7 +52,7 @@ class Glyph:
 
 @dataclass
 class _Delimiter:
-    """A run of ``*`` that may open or close emphasis."""
+    """A run of ``*`` that may open or close emphasis, or a ``~~`` pair (strikethrough)."""
 
     offset: int
     length: int
@@ -57,6 +60,7 @@ class _Delimiter:
     can_close: bool
     remaining: int = 0
     closed: bool = False  # closed a span: its leftover stars are its last ones
+    char: str = "*"
 
 
 def parse_inline(text: str, base: int = 0) -> list[Glyph]:
@@ -86,10 +90,33 @@ def parse_inline(text: str, base: int = 0) -> list[Glyph]:
                 _Delimiter(base + k, end - k, not after.isspace(), not before.isspace(), end - k)
             )
             k = end
+        elif ch == "~":
+            k = _tildes(text, k, base, items)
         else:
             items.append(Glyph(base + k, ch, PLAIN))
             k += 1
     return _resolve_emphasis(items)
+
+
+def _tildes(text: str, k: int, base: int, items: list[Glyph | _Delimiter]) -> int:
+    """A run of ``~``: each pair may open or close strikethrough; a lone one is text."""
+    end = k
+    while end < len(text) and text[end] == "~":
+        end += 1
+    if end - k < 2:
+        items.append(Glyph(base + k, "~", PLAIN))
+        return end
+    before = text[k - 1] if k else " "
+    after = text[end] if end < len(text) else " "
+    start = k
+    if (end - k) % 2:
+        items.append(Glyph(base + k, "~", PLAIN))
+        start += 1
+    for pair in range(start, end, 2):
+        items.append(
+            _Delimiter(base + pair, 2, not after.isspace(), not before.isspace(), 2, char="~")
+        )
+    return end
 
 
 def _code_span(text: str, k: int, base: int, items: list[Glyph | _Delimiter]) -> int:
@@ -199,9 +226,11 @@ def _linkable(url: str) -> bool:
 
 
 def _resolve_emphasis(items: list[Glyph | _Delimiter]) -> list[Glyph]:
-    """Pair ``*`` runs into ``<em>``/``<strong>`` spans; unpaired stars stay text."""
+    """Pair ``*`` runs into ``<em>``/``<strong>`` spans and ``~~`` pairs into
+    strikethrough; unpaired stars and tildes stay text."""
     strong = [0] * (len(items) + 1)  # +1 at a span's start index, -1 at its end
     em = [0] * (len(items) + 1)
+    strike = [0] * (len(items) + 1)
     openers: list[int] = []
     for index, item in enumerate(items):
         if not isinstance(item, _Delimiter):
@@ -211,8 +240,11 @@ def _resolve_emphasis(items: list[Glyph | _Delimiter]) -> list[Glyph]:
             while at >= 0 and item.remaining:
                 opener = items[openers[at]]
                 assert isinstance(opener, _Delimiter)
+                if opener.char != item.char:
+                    at -= 1
+                    continue
                 used = 2 if opener.remaining >= 2 and item.remaining >= 2 else 1
-                marks = strong if used == 2 else em
+                marks = {"~": strike, "*": strong if used == 2 else em}[item.char]
                 marks[openers[at] + 1] += 1
                 marks[index] -= 1
                 opener.remaining -= used
@@ -225,20 +257,27 @@ def _resolve_emphasis(items: list[Glyph | _Delimiter]) -> list[Glyph]:
         if item.can_open and item.remaining:
             openers.append(index)
     glyphs: list[Glyph] = []
-    in_strong = in_em = 0
+    in_strong = in_em = in_strike = 0
     for index, item in enumerate(items):
         in_strong += strong[index]
         in_em += em[index]
+        in_strike += strike[index]
         if isinstance(item, Glyph):
-            if in_strong or in_em:
+            if in_strong or in_em or in_strike:
                 # Constructors, not dataclasses.replace: this runs for every character.
                 was = item.style
-                style = Style(was.strong or in_strong > 0, was.em or in_em > 0, was.code, was.href)
+                style = Style(
+                    was.strong or in_strong > 0,
+                    was.em or in_em > 0,
+                    was.code,
+                    was.href,
+                    was.strike or in_strike > 0,
+                )
                 item = Glyph(item.offset, item.char, style)
             glyphs.append(item)
         else:
-            # Stars used by a pair are markup; leftovers are shown as themselves.
-            style = Style(strong=in_strong > 0, em=in_em > 0)
+            # Markers used by a pair are markup; leftovers are shown as themselves.
+            style = Style(strong=in_strong > 0, em=in_em > 0, strike=in_strike > 0)
             first = item.offset + (item.length - item.remaining if item.closed else 0)
-            glyphs += [Glyph(first + j, "*", style) for j in range(item.remaining)]
+            glyphs += [Glyph(first + j, item.char, style) for j in range(item.remaining)]
     return glyphs
