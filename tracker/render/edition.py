@@ -1,15 +1,22 @@
 """Merge a report's suggestions into its Markdown: the refreshed edition.
 
 * accepted additions go at the end of their section's own body (before a
-  closing ``---`` rule; a list item joins the list the section ends with),
-  their provisional ``[N]`` marker rewritten to the final reference number:
-  max(existing) + 1, + 2, … in suggestion-id order; their reference entries
-  are appended to the reference list in the list's own numbering and spacing
+  closing ``---`` rule; a list item joins the list the section ends with);
+* an accepted revision or citation replaces its target — a sentence or a
+  table row as the report writes it — with its proposed text (or the
+  editor's); where the target is no longer in the report as written, it is
+  shown for review with a note instead (:mod:`tracker.render.edits`);
+* every accepted addition, revision and citation that is merged gets a new
+  reference: max(existing) + 1, + 2, … in suggestion-id order, its
+  provisional ``[N]`` marker rewritten to that number; the entries are
+  appended to the reference list in the list's own numbering and spacing
   style;
 * an accepted ``source-gone`` swaps the cited URL for the archived copy it
   proposes; an accepted ``source-changed`` appends a dated note to the entry;
 * pending suggestions are listed in a quoted "待审更新" / "Pending review"
-  block at the end of their section, with source link and id;
+  block at the end of their section, with source link and id: a revision as
+  a tracked change (``~~old~~ → new``), a citation with the sentence it
+  cites the article for, and those still to be translated marked so;
 * rejected ones (and other reports' suggestions) never appear.
 
 The report's own text is otherwise left byte-for-byte as written — no
@@ -31,8 +38,16 @@ from dataclasses import dataclass
 from datetime import date
 
 from tracker.markdown import Block, parse_blocks
+from tracker.render.edits import (
+    EDIT_KINDS,
+    Unplaced,
+    apply_spans,
+    place_edits,
+    replacement_text,
+    shown_replacement,
+)
 from tracker.render.labels import Labels, labels_for
-from tracker.render.mdtext import md_link, md_text, safe_url
+from tracker.render.mdtext import md_link, md_struck, md_text, safe_url
 from tracker.report import ReferenceEntry, reference_entries
 from tracker.types import Report, Suggestion, SuggestionKind, SuggestionStatus
 from tracker.urls import canonical_url
@@ -41,6 +56,8 @@ _TRAILING_MARKER = re.compile(r"\s*\[\d+\]\s*[。.]?\s*$")
 _LIST_MARKER = re.compile(r"^[-*+]\s+")
 _ENTRY_NUMBER = re.compile(r"\d+")
 _ARCHIVE_URL = re.compile(r"https?://web\.archive\.org/web/[^\s<>\"'（）「」，。；、“”]+")
+# Kinds that cite their article: each merged one gets a new reference.
+_CITING_KINDS = frozenset({SuggestionKind.ADDITION, *EDIT_KINDS})
 
 
 def render_edition(report: Report, suggestions: Sequence[Suggestion], *, edition_date: date) -> str:
@@ -53,8 +70,8 @@ def render_edition(report: Report, suggestions: Sequence[Suggestion], *, edition
     labels = labels_for(report.language)
     lines = report.markdown.split("\n")
     edits = _Edits()
-    # An addition whose article the report already cites has been folded into
-    # the report by hand (an editor who copies an edition over the report does
+    # An edit whose article the report already cites has been folded into the
+    # report by hand (an editor who copies an edition over the report does
     # exactly that): merging it again would duplicate the text and the reference.
     cited = {canonical_url(r.url) for r in report.references if r.url}
     mine = sorted(
@@ -64,7 +81,7 @@ def render_edition(report: Report, suggestions: Sequence[Suggestion], *, edition
             if s.report == report.id
             and s.status is not SuggestionStatus.REJECTED
             and not (
-                s.kind is SuggestionKind.ADDITION
+                s.kind in _CITING_KINDS
                 and cited.intersection(canonical_url(u) for u in (s.url, *s.urls))
             )
         ),
@@ -74,30 +91,39 @@ def render_edition(report: Report, suggestions: Sequence[Suggestion], *, edition
     references = _ReferenceList(lines, report.references_start_line, reference_entries(report))
     first_new = max((r.number for r in report.references), default=0) + 1
 
-    accepted_additions = [
-        s
-        for s in mine
-        if s.status is SuggestionStatus.ACCEPTED and s.kind is SuggestionKind.ADDITION
-    ]
-    numbers = {id(s): first_new + i for i, s in enumerate(accepted_additions)}
+    accepted = [s for s in mine if s.status is SuggestionStatus.ACCEPTED]
+    placement = place_edits(report, [s for s in accepted if s.kind in EDIT_KINDS])
+    placed = {id(s) for s, _ in placement.placed}
+    merged = [s for s in accepted if s.kind is SuggestionKind.ADDITION or id(s) in placed]
+    numbers = {id(s): first_new + i for i, s in enumerate(merged)}
+    for line, text in apply_spans(
+        report.markdown,
+        [(span, replacement_text(s, numbers[id(s)])) for s, span in placement.placed],
+    ).items():
+        edits.replace(line, text)
+    notes = {id(s): _unplaced_note(reason, labels) for s, reason in placement.unplaced}
 
     by_anchor: dict[int, list[Suggestion]] = {}
     for s in mine:
-        if s.status is SuggestionStatus.PENDING or s.kind is SuggestionKind.ADDITION:
+        if (
+            s.status is SuggestionStatus.PENDING
+            or s.kind is SuggestionKind.ADDITION
+            or id(s) in notes
+        ):
             by_anchor.setdefault(_section_anchor(blocks, report, s.section), []).append(s)
     for anchor, group in by_anchor.items():
         in_list = _in_list(blocks, anchor)
-        edits.insert_after(anchor, _section_block(lines, anchor, in_list, group, numbers, labels))
+        edits.insert_after(
+            anchor, _section_block(lines, anchor, in_list, group, numbers, notes, labels)
+        )
 
-    for s in mine:
-        if s.status is not SuggestionStatus.ACCEPTED:
-            continue
+    for s in accepted:
         if s.kind is SuggestionKind.SOURCE_GONE:
             references.swap_url(edits, report, s)
         elif s.kind is SuggestionKind.SOURCE_CHANGED:
             day = s.created_at.date().isoformat()
             references.append_note(edits, report, s, labels.source_updated.format(day=day))
-    new_entries = [_reference_text(s) for s in accepted_additions]
+    new_entries = [_reference_text(s) for s in merged]
     references.add_entries(edits, new_entries, first_new, labels)
     return edits.apply(lines)
 
@@ -115,16 +141,37 @@ def final_addition_text(s: Suggestion, number: int) -> str:
     return f"{stripped} [{number}]"
 
 
-def pending_item_text(s: Suggestion, labels: Labels) -> str:
-    """One line of the review block: kind, text (no provisional number), source, id."""
-    text = _LIST_MARKER.sub("", md_text(s.proposed_text or s.title))
-    if s.kind is SuggestionKind.ADDITION:
-        # The provisional number would clash with numbers given to accepted additions.
-        text = _TRAILING_MARKER.sub("", text)
-    parts = [f"**{labels.kinds[s.kind]}** {text}", f"{labels.source}{md_link(s.title, s.url)}"]
-    if s.id is not None:
+def pending_item_text(s: Suggestion, labels: Labels, note: str | None = None) -> str:
+    """One line of the review block: kind, text (no provisional number), source, id.
+
+    A revision reads as a tracked change (``~~old~~ → new``), a citation as
+    the sentence it cites the article for (``sentence ← source``). ``note``
+    (an accepted edit that could not be merged) takes the place of the
+    accept hint.
+    """
+    kind = f"**{labels.kinds[s.kind]}**"
+    if s.needs_translation:
+        kind += labels.needs_translation
+    source = f"{labels.source}{md_link(s.title, s.url)}"
+    if s.kind is SuggestionKind.REVISION:
+        parts = [f"{kind} {md_struck(s.target or '')} → {shown_replacement(s)}", source]
+    elif s.kind is SuggestionKind.CITATION:
+        parts = [f"{kind} {md_text(s.target or '')} ← {source}"]
+    else:
+        text = _LIST_MARKER.sub("", md_text(s.proposed_text or s.title))
+        if s.kind is SuggestionKind.ADDITION:
+            # The provisional number would clash with numbers given to accepted additions.
+            text = _TRAILING_MARKER.sub("", text)
+        parts = [f"{kind} {text}", source]
+    if note is not None:
+        parts.append(note)
+    elif s.id is not None:
         parts.append(labels.accept_hint.format(id=s.id))
     return " — ".join(parts)
+
+
+def _unplaced_note(reason: Unplaced, labels: Labels) -> str:
+    return labels.not_a_row if reason == "not-a-row" else labels.not_applied
 
 
 class _Edits:
@@ -132,21 +179,24 @@ class _Edits:
 
     def __init__(self) -> None:
         self.after: dict[int, list[str]] = {}
-        self.replaced: dict[int, str] = {}
+        self.replaced: dict[int, str | None] = {}
 
     def insert_after(self, line: int, new_lines: list[str]) -> None:
         self.after.setdefault(line, []).extend(new_lines)
 
-    def replace(self, line: int, text: str) -> None:
+    def replace(self, line: int, text: str | None) -> None:
+        """Give ``line`` new text; None drops it (what is inserted after it stays)."""
         self.replaced[line] = text
 
     def current(self, lines: list[str], line: int) -> str:
-        return self.replaced.get(line, lines[line])
+        return self.replaced.get(line, lines[line]) or ""
 
     def apply(self, lines: list[str]) -> str:
         out: list[str] = list(self.after.get(-1, []))
         for i, line in enumerate(lines):
-            out.append(self.replaced.get(i, line))
+            text = self.replaced.get(i, line)
+            if text is not None:
+                out.append(text)
             out.extend(self.after.get(i, []))
         return "\n".join(out)
 
@@ -187,6 +237,7 @@ def _section_block(
     in_list: bool,
     group: list[Suggestion],
     numbers: dict[int, int],
+    notes: dict[int, str],
     labels: Labels,
 ) -> list[str]:
     block: list[str] = []
@@ -199,10 +250,10 @@ def _section_block(
                 block.append("")
             block.append(text)
             in_list = item
-    pending = [s for s in group if s.status is SuggestionStatus.PENDING]
-    if pending:
+    review = [s for s in group if s.status is SuggestionStatus.PENDING or id(s) in notes]
+    if review:
         block += ["", f"> **{labels.pending_heading}**", ">"]
-        block += [f"> - {pending_item_text(s, labels)}" for s in pending]
+        block += [f"> - {pending_item_text(s, labels, notes.get(id(s)))}" for s in review]
     following = lines[anchor + 1] if anchor + 1 < len(lines) else ""
     if block and following.strip():
         block.append("")

@@ -29,6 +29,9 @@ class Labels:
     deletions: str
     first_edition: str
     clause_separator: str
+    needs_translation: str  # after a pending item's kind
+    not_applied: str  # an accepted revision or citation whose target is gone
+    not_a_row: str  # an accepted table-row revision whose replacement is no such row
 
 
 _ZH = Labels(
@@ -41,6 +44,8 @@ _ZH = Labels(
         SuggestionKind.ADDITION: "新增",
         SuggestionKind.SOURCE_CHANGED: "来源内容变化",
         SuggestionKind.SOURCE_GONE: "来源失效",
+        SuggestionKind.REVISION: "修订",
+        SuggestionKind.CITATION: "补充引用",
     },
     statuses={
         SuggestionStatus.PENDING: "待审",
@@ -57,6 +62,9 @@ _ZH = Labels(
     deletions="删除内容",
     first_edition="首个版本，无对比",
     clause_separator="；",
+    needs_translation="（待翻译）",
+    not_applied="已采纳，但报告中已找不到这段原文，未自动修改，请手动编辑",
+    not_a_row="已采纳，但替换文本不是同样列数的表格行，未自动修改，请手动编辑",
 )
 
 _EN = Labels(
@@ -69,6 +77,8 @@ _EN = Labels(
         SuggestionKind.ADDITION: "addition",
         SuggestionKind.SOURCE_CHANGED: "source changed",
         SuggestionKind.SOURCE_GONE: "source gone",
+        SuggestionKind.REVISION: "revision",
+        SuggestionKind.CITATION: "citation",
     },
     statuses={
         SuggestionStatus.PENDING: "pending",
@@ -85,6 +95,11 @@ _EN = Labels(
     deletions="deleted",
     first_edition="first edition, nothing to compare",
     clause_separator="; ",
+    needs_translation=" (needs translation)",
+    not_applied="accepted, but the report no longer has this text as written: not applied, "
+    "edit by hand",
+    not_a_row="accepted, but the replacement is not a table row with as many cells: "
+    "not applied, edit by hand",
 )
 
 

@@ -2,7 +2,9 @@
 
 Text from feeds is collapsed to one line, so it cannot start a heading or a
 block of its own, and ``<``/``>`` are backslash-escaped, so a Markdown
-renderer shows ``<script>`` as text instead of passing it through as HTML.
+renderer shows ``<script>`` as text instead of passing it through as HTML;
+so are runs of tildes, so feed text cannot strike anything through (a single
+``~``, as in ``/~user/``, is left alone: it is no markup).
 Links are written as ``[text](<url>)`` and only for http(s) URLs.
 """
 
@@ -13,6 +15,7 @@ from urllib.parse import quote
 
 _WHITESPACE = re.compile(r"\s+")
 _ANGLE = re.compile(r"(?<!\\)([<>])")
+_TILDES = re.compile(r"(?<!\\)~~+")
 _LINK_TEXT = re.compile(r"(?<!\\)([\[\]])")
 
 
@@ -23,7 +26,18 @@ def one_line(text: str) -> str:
 
 def md_text(text: str) -> str:
     """One line of untrusted text, safe to place in Markdown prose."""
-    return _ANGLE.sub(r"\\\1", one_line(text))
+    escaped = _ANGLE.sub(r"\\\1", one_line(text))
+    return _TILDES.sub(lambda run: "\\~" * len(run.group()), escaped)
+
+
+def md_struck(text: str) -> str:
+    """``~~text~~``: untrusted text, struck through ("" for no text)."""
+    inner = md_text(text)
+    if not inner:
+        return ""
+    if (len(inner) - len(inner.rstrip("\\"))) % 2:
+        inner += "\\"  # a last lone backslash would escape the closing tilde
+    return f"~~{inner}~~"
 
 
 def md_link(text: str, url: str) -> str:
