@@ -20,10 +20,10 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
-from tracker.config import load_config
+from tracker.config import Config, load_config
 from tracker.markdown import parse_blocks
 from tracker.refresh import run_refresh
-from tracker.render import render_edition, render_html, unified_diff
+from tracker.render import changelog_entry, render_edition, render_html, unified_diff
 from tracker.render.inline import parse_inline
 from tracker.report import parse_report
 from tracker.store import open_store
@@ -467,7 +467,8 @@ def test_strikethrough_glyphs_keep_their_source_offsets():
 # through refreshes: stored, accepted with the CLI, published
 
 
-def test_accepting_revisions_then_refreshing_publishes_exactly_those_changes(tmp_path):
+def _config(tmp_path: Path) -> Config:
+    """A copy of the seed report as report ``ai``, no feeds: what is stored is what shows."""
     (tmp_path / "report.md").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
     config_path = tmp_path / "sources.yaml"
     config_path.write_text(
@@ -481,7 +482,12 @@ def test_accepting_revisions_then_refreshing_publishes_exactly_those_changes(tmp
         ),
         encoding="utf-8",
     )
-    config = load_config(config_path)
+    return load_config(config_path)
+
+
+def test_accepting_revisions_then_refreshing_publishes_exactly_those_changes(tmp_path):
+    config = _config(tmp_path)
+    config_path = tmp_path / "sources.yaml"
     edits = load_edits()
     with open_store(config.database_path) as store:
         ids = {
@@ -524,3 +530,38 @@ def test_accepting_revisions_then_refreshing_publishes_exactly_those_changes(tmp
     changelog = (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")
     newest = changelog.split("## 2026-11-20")[0]
     assert newest.count("修订 · 已采纳") == 2
+
+
+def test_changelog_lists_revisions_with_old_and_new_and_citations_with_their_sentence(
+    report, edits
+):
+    entry = changelog_entry(
+        report, day=DAY, suggestions=[edits[24], pending(edits[23]), edits[21]], cited=[]
+    )
+    lines = entry.splitlines()
+    revision = next(i for i, ln in enumerate(lines) if f"(#{edits[21].id})" in ln)
+    assert lines[revision].startswith(f"- 5.1 {edits[21].section_title} · 修订 · 已采纳 · ")
+    assert lines[revision + 1] == "  ~~| 1 | GLM-4.7 | 智谱AI |~~ → | 1 | GLM-5 | 智谱AI |"
+    citation = next(i for i, ln in enumerate(lines) if f"(#{edits[23].id})" in ln)
+    assert lines[citation].startswith(f"- 2.1 {edits[23].section_title} · 补充引用 · 待审 · ")
+    assert lines[citation + 1] == f"  引用于：{edits[23].target}"
+    addition = next(i for i, ln in enumerate(lines) if f"(#{edits[24].id})" in ln)
+    assert addition == len(lines) - 1 or lines[addition + 1].startswith("- ")  # no detail
+    # The detail is part of its item, not a block of its own.
+    items = [b for b in parse_blocks(entry) if b.kind == "item"]
+    assert len(items) == 3 and any("GLM-5" in b.text for b in items)
+    hostile = changelog_entry(report, day=DAY, suggestions=[edits[25]], cited=[])
+    assert "<script>" not in hostile and "\\<script\\>" in hostile
+    assert "\\~\\~智能体\\~\\~" in hostile
+
+
+def test_a_revision_accepted_before_it_was_ever_published_is_announced(tmp_path):
+    config = _config(tmp_path)
+    row = dataclasses.replace(load_edits()[21], report="ai")  # accepted
+    with open_store(config.database_path) as store:
+        store.add_suggestion(row)
+    run_refresh(config, clock=lambda: DAY_1)
+    edition = (tmp_path / "editions" / "2026-11-20.md").read_text(encoding="utf-8")
+    assert numbered(row.proposed_text, 6) in edition.split("\n")
+    changelog = (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert "修订 · 已采纳" in changelog and row.url in changelog

@@ -1,12 +1,14 @@
 """The report's CHANGELOG.md: one dated entry per refresh that changed something.
 
 An entry lists each suggestion (section id and title, kind, status, title
-linked to its source) and each change of a cited source (text changed, gone,
-redirected). Entries are newest first. Two refreshes on the same day give two
-entries under the same date, stacked newest first: nothing is merged, so an
-entry always says exactly what one refresh found. Prepending an entry whose
-lines are all in the newest entry of the same day is a no-op, so writing an
-entry again that a killed publish may or may not have written adds it once.
+linked to its source; under a revision its old text struck and the new,
+under a citation the sentence it cites the article for) and each change of
+a cited source (text changed, gone, redirected). Entries are newest first.
+Two refreshes on the same day give two entries under the same date, stacked
+newest first: nothing is merged, so an entry always says exactly what one
+refresh found. Prepending an entry whose lines are all in the newest entry
+of the same day is a no-op, so writing an entry again that a killed publish
+may or may not have written adds it once.
 Which cited changes were reported before comes from the caller (the store),
 never from reading the changelog. Pure text in, text out.
 """
@@ -20,10 +22,11 @@ from datetime import date
 import jinja2
 
 from tracker.render.edition import suggestion_order
+from tracker.render.edits import shown_replacement
 from tracker.render.labels import Labels, labels_for
-from tracker.render.mdtext import md_link, md_text, safe_url
+from tracker.render.mdtext import md_link, md_struck, md_text, safe_url
 from tracker.report import section_label
-from tracker.types import CitedCheck, CitedStatus, Report, Suggestion
+from tracker.types import CitedCheck, CitedStatus, Report, Suggestion, SuggestionKind
 
 # Markdown output: escaping is done per value by tracker.render.mdtext instead.
 _ENV = jinja2.Environment(
@@ -43,6 +46,7 @@ class _Item:
     status: str
     link: str
     id: int | None
+    detail: str  # a revision's "~~old~~ → new", a citation's sentence; "" otherwise
 
 
 def changelog_entry(
@@ -142,7 +146,17 @@ def _item(report: Report, s: Suggestion, labels: Labels) -> _Item:
         status=labels.statuses[s.status],
         link=md_link(s.title or s.url, s.url),
         id=s.id,
+        detail=_detail(s, labels),
     )
+
+
+def _detail(s: Suggestion, labels: Labels) -> str:
+    """The line under a revision or citation (labelled, so it never starts a block)."""
+    if s.kind is SuggestionKind.REVISION:
+        return f"{md_struck(s.target or '')} → {shown_replacement(s)}"
+    if s.kind is SuggestionKind.CITATION:
+        return f"{labels.cited_for}{md_text(s.target or '')}"
+    return ""
 
 
 def _cited_line(check: CitedCheck, labels: Labels) -> str:

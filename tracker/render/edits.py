@@ -102,8 +102,9 @@ def replacement_text(s: Suggestion, number: int) -> str:
 
 
 def shown_replacement(s: Suggestion) -> str:
-    """The proposed text for review: escaped, without its provisional marker."""
-    text = md_text(s.proposed_text)
+    """The replacement for review (the editor's wording once they gave one):
+    escaped, without its provisional marker."""
+    text = md_text(s.edited_text or s.proposed_text)
     provisional = provisional_number(s)
     if provisional is None:
         return text

@@ -32,6 +32,7 @@ class Labels:
     needs_translation: str  # after a pending item's kind
     not_applied: str  # an accepted revision or citation whose target is gone
     not_a_row: str  # an accepted table-row revision whose replacement is no such row
+    cited_for: str  # before the sentence a citation cites the article for
 
 
 _ZH = Labels(
@@ -65,6 +66,7 @@ _ZH = Labels(
     needs_translation="（待翻译）",
     not_applied="已采纳，但报告中已找不到这段原文，未自动修改，请手动编辑",
     not_a_row="已采纳，但替换文本不是同样列数的表格行，未自动修改，请手动编辑",
+    cited_for="引用于：",
 )
 
 _EN = Labels(
@@ -100,6 +102,7 @@ _EN = Labels(
     "edit by hand",
     not_a_row="accepted, but the replacement is not a table row with as many cells: "
     "not applied, edit by hand",
+    cited_for="cited for: ",
 )
 
 

@@ -42,6 +42,10 @@ from tracker.render.unified import unified_diff
 from tracker.types import CitedCheck, Report, Suggestion, SuggestionKind, SuggestionStatus
 
 _EDITION_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})\.md$")
+# Kinds whose acceptance changes the report's text (and gives it a reference).
+_MERGED_KINDS = frozenset(
+    {SuggestionKind.ADDITION, SuggestionKind.REVISION, SuggestionKind.CITATION}
+)
 
 
 @dataclass(frozen=True)
@@ -119,11 +123,12 @@ def write_edition(
     (else the newest edition in ``editions_dir``, else the original report).
     A changelog entry is written when there is a new suggestion (or a
     pending one not yet published as pending: ``previously_pending``), a
-    decision on a suggestion published as pending, an accepted addition not
-    yet published merged (``previously_merged``), or a cited-source change
-    ``reported_cited`` (per URL, the change the changelog last reported)
-    does not already report. ``unwritten`` entries are written first, oldest
-    first. Nothing is written otherwise (``changed=False``).
+    decision on a suggestion published as pending, an accepted addition,
+    revision or citation not yet published merged (``previously_merged``),
+    or a cited-source change ``reported_cited`` (per URL, the change the
+    changelog last reported) does not already report. ``unwritten`` entries
+    are written first, oldest first. Nothing is written otherwise
+    (``changed=False``).
 
     ``record_entry`` is called before a new entry goes into the file and
     returns its id; ``entry_written`` is called with an entry's id once the
@@ -249,8 +254,8 @@ def _decided_since(
 ) -> list[Suggestion]:
     """Suggestions accepted or rejected since the previous edition was made.
 
-    Those it showed as pending, plus accepted additions it did not merge
-    (accepted before they were ever published).
+    Those it showed as pending, plus accepted additions, revisions and
+    citations it did not merge (accepted before they were ever published).
     """
     return [
         s
@@ -260,7 +265,7 @@ def _decided_since(
             s.id in previously_pending
             or (
                 s.status is SuggestionStatus.ACCEPTED
-                and s.kind is SuggestionKind.ADDITION
+                and s.kind in _MERGED_KINDS
                 and s.id not in previously_merged
             )
         )
