@@ -27,7 +27,7 @@ from tracker.notify.digest import run_digest
 from tracker.report import load_report
 from tracker.store import Store, open_store
 from tracker.suggest import source_changed, source_gone
-from tracker.types import Report, Suggestion, SuggestionKind, SuggestionStatus
+from tracker.types import Fact, Report, Suggestion, SuggestionKind, SuggestionStatus
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "reports" / "ai-2024-2025" / "report.md"
@@ -443,3 +443,40 @@ def test_cited_sources_read_as_prose_with_their_reference_and_place(
     for item in (changed, gone):
         assert f"{reference_word} [{listed[item.url]}] · {item.url}" in text
         assert f'href="{item.url}"' in html
+
+
+def test_stored_revisions_and_citations_reach_the_digest_grouped_in_their_section(
+    tmp_path: Path, store: Store, report: Report, server: tuple[Recorder, int]
+) -> None:
+    handler, port = server
+    section = report.section("5.1")
+    assert section is not None
+    row = next(line for line in section.text.splitlines() if line.startswith("| 1 |"))
+    sentence = next(s for s in section.text.splitlines() if s.startswith("2025年"))
+    fact = Fact("Zhipu", "ranking", "GLM-5", None, ("#1",), "GLM-5 ranks first.")
+    ids = {
+        "citation": add(store, report, "5.1", "Open models keep leading",
+                        kind=SuggestionKind.CITATION, target=sentence, score=0.9,
+                        proposed_text=sentence.replace("[1]。", "[1][6]。")),
+        "revision": add(store, report, "5.1", "GLM-5 tops the open-weights ranking",
+                        kind=SuggestionKind.REVISION, target=row, fact=fact,
+                        proposed_text=row.replace("GLM-4.7", "GLM-5[6]"),
+                        needs_translation=True),
+        "addition": add(store, report, "5.1", "A new open model", score=0.1),
+    }  # fmt: skip
+    config = make_config(tmp_path, email=smtp_email(port))
+
+    result = run_digest(config, store, now=NOW, send=True)
+
+    assert result.suggestions == 3
+    text, html = bodies(parse(handler.messages[0].data))
+    text = text.replace("\r\n", "\n")
+    group = text.split(f"§ {section.title}\n")[1]
+    positions = [group.index(f"[{ids[k]}]") for k in ("addition", "revision", "citation")]
+    assert positions == sorted(positions)
+    assert group.index("新增：") < positions[0] < group.index("修订：") < positions[1]
+    assert positions[1] < group.index("补充引用：") < positions[2]
+    assert f"原文：\n        {row}" in text and "[待翻译]" in text
+    assert f"为此句补充引用：\n        {sentence}" in text
+    assert f'<del style="text-decoration:line-through;">{row}</del>' in html
+    assert "1 条新增、1 条修订和 1 条补充引用建议" in text

@@ -535,6 +535,105 @@ def test_empty_digest_is_a_short_note(outline: ReportOutline, subject: str, note
     assert note in rendered.text and note in rendered.html
 
 
+ROW = "| 1 | GLM-4.7 | 智谱AI |"
+SENTENCE = "Google推出Gemini 2.5和3.0系列，同样具备强大的推理能力[1]。"
+
+
+def edits_of_one_section(report: str = "ai") -> list[Suggestion]:
+    """A section's addition, revision and citation, stored in an order unlike the digest's."""
+    return [
+        suggestion(1, "2.1", "Gemini 3 reasons", kind=SuggestionKind.CITATION, report=report,
+                   target=SENTENCE, proposed_text=SENTENCE.replace("[1]", "[1][6]"), score=0.9),
+        suggestion(2, "2.1", "GLM-5 tops the ranking", kind=SuggestionKind.REVISION,
+                   report=report, target=ROW, proposed_text="| 1 | GLM-5[6] | 智谱AI |",
+                   needs_translation=True, score=0.8),
+        suggestion(3, "2.1", "New reasoning model", report=report, score=0.1),
+        suggestion(4, "2.1", "Second revision", kind=SuggestionKind.REVISION, report=report,
+                   target="o4-mini", proposed_text="o5-mini[6]", score=0.7),
+    ]  # fmt: skip
+
+
+def test_a_sections_additions_revisions_and_citations_are_grouped_in_that_order() -> None:
+    data = compose_digest(
+        edits_of_one_section(), [OUTLINE], period_start=START, period_end=NOW, timezone=UTC
+    )
+    ((group,),) = [r.groups for r in data.reports]
+    assert [(k.kind, k.title, [i.id for i in k.items]) for k in group.kinds] == [
+        ("addition", "新增", [3]),
+        ("revision", "修订", [2, 4]),  # best first within a kind
+        ("citation", "补充引用", [1]),
+    ]
+    assert [i.id for i in group.items] == [3, 2, 4, 1]
+    assert (data.additions, data.revisions, data.citations, data.total) == (1, 2, 1, 4)
+    assert data.subject.startswith("[tracker] 4 条修改建议 · ")
+    assert data.summary == (
+        "11月22日–29日：1 份报告的 1 个章节共有 1 条新增、2 条修订和 1 条补充引用建议；"
+        "0 个引用来源内容有变化，0 个已失效。"
+    )
+    text = render_digest(data).text
+    order = ["新增：", "[3]", "修订：", "[2]", "[4]", "补充引用：", "[1]"]
+    assert [text.index(word) for word in order] == sorted(text.index(word) for word in order)
+
+
+def test_a_revision_shows_its_old_text_struck_and_a_citation_its_sentence() -> None:
+    data = compose_digest(
+        edits_of_one_section(), [OUTLINE], period_start=START, period_end=NOW, timezone=UTC
+    )
+    rendered = render_digest(data)
+    revision = rendered.text.split("[2] ")[1].split("[4] ")[0]
+    assert revision.index("原文：") < revision.index(ROW) < revision.index("建议修改：")
+    assert revision.index("建议修改：") < revision.index("| 1 | GLM-5[6] | 智谱AI |")
+    citation = rendered.text.split("[1] ")[1]
+    assert f"为此句补充引用：\n        {SENTENCE}" in citation
+    assert "[1][6]" not in citation  # the sentence, not the proposal that repeats it
+    html = rendered.html
+    assert f'<del style="text-decoration:line-through;">{ROW}</del>' in html
+    assert "| 1 | GLM-5[6] | 智谱AI |</p>" in html
+    assert f">{SENTENCE}</p>" in html and "<del" not in html.split("#1<")[1]
+
+
+def test_suggestions_still_to_be_translated_are_marked() -> None:
+    data = compose_digest(
+        edits_of_one_section(), [OUTLINE], period_start=START, period_end=NOW, timezone=UTC
+    )
+    rendered = render_digest(data)
+    assert "[2] GLM-5 tops the ranking [待翻译]" in rendered.text
+    assert rendered.text.count("待翻译") == 1
+    assert rendered.html.count(">待翻译</span>") == 1
+    english = compose_digest(
+        edits_of_one_section("open"), [ENGLISH], period_start=START, period_end=NOW, timezone=UTC
+    )
+    body = render_digest(english)
+    for word in ("Additions", "Revisions", "Citations", "Current text", "Cite the article for"):
+        assert word in body.text and word in body.html
+    assert "GLM-5 tops the ranking [needs translation]" in body.text
+    assert english.summary == (
+        "22–29 Nov: 1 suggested addition, 2 revisions and 1 citation in 1 section of 1 report, "
+        "0 cited sources changed, 0 gone."
+    )
+    for chinese in ("新增", "修订", "补充引用", "原文", "待翻译"):
+        assert chinese not in body.text + body.html
+
+
+def test_revision_and_citation_text_from_feeds_is_escaped() -> None:
+    evil = [
+        suggestion(1, "2.1", "t", kind=SuggestionKind.REVISION,
+                   target="</del><script>alert(1)</script>",
+                   proposed_text='"><img src=x onerror=alert(2)>'),
+        suggestion(2, "2.1", "t", kind=SuggestionKind.CITATION,
+                   target="<b onclick=x>cited</b>\r\nBcc: victim@example.org"),
+    ]  # fmt: skip
+    rendered = render_digest(
+        compose_digest(evil, [OUTLINE], period_start=START, period_end=NOW, timezone=TZ)
+    )
+    html = rendered.html
+    assert "<script>" not in html and "&lt;/del&gt;&lt;script&gt;" in html
+    assert "<img" not in html and "<b onclick" not in html
+    assert html.count("<del ") == 1 and html.count("</del>") == 1
+    assert "&lt;b onclick=x&gt;cited&lt;/b&gt; Bcc: victim@example.org" in html
+    assert "\nBcc:" not in rendered.text  # a target is one line
+
+
 # --------------------------------------------------------------------------
 # message
 

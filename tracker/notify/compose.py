@@ -40,6 +40,7 @@ from tracker.types import Suggestion, SuggestionKind
 __all__ = [
     "DigestData",
     "DigestItem",
+    "KindGroup",
     "ReportDigest",
     "ReportOutline",
     "SectionGroup",
@@ -54,6 +55,8 @@ EXCERPT_CHARS = 480
 SUBJECT_TITLE_CHARS = 80
 # The section id tracker.suggest gives edits to the reference list itself.
 _CITED_KINDS = frozenset({SuggestionKind.SOURCE_CHANGED, SuggestionKind.SOURCE_GONE})
+# How a section's suggestions are grouped, in this order.
+_SECTION_KINDS = (SuggestionKind.ADDITION, SuggestionKind.REVISION, SuggestionKind.CITATION)
 _SPACES = re.compile(r"\s+")
 _LIST_MARKER = re.compile(r"^[-*+]\s+")
 
@@ -88,6 +91,18 @@ class DigestItem:
     accept: str  # the command that accepts it
     reject: str
     link: str | None  # the daemon's page for it, when digest.base_url is set
+    # The report text a revision replaces or a citation cites the article for ("" otherwise).
+    target: str = ""
+    needs_translation: bool = False  # the text keeps the headline's language
+
+
+@dataclass(frozen=True)
+class KindGroup:
+    """A section's suggestions of one kind: additions, revisions or citations."""
+
+    kind: str
+    title: str  # "新增" / "Additions" …, in the report's language
+    items: tuple[DigestItem, ...]
 
 
 @dataclass(frozen=True)
@@ -95,14 +110,18 @@ class SectionGroup:
     id: str
     title: str
     label: str  # see DigestItem.section_label
-    items: tuple[DigestItem, ...]
+    kinds: tuple[KindGroup, ...]  # additions, then revisions, then citations; none empty
+
+    @property
+    def items(self) -> tuple[DigestItem, ...]:
+        return tuple(item for group in self.kinds for item in group.items)
 
 
 @dataclass(frozen=True)
 class ReportDigest:
     id: str
     title: str
-    groups: tuple[SectionGroup, ...]  # additions, by section in report order
+    groups: tuple[SectionGroup, ...]  # additions, revisions, citations by section in report order
     cited: tuple[DigestItem, ...]  # cited sources that changed or went away, in report order
     w: Wording = EN  # this report's wording
 
@@ -129,10 +148,12 @@ class DigestData:
     subject: str
     summary: str
     w: Wording = EN  # wording of the shared parts: the first configured report's language
+    revisions: int = 0
+    citations: int = 0
 
     @property
     def total(self) -> int:
-        return self.additions + self.changed + self.gone
+        return self.additions + self.revisions + self.citations + self.changed + self.gone
 
     @property
     def empty(self) -> bool:
@@ -170,18 +191,21 @@ def compose_digest(
         if own:
             reports.append(_report_digest(outline, own, timezone, base_url))
 
-    additions = sum(len(g.items) for r in reports for g in r.groups)
+    in_sections = [i.kind for r in reports for g in r.groups for i in g.items]
+    additions, revisions, citations = (in_sections.count(kind) for kind in _SECTION_KINDS)
     changed = sum(1 for r in reports for i in r.cited if i.kind == SuggestionKind.SOURCE_CHANGED)
     gone = sum(1 for r in reports for i in r.cited if i.kind == SuggestionKind.SOURCE_GONE)
     shared = wording_for(outlines[0].language if outlines else None)
     label = period_label(period_start, period_end, timezone, shared.language)
-    total = additions + changed + gone
+    total = len(in_sections) + changed + gone
     return DigestData(
         period_start=period_start,
         period_end=period_end,
         period_label=label,
         reports=tuple(reports),
         additions=additions,
+        revisions=revisions,
+        citations=citations,
         changed=changed,
         gone=gone,
         subject=_subject(shared, total, reports, label),
@@ -190,6 +214,8 @@ def compose_digest(
             reports=len(reports),
             sections=sum(len(r.groups) for r in reports),
             additions=additions,
+            revisions=revisions,
+            citations=citations,
             changed=changed,
             gone=gone,
             label=label,
@@ -277,6 +303,8 @@ def _item(
         accept=f"tracker accept {ident}",
         reject=f"tracker reject {ident}",
         link=link,
+        target=one_line(s.target or ""),
+        needs_translation=s.needs_translation,
     )
 
 
@@ -307,16 +335,16 @@ def _report_digest(
     timezone: tzinfo,
     base_url: str | None,
 ) -> ReportDigest:
-    # Best first inside a section; id breaks ties so the order is stable.
+    # Best first inside a section's group of a kind; id breaks ties so the order is stable.
     ordered = sorted(suggestions, key=lambda s: (-s.score, s.id if s.id is not None else 0))
-    additions = [s for s in ordered if s.kind not in _CITED_KINDS]
+    edits = [s for s in ordered if s.kind not in _CITED_KINDS]
     cited = [s for s in suggestions if s.kind in _CITED_KINDS]
 
     w = wording_for(outline.language)
     section_order = _section_order(outline)
     titles: Mapping[str, str] = dict(outline.sections)
     sections: dict[str, list[Suggestion]] = {}
-    for s in additions:
+    for s in edits:
         sections.setdefault(s.section, []).append(s)
     order = sorted(sections, key=section_order)
     groups = []
@@ -327,7 +355,7 @@ def _report_digest(
                 id=one_line(sid),
                 title=title,
                 label=section_label(one_line(sid), title),
-                items=tuple(_item(s, timezone, base_url, outline, w) for s in sections[sid]),
+                kinds=_by_kind(sections[sid], timezone, base_url, outline, w),
             )
         )
     # In report order like the additions; within a section a lost page before a changed one.
@@ -340,6 +368,36 @@ def _report_digest(
         groups=tuple(groups),
         cited=tuple(_item(s, timezone, base_url, outline, w) for s in cited),
         w=w,
+    )
+
+
+def _by_kind(
+    suggestions: list[Suggestion],
+    timezone: tzinfo,
+    base_url: str | None,
+    outline: ReportOutline,
+    w: Wording,
+) -> tuple[KindGroup, ...]:
+    """Additions, revisions, citations (each titled in the report's language); any
+    other kind after them, under its own name."""
+    titles = {
+        SuggestionKind.ADDITION: w.additions,
+        SuggestionKind.REVISION: w.revisions,
+        SuggestionKind.CITATION: w.citations,
+    }
+    kinds = sorted(
+        {s.kind for s in suggestions},
+        key=lambda k: (_SECTION_KINDS.index(k) if k in _SECTION_KINDS else len(_SECTION_KINDS), k),
+    )
+    return tuple(
+        KindGroup(
+            kind=str(kind),
+            title=titles.get(kind, str(kind)),
+            items=tuple(
+                _item(s, timezone, base_url, outline, w) for s in suggestions if s.kind is kind
+            ),
+        )
+        for kind in kinds
     )
 
 

@@ -33,6 +33,12 @@ class Wording:
     footer: str
     untitled: str
     colon: str  # what follows a label: "：" or ": "
+    additions: str  # the group titles within a section
+    revisions: str
+    citations: str
+    replaced_text: str  # a revision's old text
+    cited_sentence: str  # the sentence a citation cites the article for
+    needs_translation: str
 
     @property
     def chinese(self) -> bool:
@@ -56,6 +62,12 @@ ZH = Wording(
     footer="由 tracker 发送。在安装了 tracker 的机器上运行上面的命令，即可采纳或拒绝建议。",
     untitled="（无标题）",
     colon="：",
+    additions="新增",
+    revisions="修订",
+    citations="补充引用",
+    replaced_text="原文",
+    cited_sentence="为此句补充引用",
+    needs_translation="待翻译",
 )
 
 EN = Wording(
@@ -78,6 +90,12 @@ EN = Wording(
     ),
     untitled="(untitled)",
     colon=": ",
+    additions="Additions",
+    revisions="Revisions",
+    citations="Citations",
+    replaced_text="Current text",
+    cited_sentence="Cite the article for",
+    needs_translation="needs translation",
 )
 
 
@@ -148,19 +166,42 @@ def subject_line(w: Wording, total: int, title: str, other_reports: int, label: 
 
 
 def summary_line(
-    w: Wording, *, reports: int, sections: int, additions: int, changed: int, gone: int, label: str
+    w: Wording,
+    *,
+    reports: int,
+    sections: int,
+    additions: int,
+    changed: int,
+    gone: int,
+    label: str,
+    revisions: int = 0,
+    citations: int = 0,
 ) -> str:
-    """One closing sentence with the counts."""
+    """One closing sentence with the counts (revisions and citations when there are any)."""
     if w.chinese:
         if not reports:
             return f"{label}没有修改建议。"
+        kinds = [f"{additions} 条新增"]
+        kinds += [f"{revisions} 条修订"] if revisions else []
+        kinds += [f"{citations} 条补充引用"] if citations else []
+        edits = _joined(kinds, "、", "和 ")
         return (
-            f"{label}：{reports} 份报告的 {sections} 个章节共有 {additions} 条新增建议；"
+            f"{label}：{reports} 份报告的 {sections} 个章节共有 {edits}建议；"
             f"{changed} 个引用来源内容有变化，{gone} 个已失效。"
         )
     if not reports:
         return f"No suggested edits for {label}."
+    english = [plural(additions, "suggested addition")]
+    english += [plural(revisions, "revision")] if revisions else []
+    english += [plural(citations, "citation")] if citations else []
     return (
-        f"{label}: {plural(additions, 'suggested addition')} in {plural(sections, 'section')}"
+        f"{label}: {_joined(english, ', ', ' and ')} in {plural(sections, 'section')}"
         f" of {plural(reports, 'report')}, {plural(changed, 'cited source')} changed, {gone} gone."
     )
+
+
+def _joined(parts: list[str], separator: str, last: str) -> str:
+    """``a``, ``a and b``, ``a, b and c`` (``a、b和c``)."""
+    if len(parts) == 1:
+        return parts[0]
+    return separator.join(parts[:-1]) + last + parts[-1]
