@@ -1,9 +1,10 @@
 """The evaluation set: loading and checking an article file, and publishing it.
 
 An article file (``articles.yaml``, format in eval/README.md) lists news briefs,
-each labelled with the seed report's section it belongs to or ``null``. This
-module turns one into what a real source would serve: one HTML page per
-article and a few RSS 2.0 feeds linking to them.
+each labelled with the seed report's section it belongs to or ``null``; a
+relevant brief may carry its gold key facts (``gold``) and the report sentence
+it makes stale (``revises``). This module turns one into what a real source
+would serve: one HTML page per article and a few RSS 2.0 feeds linking to them.
 
 It does no I/O beyond reading the file and knows nothing about tracker: the
 pages and feeds are plain strings for whatever server the caller runs.
@@ -24,12 +25,41 @@ import yaml
 LANGUAGES = ("en", "zh")
 _SECTION_ID = re.compile(r"^\d+(\.\d+)*$")
 _REQUIRED = ("id", "url", "published", "language", "title", "text", "label", "note")
+_OPTIONAL = ("event_date", "gold", "revises", "hypothetical")
+_GOLD_KEYS = ("actor", "thing", "covered", "number")
 # The end of a first sentence: Chinese full stops need no following space.
 _SENTENCE_END = re.compile(r"(?<=[。！？])|(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 
 class EvalSetError(ValueError):
     """An article file that does not follow the documented format."""
+
+
+@dataclass(frozen=True)
+class Names:
+    """One name as an English and a Chinese text would write it; each side may list variants."""
+
+    en: tuple[str, ...]
+    zh: tuple[str, ...]
+
+    @property
+    def spellings(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.en + self.zh))
+
+
+@dataclass(frozen=True)
+class Gold:
+    """The key facts of a relevant brief, written by hand.
+
+    ``actor`` did something to ``thing`` (a model, product, paper, law); ``number``
+    lists spellings of the figure the point depends on (empty when none does);
+    ``covered`` says whether the seed report already states the event.
+    """
+
+    actor: Names
+    thing: Names
+    covered: bool
+    number: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,6 +73,10 @@ class EvalArticle:
     label: str | None  # the seed report section it deserves an edit in, or None
     note: str
     event_date: date | None = None
+    gold: Gold | None = None
+    # Report sentences or table rows (verbatim) this news makes stale; any one is the target.
+    revises: tuple[str, ...] = ()
+    hypothetical: bool = False  # an invented future update, not a real event
 
     @property
     def page_path(self) -> str:
@@ -89,6 +123,9 @@ def _article(item: Any, index: int, path: Path) -> EvalArticle:
     missing = [key for key in _REQUIRED if key not in item]
     if missing:
         raise EvalSetError(f"{where}: missing {', '.join(missing)}")
+    unknown = [key for key in item if key not in _REQUIRED + _OPTIONAL]
+    if unknown:
+        raise EvalSetError(f"{where}: unknown key(s) {', '.join(map(str, unknown))}")
     label = item["label"]
     if label is not None:
         label = str(label)
@@ -104,6 +141,15 @@ def _article(item: Any, index: int, path: Path) -> EvalArticle:
         raise EvalSetError(f"{where}.url: not an http(s) URL")
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", item["id"]):
         raise EvalSetError(f"{where}.id: use letters, digits, '.', '_' and '-' only")
+    gold = _gold(item["gold"], f"{where}.gold") if item.get("gold") is not None else None
+    revises = _texts(item["revises"], f"{where}.revises") if "revises" in item else ()
+    if label is None and (gold is not None or revises):
+        raise EvalSetError(f"{where}: gold and revises belong to labelled articles only")
+    if revises and gold is not None and gold.covered:
+        raise EvalSetError(f"{where}: a brief that revises the report is not already covered")
+    hypothetical = item.get("hypothetical", False)
+    if not isinstance(hypothetical, bool):
+        raise EvalSetError(f"{where}.hypothetical: expected true or false")
     return EvalArticle(
         id=item["id"],
         url=item["url"],
@@ -116,7 +162,60 @@ def _article(item: Any, index: int, path: Path) -> EvalArticle:
         event_date=_date(item["event_date"], f"{where}.event_date")
         if item.get("event_date") is not None
         else None,
+        gold=gold,
+        revises=revises,
+        hypothetical=hypothetical,
     )
+
+
+def _texts(value: Any, where: str) -> tuple[str, ...]:
+    """A non-empty string or list of non-empty strings (numbers read as written)."""
+    values = value if isinstance(value, list) else [value]
+    if not values:
+        raise EvalSetError(f"{where}: expected a string or a non-empty list of strings")
+    result = []
+    for one in values:
+        if isinstance(one, bool) or not isinstance(one, str | int | float) or not str(one).strip():
+            raise EvalSetError(f"{where}: expected a string or a non-empty list of strings")
+        result.append(str(one).strip())
+    return tuple(result)
+
+
+def _names(value: Any, where: str) -> Names:
+    if not isinstance(value, dict) or set(value) != {"en", "zh"}:
+        raise EvalSetError(f"{where}: expected a mapping with exactly the keys en and zh")
+    return Names(_texts(value["en"], f"{where}.en"), _texts(value["zh"], f"{where}.zh"))
+
+
+def _gold(value: Any, where: str) -> Gold:
+    if not isinstance(value, dict):
+        raise EvalSetError(f"{where}: expected a mapping")
+    missing = [key for key in ("actor", "thing", "covered") if key not in value]
+    unknown = [key for key in value if key not in _GOLD_KEYS]
+    if missing or unknown:
+        raise EvalSetError(
+            f"{where}: needs actor, thing and covered (and optionally number); "
+            f"missing {missing or 'none'}, unknown {unknown or 'none'}"
+        )
+    if not isinstance(value["covered"], bool):
+        raise EvalSetError(f"{where}.covered: expected true or false")
+    number = _texts(value["number"], f"{where}.number") if "number" in value else ()
+    return Gold(
+        actor=_names(value["actor"], f"{where}.actor"),
+        thing=_names(value["thing"], f"{where}.thing"),
+        covered=value["covered"],
+        number=number,
+    )
+
+
+def revises_problems(articles: list[EvalArticle], report_text: str) -> list[str]:
+    """Problems with ``revises``: each must be copied verbatim from the report."""
+    return [
+        f"{article.id}: revises text not found verbatim in the report: {sentence!r}"
+        for article in articles
+        for sentence in article.revises
+        if sentence not in report_text
+    ]
 
 
 def _date(value: Any, where: str) -> date:
