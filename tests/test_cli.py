@@ -162,3 +162,124 @@ def test_listings_show_feed_text_literally_even_when_it_looks_like_markup(tmp_pa
         assert result.returncode == 0, (command, result.stderr)
         shown = {"articles": HOSTILE_TITLE, "suggestions": HOSTILE_TITLE, "status": "[/red]"}
         assert shown[command] in result.stdout, (command, result.stdout)
+
+
+FACT_KEYS = {"actor", "event", "object", "date", "numbers", "sentence"}
+ROW = "| 1 | GLM-4.7 | 智谱AI |"
+
+
+def stored_edits(tmp_path: Path) -> tuple[Path, dict[str, int]]:
+    """A config over the seed report, its store holding an addition and a revision."""
+    from dataclasses import replace
+    from datetime import UTC, date, datetime
+
+    from tracker.config import load_config
+    from tracker.store import open_store
+    from tracker.types import Fact, Novelty, Suggestion, SuggestionKind
+
+    path = config_file(tmp_path, feeds=[])
+    now = datetime(2026, 11, 20, tzinfo=UTC)
+    addition = Suggestion(
+        report="ai",
+        section="5.1",
+        section_title="开源权重模型排名",
+        kind=SuggestionKind.ADDITION,
+        score=0.7,
+        title="A new open model",
+        url="https://example.org/open-model",
+        published=now,
+        source="Example News",
+        excerpt="A lab released a new open model.",
+        proposed_text="- 2026-11-20，某实验室发布新的开源模型 [6]",
+        created_at=now,
+    )
+    revision = replace(
+        addition,
+        kind=SuggestionKind.REVISION,
+        title="GLM-5 tops the open-weights ranking",
+        url="https://example.org/glm-5",
+        target=ROW,
+        proposed_text="| 1 | GLM-5[6] | 智谱AI |",
+        fact=Fact(
+            actor="Zhipu AI",
+            event="ranking",
+            object="GLM-5",
+            date=date(2026, 11, 18),
+            numbers=("#1", "68 points"),
+            sentence="Zhipu AI's GLM-5 is now the top open-weights model with 68 points.",
+        ),
+        drafter="qwen2.5:7b-instruct",
+        needs_translation=True,
+        novelty=Novelty.COVERED,
+    )
+    with open_store(load_config(path).database_path) as store:
+        ids = {"addition": store.add_suggestion(addition)}
+        ids["revision"] = store.add_suggestion(revision)
+    return path, ids
+
+
+def test_suggestions_json_carries_the_edit_fields(tmp_path: Path) -> None:
+    path, ids = stored_edits(tmp_path)
+    result = tracker("--config", str(path), "suggestions", "--json")
+    assert result.returncode == 0, result.stderr
+    by_id = {s["id"]: s for s in json.loads(result.stdout)}
+    for s in by_id.values():
+        assert {"target", "fact", "drafter", "needs_translation", "novelty"} <= set(s)
+        assert s["fact"] is None or set(s["fact"]) == FACT_KEYS
+    addition, revision = by_id[ids["addition"]], by_id[ids["revision"]]
+    assert (addition["kind"], addition["target"], addition["fact"]) == ("addition", None, None)
+    assert (addition["drafter"], addition["needs_translation"], addition["novelty"]) == (
+        "offline",
+        False,
+        "new",
+    )
+    assert revision["kind"] == "revision" and revision["target"] == ROW
+    assert revision["fact"] == {
+        "actor": "Zhipu AI",
+        "event": "ranking",
+        "object": "GLM-5",
+        "date": "2026-11-18",
+        "numbers": ["#1", "68 points"],
+        "sentence": "Zhipu AI's GLM-5 is now the top open-weights model with 68 points.",
+    }
+    assert (revision["drafter"], revision["needs_translation"], revision["novelty"]) == (
+        "qwen2.5:7b-instruct",
+        True,
+        "covered",
+    )
+
+
+def test_show_prints_the_target_the_key_fact_and_who_drafted_it(tmp_path: Path) -> None:
+    path, ids = stored_edits(tmp_path)
+    wide = {**__import__("os").environ, "COLUMNS": "250"}
+    shown = subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "--config", str(path), "show", str(ids["revision"])],
+        capture_output=True, text=True, timeout=120, env=wide,
+    ).stdout  # fmt: skip
+    assert f"#{ids['revision']} revision · pending" in shown
+    assert f"replaces:\n{ROW}" in shown
+    for line in (
+        "actor    Zhipu AI",
+        "event    ranking",
+        "object   GLM-5",
+        "date     2026-11-18",
+        "numbers  #1, 68 points",
+        "sentence Zhipu AI's GLM-5 is now the top open-weights model with 68 points.",
+        "drafter qwen2.5:7b-instruct",
+        "novelty covered",
+        "needs translation: yes",
+    ):
+        assert line in shown, line  # fmt: skip
+    plain = subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "--config", str(path), "show", str(ids["addition"])],
+        capture_output=True, text=True, timeout=120, env=wide,
+    ).stdout  # fmt: skip
+    assert "drafter offline" in plain and "needs translation: no" in plain
+    assert "key fact" not in plain and "replaces" not in plain
+
+    table = subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "--config", str(path), "suggestions"],
+        capture_output=True, text=True, timeout=120, env=wide,
+    ).stdout  # fmt: skip
+    assert "revision" in table and "addition" in table
+    assert table.count("needs translation") == 1

@@ -10,7 +10,7 @@ import typer
 from tracker.cli.base import app, errors, fail, open_tracker, out, print_json
 from tracker.jsonout import to_jsonable
 from tracker.report import section_label
-from tracker.types import Suggestion, SuggestionStatus
+from tracker.types import Fact, Suggestion, SuggestionKind, SuggestionStatus
 
 
 @app.command()
@@ -90,11 +90,14 @@ def suggestions(
             str(s.id),
             s.status,
             escape(section_label(s.section, s.section_title)),
-            s.kind,
+            s.kind + (f"\n[yellow]{NEEDS_TRANSLATION}[/yellow]" if s.needs_translation else ""),
             f"{s.score:.2f}",
             f"{escape(s.title)}\n[dim]{escape(s.source)} · {escape(s.url)}[/dim]",
         )
     out().print(table)
+
+
+NEEDS_TRANSLATION = "needs translation"
 
 
 def suggestion_json(s: Suggestion) -> dict[str, Any]:
@@ -124,13 +127,38 @@ def show(suggestion_id: Annotated[int, typer.Argument(help="A suggestion id.")])
     console.print(f"score   {s.score:.3f}", markup=False)
     for name, value in sorted(s.features.items()):
         console.print(f"  {name:<18} {value:.3f}", markup=False)
+    console.print(f"drafter {s.drafter}", markup=False)
+    console.print(f"novelty {s.novelty}", markup=False)
+    console.print(f"needs translation: {'yes' if s.needs_translation else 'no'}", markup=False)
+    if s.fact is not None:
+        console.print("\n[bold]key fact[/bold]:")
+        for label, text in _fact_lines(s.fact):
+            console.print(f"  {label:<9}{text}", markup=False)
     console.print("\n[bold]why[/bold] (closest sentence):")
     console.print(s.excerpt, markup=False)
+    if s.target is not None:
+        replaces = s.kind is SuggestionKind.REVISION
+        console.print(f"\n[bold]{'replaces' if replaces else 'cites the article for'}[/bold]:")
+        console.print(s.target, markup=False)
     console.print("\n[bold]proposed text[/bold]:")
     console.print(s.proposed_text, markup=False)
+    if s.edited_text is not None:
+        console.print("\n[bold]accepted as[/bold] (the editor's wording):")
+        console.print(s.edited_text, markup=False)
     if s.reference:
         console.print("\n[bold]new reference[/bold]:")
         console.print(s.reference, markup=False)
+
+
+def _fact_lines(fact: Fact) -> list[tuple[str, str]]:
+    return [
+        ("actor", fact.actor or "—"),
+        ("event", fact.event or "—"),
+        ("object", fact.object or "—"),
+        ("date", fact.date.isoformat() if fact.date else "—"),
+        ("numbers", ", ".join(fact.numbers) or "—"),
+        ("sentence", fact.sentence or "—"),
+    ]
 
 
 def _decide(ids: Sequence[int], status: SuggestionStatus, edited_text: str | None = None) -> None:
