@@ -259,11 +259,29 @@ def test_two_edits_of_one_sentence_merge_the_first_and_show_the_second(report, e
 
 
 def test_an_edit_the_report_already_cites_is_not_merged_again(report, edits):
-    row = edits[21]
-    first = render_edition(report, [row], edition_date=DAY)
+    row, sentence = edits[21], edits[22]
+    first = render_edition(report, [row, sentence], edition_date=DAY)
+    # The editor adopts the edition as the report: both edits are its own text now.
     adopted = parse_report(first, report_id=report.id, path="r.md", language="zh")
-    again = render_edition(adopted, [row, pending(edits[23], url=row.url)], edition_date=DAY)
+    again = render_edition(adopted, [row, sentence], edition_date=DAY)
     assert again == first  # no second replacement, no note, no second reference
+
+
+def test_an_edit_from_a_page_the_report_cites_cites_its_existing_entry(report, edits):
+    cited = report.references[0]  # [1], cited by the 3.3 sentence
+    revision = dataclasses.replace(edits[22], url=cited.url)
+    edition = render_edition(report, [revision, edits[21]], edition_date=DAY)
+    assert numbered(revision.proposed_text, cited.number) in edition.split("\n")
+    # No entry of its own: the row revision gets the first new number.
+    assert numbered(edits[21].proposed_text, top(report) + 1) in edition.split("\n")
+    reparsed = parse_report(edition, report_id=report.id, path="e.md", language="zh")
+    assert [r.url for r in reparsed.references] == [
+        *(r.url for r in report.references),
+        edits[21].url,
+    ]
+    # Pending, it is shown like any other.
+    (item,) = review_items(render_edition(report, [pending(revision)], edition_date=DAY))
+    assert item.startswith("**修订** ~~Anthropic的Claude Code")
 
 
 def test_rejected_edits_leave_no_trace(report, edits):

@@ -10,7 +10,9 @@
   reference: max(existing) + 1, + 2, … in suggestion-id order, its
   provisional ``[N]`` marker rewritten to that number; the entries are
   appended to the reference list in the list's own numbering and spacing
-  style;
+  style. A revision or citation of an article the report already cites (a
+  cited page that now gives a newer figure) cites that entry's number instead;
+  one whose target is gone as well was folded in by hand and is left out;
 * an accepted ``source-gone`` swaps the cited URL for the archived copy it
   proposes; an accepted ``source-changed`` appends a dated note to the entry;
 * pending suggestions are listed in a quoted "待审更新" / "Pending review"
@@ -70,20 +72,23 @@ def render_edition(report: Report, suggestions: Sequence[Suggestion], *, edition
     labels = labels_for(report.language)
     lines = report.markdown.split("\n")
     edits = _Edits()
-    # An edit whose article the report already cites has been folded into the
-    # report by hand (an editor who copies an edition over the report does
+    # An addition whose article the report already cites has been folded into
+    # the report by hand (an editor who copies an edition over the report does
     # exactly that): merging it again would duplicate the text and the reference.
-    cited = {canonical_url(r.url) for r in report.references if r.url}
+    # So has an accepted revision or citation whose target is gone and whose
+    # article is cited; one whose target is still there cites the existing entry.
+    cited = {canonical_url(r.url): r.number for r in report.references if r.url}
+
+    def cited_as(s: Suggestion) -> int | None:
+        return next((cited[u] for u in map(canonical_url, (s.url, *s.urls)) if u in cited), None)
+
     mine = sorted(
         (
             s
             for s in suggestions
             if s.report == report.id
             and s.status is not SuggestionStatus.REJECTED
-            and not (
-                s.kind in _CITING_KINDS
-                and cited.intersection(canonical_url(u) for u in (s.url, *s.urls))
-            )
+            and not (s.kind is SuggestionKind.ADDITION and cited_as(s) is not None)
         ),
         key=suggestion_order,
     )
@@ -94,17 +99,29 @@ def render_edition(report: Report, suggestions: Sequence[Suggestion], *, edition
     accepted = [s for s in mine if s.status is SuggestionStatus.ACCEPTED]
     placement = place_edits(report, [s for s in accepted if s.kind in EDIT_KINDS])
     placed = {id(s) for s, _ in placement.placed}
-    merged = [s for s in accepted if s.kind is SuggestionKind.ADDITION or id(s) in placed]
+    merged = [
+        s
+        for s in accepted
+        if s.kind is SuggestionKind.ADDITION or (id(s) in placed and cited_as(s) is None)
+    ]
     numbers = {id(s): first_new + i for i, s in enumerate(merged)}
-    for line, text in apply_spans(
-        report.markdown,
-        [(span, replacement_text(s, numbers[id(s)])) for s, span in placement.placed],
-    ).items():
+    replacements = [
+        (span, replacement_text(s, numbers.get(id(s)) or cited_as(s) or 0))
+        for s, span in placement.placed
+    ]
+    for line, text in apply_spans(report.markdown, replacements).items():
         edits.replace(line, text)
-    notes = {id(s): _unplaced_note(reason, labels) for s, reason in placement.unplaced}
+    notes = {
+        id(s): _unplaced_note(reason, labels)
+        for s, reason in placement.unplaced
+        if cited_as(s) is None
+    }
+    folded = {id(s) for s, _ in placement.unplaced if cited_as(s) is not None}
 
     by_anchor: dict[int, list[Suggestion]] = {}
     for s in mine:
+        if id(s) in folded:
+            continue
         if (
             s.status is SuggestionStatus.PENDING
             or s.kind is SuggestionKind.ADDITION
