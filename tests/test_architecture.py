@@ -24,7 +24,7 @@ PYPROJECT = ROOT / "pyproject.toml"
 def lint_imports(config: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     script = Path(sys.executable).with_name("lint-imports")
     return subprocess.run(
-        [str(script), "--config", str(config), "--no-cache"],
+        [str(script), str(config), "--no-cache"],
         capture_output=True,
         text=True,
         cwd=cwd,

@@ -67,7 +67,7 @@ def test_accepting_in_the_editors_words_merges_them_and_keeps_the_proposal(
     edition = next(Path(p) for p in summary.editions if p.endswith(".md"))
     text = edition.read_text(encoding="utf-8")
     assert EDITED.removesuffix(" [6]") in text
-    assert proposed.proposed_text.split("：", 1)[-1][:20] not in text
+    assert proposed.proposed_text.rsplit("[", 1)[0].strip() not in text  # the proposal is not
     # The reference number is the edition's own, whatever the editor typed.
     references = week.report("ai").references
     assert (

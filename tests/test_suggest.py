@@ -59,15 +59,24 @@ def _match(article: Article, section: str = "3.2") -> Match:
     )
 
 
-def test_addition_in_a_chinese_report(seed):
+def test_addition_in_a_chinese_report_states_the_news_in_chinese(seed):
     article = _article()
     suggestion = addition(seed, article, _match(article), now=NOW)
     next_number = max(r.number for r in seed.references) + 1
-    assert suggestion.proposed_text == (
-        "- 2026-11-20，Simon Willison 报道："
-        f"“Anthropic shipped background agents for Claude Code.” [{next_number}]"
+    # The news itself, in the report's language and spelling, not a quoted English sentence.
+    assert (
+        suggestion.proposed_text
+        == f"- 2026-11-20，Anthropic为Claude Code推出新功能 [{next_number}]"
     )
-    assert suggestion.kind is SuggestionKind.ADDITION
+    assert not suggestion.needs_translation and suggestion.drafter == "offline"
+    assert suggestion.fact is not None
+    assert (suggestion.fact.actor, suggestion.fact.object, suggestion.fact.event) == (
+        "Anthropic",
+        "Claude Code",
+        "feature",
+    )
+    assert suggestion.fact.date == date(2026, 11, 20)
+    assert suggestion.kind is SuggestionKind.ADDITION and suggestion.target is None
     assert suggestion.section == "3.2" and suggestion.section_title == seed.section("3.2").title
     assert suggestion.reference == (
         "Simon Willison. (2026). Claude Code gets background agents. Simon Willison's Weblog. "
@@ -89,31 +98,54 @@ def test_addition_in_a_chinese_report(seed):
 def test_addition_in_an_english_report(english):
     article = _article(source="The Batch")
     suggestion = addition(english, article, _match(article, "2.1"), now=NOW)
-    assert suggestion.proposed_text == (
-        '- 20 November 2026 — The Batch reports: "Anthropic shipped background agents for '
-        'Claude Code." [6]'
+    assert (
+        suggestion.proposed_text
+        == "- 2026-11-20: Anthropic added a new capability to Claude Code [6]"
     )
     assert suggestion.section == "2.1"
 
 
-def test_addition_names_every_feed_and_falls_back_to_now(seed):
+def test_news_no_phrasing_fits_keeps_its_headline_and_says_so(seed):
+    article = _article(
+        title="Labs agree to keep chain-of-thought readable for safety monitoring",
+        text="Researchers from several labs published a joint position on chain-of-thought "
+        "monitoring.",
+    )
+    suggestion = addition(seed, article, _match(article, "6.2"), now=NOW, source_names=("Feed A",))
+    assert suggestion.needs_translation
+    assert suggestion.proposed_text.startswith("- 2026-11-20，Feed A报道：Labs agree to keep")
+
+
+def test_a_chinese_headline_stands_when_no_phrasing_fits(seed):
+    article = _article(
+        title="中国开源模型生态报告发布",
+        text="一份新的行业报告梳理了中国开源模型生态的现状。",
+        language="zh",
+    )
+    suggestion = addition(seed, article, _match(article, "5.2"), now=NOW, source_names=("快讯",))
+    assert not suggestion.needs_translation
+    assert "中国开源模型生态报告发布" in suggestion.proposed_text
+
+
+def test_an_undated_article_is_dated_by_now_and_credited_to_its_first_feed(seed):
     article = _article(published=None)
     suggestion = addition(
         seed, article, _match(article), now=NOW, source_names=("Feed A", "Feed B")
     )
-    assert suggestion.proposed_text.startswith("- 2026-11-21，Feed A、Feed B 报道：")
+    assert suggestion.proposed_text.startswith("- 2026-11-21，")
+    assert suggestion.fact is not None and suggestion.fact.date == NOW.date()
     assert suggestion.source == "Feed A"
 
 
-def test_addition_quote_is_one_clean_line(seed):
-    article = _article()
-    match = Match(
-        article_url=article.url, section_id="3.2", score=0.5, features={},
-        evidence='He said "ship it"\nnow [4] and ' + "x" * 400,
-    )  # fmt: skip
-    text = addition(seed, article, match, now=NOW).proposed_text
-    assert "\n" not in text and "[4]" not in text and text.count("[") == 1
-    assert "…" in text and len(text) < 300
+def test_addition_excerpt_is_the_news_sentence_on_one_clean_line(seed):
+    article = _article(
+        text="Anthropic shipped background agents for Claude Code [4], and they run for "
+        + "hours and hours " * 30
+    )
+    excerpt = addition(seed, article, _match(article), now=NOW).excerpt
+    assert "\n" not in excerpt and "[4]" not in excerpt
+    assert excerpt.startswith("Anthropic shipped background agents for Claude Code")
+    assert "…" in excerpt and len(excerpt) < 300
 
 
 def test_addition_rejects_unknown_section(seed):

@@ -58,6 +58,7 @@ import numpy as np
 
 from tracker.glossary import TermIndex, build_terms
 from tracker.report import strip_heading_number
+from tracker.textutil import split_sentences
 from tracker.types import Article, Match, Report, Section
 
 if TYPE_CHECKING:
@@ -106,7 +107,6 @@ _SUMMARY_TITLES = re.compile(
     re.IGNORECASE,
 )
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_SENTENCE_BREAK = re.compile(r"(?<=[。！？；])|(?<=[.!?])\s+(?=[A-Z0-9\"“'(])|\n+")
 _MARKDOWN_NOISE = re.compile(
     r"[\[［]\d+(?:[-–,，\s]*\d+)*[\]］]|^\s*[-*+]\s+|^\s*\|?[-:| ]+\|?\s*$|[|*_`#>]"
 )
@@ -150,12 +150,6 @@ def model_loaded() -> bool:
 
 # --------------------------------------------------------------------------
 # Text helpers
-
-
-def split_sentences(text: str) -> list[str]:
-    """Sentences of Chinese or English text (a line break also ends one)."""
-    parts = (p.strip() for p in _SENTENCE_BREAK.split(text) if p)
-    return [p for p in parts if len(p) >= 6]
 
 
 def _clip(sentence: str) -> str:

@@ -242,3 +242,13 @@ def header(headers: Mapping[str, str], name: str) -> str:
     """Case-insensitive header lookup ("" when absent)."""
     wanted = name.lower()
     return next((v for k, v in headers.items() if k.lower() == wanted), "")
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[。！？；])|(?<=[.!?])\s+(?=[A-Z0-9\"“'(])|\n+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of Chinese or English text (a line break also ends one); fragments
+    shorter than six characters are dropped."""
+    parts = (p.strip() for p in _SENTENCE_BREAK.split(text) if p)
+    return [p for p in parts if len(p) >= 6]

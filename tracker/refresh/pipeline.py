@@ -134,6 +134,7 @@ class _Refresh:
                     threshold=self.config.match.threshold,
                     clock=self.clock,
                     events=self.events,
+                    draft=self.config.draft,
                 )
             self._checkpoint()
             with state.timed("publish"):

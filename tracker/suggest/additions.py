@@ -5,8 +5,9 @@ store. They decide *what* to propose and write it in the report's own
 language and style; whether a suggestion is new, and where it is kept, is the
 orchestrator's business.
 
-* :func:`addition` — a new development for a section: a dated bullet quoting
-  the article's key sentence, with a provisional reference number (the
+* :func:`addition` — a new development for a section: a dated bullet stating
+  the article's news in the report's language (:mod:`~tracker.suggest.facts`,
+  :mod:`~tracker.suggest.phrasing`), with a provisional reference number (the
   report's highest + 1; the renderer renumbers), and the new reference entry
   in the report's own reference format, without its number.
 * :func:`is_already_cited` / :func:`near_duplicate` — what must *not* become a
@@ -21,10 +22,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from tracker.types import Article, Match, Report, Suggestion, SuggestionKind
+from tracker.suggest.facts import key_fact
+from tracker.suggest.names import NameBook
+from tracker.suggest.phrasing import draft_news
+from tracker.types import Article, Fact, Match, Novelty, Report, Suggestion, SuggestionKind
 from tracker.urls import canonical_url
 
 _EN_MONTHS = [
@@ -55,29 +60,35 @@ def addition(
     *,
     now: datetime,
     source_names: Sequence[str] = (),
+    names: NameBook | None = None,
+    fact: Fact | None = None,
 ) -> Suggestion:
-    """An ``addition`` suggestion for ``match.section_id`` built from ``article``.
+    """An ``addition`` for ``match.section_id``: the article's news as one dated
+    bullet in the report's language, with the provisional reference number.
 
-    ``source_names`` are every feed that carried the story (the first names
-    the reporter); ``article.source`` is used when empty. Raises ``ValueError``
-    when the match names a section the report does not have.
+    ``source_names`` are every feed that carried the story (the first names the
+    reporter); ``article.source`` is used when empty. ``names`` and ``fact`` are
+    worked out here when not given. Raises ``ValueError`` when the match names a
+    section the report does not have.
     """
     section = report.section(match.section_id)
     if section is None:
         raise ValueError(f"report {report.id!r} has no section {match.section_id!r}")
-    names = [n for n in (source_names or (article.source,)) if n] or [host(article.url)]
+    sources = [n for n in (source_names or (article.source,)) if n] or [host(article.url)]
+    names = names or NameBook.for_report(report.markdown)
+    fact = fact or key_fact(article, names, evidence=match.evidence)
     published = article.published or now
+    if fact.date is None:
+        fact = replace(fact, date=published.date())
     number = max((r.number for r in report.references), default=0) + 1
-    quoted = quote(match.evidence or article.title)
-    chinese = report.language.lower().startswith("zh")
-    if chinese:
-        who = "、".join(_short_name(n) for n in names)
-        text = f"- {published:%Y-%m-%d}，{who} 报道：“{quoted}” [{number}]"
-    else:
-        who = " and ".join(_short_name(n) for n in names)
-        verb = "report" if len(names) > 1 else "reports"
-        when = f"{published.day} {_EN_MONTHS[published.month - 1]} {published.year}"
-        text = f'- {when} — {who} {verb}: "{quoted}" [{number}]'
+    joiner = "、" if report.language.lower().startswith("zh") else " and "
+    draft = draft_news(
+        fact,
+        language=report.language,
+        names=names,
+        headline=article.title,
+        source=joiner.join(_short_name(n) for n in sources),
+    )
     return Suggestion(
         report=report.id,
         section=section.id,
@@ -87,13 +98,16 @@ def addition(
         title=article.title,
         url=article.url,
         published=article.published,
-        source=names[0],
-        excerpt=_one_line(match.evidence),
-        proposed_text=text,
+        source=sources[0],
+        excerpt=quote(fact.sentence or match.evidence),
+        proposed_text=f"- {draft.text} [{number}]",
         created_at=now,
         urls=(article.url,),
-        reference=reference_entry(report, article, source=names[0], published=published),
+        reference=reference_entry(report, article, source=sources[0], published=published),
         features=dict(match.features),
+        fact=fact,
+        needs_translation=draft.needs_translation,
+        novelty=Novelty.NEW,
     )
 
 

@@ -1,0 +1,361 @@
+"""The news of an article as a :class:`~tracker.types.Fact`: who did what, to what, when.
+
+The sentence that states the news is rarely the one most similar to a report
+section (that one is often background: how a term was defined years ago).
+It is found by what news writing does: the lede comes first, agrees with the
+headline, names the actor and the thing, and carries the key number. Each of
+the first sentences is scored on those signals; a sentence about the past
+(an old year, "originally", "早在") loses; closeness to the report section
+only breaks ties.
+
+From the headline and that sentence come the actor (a known lab, company,
+person or body, else the headline's subject), the object (the product,
+model or paper: a name with a version number first), the kind of event
+(release, open-source, ranking, funding, acquisition, award, regulation,
+lawsuit, price, paper, milestone), the date the article gives for the event
+(else its publication date) and the key figures.
+
+Pure and deterministic; no model, no I/O. It does not decide whether the news
+is new to the report (:mod:`tracker.suggest.novelty`) or how to word it
+(:mod:`tracker.suggest.phrasing`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from tracker.figures import Figure, figures_in
+from tracker.glossary import FIELD_GLOSSARY
+from tracker.suggest.names import NameBook
+from tracker.textutil import split_sentences
+from tracker.types import Article, Fact
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Kinds of news, tried in this order on the headline, then on the key sentence:
+# the first that matches wins, so "raises $2B" is funding before it is a milestone.
+EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE))
+    for kind, pattern in (
+        ("acquisition", r"\b(?:acquir\w*|buys|bought|takeover|to buy)\b|收购|并购"),
+        (
+            "funding",
+            r"\b(?:rais(?:es|ed|ing)\s+\$|funding round|series [a-f]\b|valuation|valued at)"
+            r"|融资|估值",
+        ),
+        ("lawsuit", r"\b(?:sues|sued|lawsuit|court|judge|ruling|litigation)\b|起诉|诉讼|法院|判决"),
+        (
+            "regulation",
+            r"\b(?:regulat\w+|legislat\w+|executive order|bill|ban|bans|banned|law|act)\b"
+            r"|监管|法案|法规|禁令|条例|立法",
+        ),
+        ("award", r"\b(?:wins?|won|awards?|awarded|prize|medal)\b|获奖|金牌|奖项"),
+        (
+            "ranking",
+            r"\b(?:tops|topped|top spot|ranks?|ranked|leaderboard|number one|first place)\b"
+            r"|\bNo\.\s?1\b|#\s?1\b|排名|榜首|登顶|排行榜",
+        ),
+        (
+            "open-source",
+            r"\bopen[- ](?:sourc\w+|weights?)\b|\breleases? (?:the )?weights\b|开源",
+        ),
+        ("price", r"\b(?:price[sd]?|pricing|per month|a month|/month)\b|价格|定价|降价|涨价|/月"),
+        (
+            "paper",
+            r"\b(?:paper|study|researchers?|preprint|arxiv)\b|\b(?:finds|found) that\b|论文|研究",
+        ),
+        (
+            "feature",
+            r"\b(?:can now|now lets|now supports|now offers|adds|added|gets|new feature)\b"
+            r"|新增|新功能",
+        ),
+        (
+            "release",
+            r"\b(?:releas\w+|launch\w*|unveil\w*|introduc\w+|announc\w+|debut\w*|ships|shipped"
+            r"|rolls? out|rolled out|makes? available|now available)\b|发布|推出|上线|亮相",
+        ),
+        (
+            "milestone",
+            r"\b(?:reach\w*|hits?|surpass\w*|milestone|revenue|run-rate|users|doubl\w+)\b"
+            r"|达到|突破|里程碑|营收|收入|用户|翻倍",
+        ),
+    )
+)
+
+
+_BACKGROUND = re.compile(
+    r"\b(?:originally|first (?:coined|defined|introduced)|back in|decades?|years ago|history"
+    r"|historically|previously|in the past|was founded)\b|早在|最早|曾经|历史上|此前",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9.+'’-]*[A-Za-z0-9+]|[A-Za-z]|[0-9][A-Za-z0-9.+-]*")
+_STOP = _words(
+    "a an the and or of to in on for with by from at as is are was were be its it this "
+    "that new their his her our your now after over into than more most about says said "
+    "will can could may how why what when who which has have had not no yes up out"
+)
+# Words that may start a headline in title case without being a name.
+_COMMON_CAPITALS = _words(
+    "new first how why what when who the a an report study exclusive update breaking live "
+    "opinion analysis watch inside meet here this these coding open latest big top"
+)
+_VERB_STARTS = re.compile(
+    r"^(?:releas|launch|unveil|introduc|announc|ship|roll|debut|open|raise|acquir|buy|win|top"
+    r"|rank|sue|ban|pass|cut|hit|reach|beat|surpass|publish|find|show|say|add|make|bring|let"
+    r"|get|take|expand|update|upgrade|double)",
+    re.IGNORECASE,
+)
+_GENERIC_ACRONYMS = _words("AI AGI API GPU GPUS CPU TPU LLM LLMS CEO CTO US UK EU UN IPO SDK")
+# Glossary concepts that are things news can be about (not activities or qualities).
+_THING_TERMS = frozenset(
+    ("推理模型", "编码智能体", "图像模型", "大语言模型", "智能体", "稀疏自编码器", "命令行")
+)
+# Names that are never what news is about: licences.
+_NOT_A_THING = re.compile(r"^(?:Apache|MIT|GPL|BSD|CC|Creative Commons)\b")
+_QUOTED = re.compile(r"[“\"《「『]([^”\"》」』]{2,40})[”\"》」』]")
+_LEDE_WEIGHTS = (1.0, 0.8, 0.6, 0.45)
+_FIGURE_EVENTS = frozenset({"ranking", "funding", "price", "milestone", "acquisition"})
+_PLACE_WORDS = re.compile(
+    r"\b(?:first|top spot|number one|No\.\s?1)\b|#\s?\d\b|第[一二三四五六七八九十\d]+名?", re.I
+)
+
+
+def event_kind(*texts: str) -> str:
+    """The kind of news the first text that names one describes (``"other"`` if none)."""
+    for text in texts:
+        for kind, pattern in EVENTS:
+            if pattern.search(text):
+                return kind
+    return "other"
+
+
+def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
+    """The article's news. ``evidence`` (the sentence the matcher found closest to the
+    report section) only breaks ties between equally good sentences."""
+    title = _one_line(article.title)
+    sentences = [s for s in split_sentences(article.text) if _one_line(s) != title][:12]
+    sentence = _key_sentence(title, sentences, names, article, evidence) if sentences else title
+    actor = _actor(title, sentence, names)
+    thing = _object(title, sentence, names, actor)
+    event = event_kind(title, sentence)
+    figures = [f for f in figures_in(sentence) if f.kind not in ("date", "plain")]
+    if not figures:
+        figures = [f for f in figures_in(title) if f.kind not in ("date", "plain")]
+    return Fact(
+        actor=actor,
+        event=event,
+        object=thing,
+        date=_event_date(article, [sentence, *sentences[:3]]),
+        numbers=tuple(dict.fromkeys(f.text for f in figures)),
+        sentence=_one_line(sentence),
+    )
+
+
+# ----------------------------------------------------------------- the key sentence
+
+
+def _key_sentence(
+    title: str, sentences: list[str], names: NameBook, article: Article, evidence: str
+) -> str:
+    headline = _tokens(title)
+    title_names = {f.name for f in names.find(title)}
+    title_event = event_kind(title)
+    year = article.published.year if article.published else None
+    best, best_score = sentences[0], float("-inf")
+    for position, sentence in enumerate(sentences):
+        tokens = _tokens(sentence)
+        score = _LEDE_WEIGHTS[position] if position < len(_LEDE_WEIGHTS) else 0.3
+        if headline:
+            score += 1.5 * len(tokens & headline) / len(headline)
+        if title_names & {f.name for f in names.find(sentence)}:
+            score += 0.3
+        has_figure = any(f.kind != "date" for f in figures_in(sentence)) or bool(
+            _PLACE_WORDS.search(sentence)
+        )
+        if has_figure:
+            # News that is a figure (a rank, a sum, a price) is stated where the figure is.
+            score += 0.8 if title_event in _FIGURE_EVENTS else 0.2
+        kind = event_kind(sentence)
+        if kind != "other":
+            score += 0.5 if kind == title_event else 0.2
+        if _BACKGROUND.search(sentence) or (year and _mentions_old_year(sentence, year)):
+            score -= 0.8
+        if evidence and _one_line(sentence) == _one_line(evidence):
+            score += 0.05
+        if score > best_score:
+            best, best_score = sentence, score
+    return best
+
+
+def _mentions_old_year(sentence: str, year: int) -> bool:
+    return any(
+        f.kind == "date" and f.unit == "year" and date.fromordinal(int(f.value)).year < year - 1
+        for f in figures_in(sentence)
+    )
+
+
+def _tokens(text: str) -> set[str]:
+    """Latin words, cut to five letters so "doubles" meets "doubled" (no stop words),
+    and CJK character bigrams."""
+    words = {w.lower()[:5] for w in _WORD.findall(text) if w.lower() not in _STOP}
+    cjk = "".join(_CJK.findall(text))
+    return words | {cjk[i : i + 2] for i in range(len(cjk) - 1)}
+
+
+# ----------------------------------------------------------------- actor and object
+
+
+def _actor(title: str, sentence: str, names: NameBook) -> str:
+    for text in (title, sentence):
+        for found in names.find(text):
+            if found.name.kind in ("org", "person", "body"):
+                return found.form
+    # An unknown organisation: the headline's subject, the name before its verb.
+    words = title.split()
+    for i, word in enumerate(words[1:4], start=1):
+        if _VERB_STARTS.match(word):
+            subject = " ".join(words[:i]).rstrip("'’s:").strip()
+            if subject and subject.split()[0].lower() not in _COMMON_CAPITALS:
+                return subject.removesuffix("'s").removesuffix("’s")
+            break
+    match = re.match(r"^([\u4e00-\u9fff]{2,8}?)(?:发布|推出|宣布|开源|完成|获得|收购|起诉)", title)
+    return match.group(1) if match else ""
+
+
+def _object(title: str, sentence: str, names: NameBook, actor: str) -> str:
+    """The product, model or paper the news is about: the first name-like run of the
+    headline (a run with a version number first), else of the key sentence."""
+    for text in (title, sentence):
+        runs = [r for r in _name_runs(text, names, actor) if r and not _NOT_A_THING.match(r)]
+        with_digits = [r for r in runs if any(ch.isdigit() for ch in r)]
+        if with_digits or runs:
+            return (with_digits or runs)[0]
+        quoted = _QUOTED.search(text)
+        if quoted:
+            return quoted.group(1).strip()
+    # Nothing named: a kind of thing ("image model") is better than nothing.
+    return field_term(title) or field_term(sentence)
+
+
+def field_term(text: str) -> str:
+    """The longest field-glossary term of ``text`` naming a kind of thing ("image
+    model", "reasoning model"), for news about something the article does not name."""
+    lowered = text.lower()
+    found = [
+        form
+        for row in FIELD_GLOSSARY
+        if row[0] in _THING_TERMS
+        for form in row
+        if not _CJK.search(form) and re.search(rf"\b{re.escape(form.lower())}\b", lowered)
+    ]
+    found += [row[0] for row in FIELD_GLOSSARY if row[0] in _THING_TERMS and row[0] in text]
+    return max(found, key=len, default="")
+
+
+def _name_runs(text: str, names: NameBook, actor: str) -> list[str]:
+    """Runs of name-like words (capitalised, with digits, or a version number after a
+    name: "Gemini 3"), joined by "and" when both sides carry a version ("o3 and
+    o4-mini"); known actors and generic acronyms (AI, GPU) are left out."""
+    # The actor as spelled, and other actors; another spelling of the actor is left in,
+    # for it may begin a product's name ("Mistral AI releases Mistral Large 3").
+    actor_name = names.lookup(actor) if actor else None
+    actor_spans = [
+        (f.start, f.start + len(f.form))
+        for f in names.find(text)
+        if f.form == actor or f.name is not actor_name
+    ]
+    at = text.find(actor) if actor else -1
+    if at >= 0:
+        actor_spans.append((at, at + len(actor)))
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for match in _WORD.finditer(text):
+        word = match.group(0)
+        before = text[match.start() - 1] if match.start() else " "
+        if current and before not in " -":  # punctuation or a CJK character ends a run
+            runs.append(current)
+            current = []
+        if any(a <= match.start() < b for a, b in actor_spans):
+            if current:
+                runs.append(current)
+                current = []
+            continue
+        version = bool(current) and re.fullmatch(r"\d+(?:\.\d+)*", word) is not None
+        if version or _name_like(word, first=match.start() == 0, names=names):
+            current.append(word)
+            continue
+        if current:
+            runs.append(current)
+            current = []
+        if match.start() == 0 and _name_like(word, first=False, names=names):
+            # A headline's capitalised first word starts a name when a name follows it
+            # ("Claude Code gets …"); alone it is only title case.
+            following = _WORD.match(text, match.end() + 1)
+            if following and _name_like(following.group(0), first=False, names=names):
+                current.append(word)
+    if current:
+        runs.append(current)
+    joined = [" ".join(r).strip(".,:;") for r in runs]
+    joined = [j for j in joined if j.upper() not in _GENERIC_ACRONYMS]
+    # "o3 and o4-mini": two versioned names joined by "and" in the text are one object.
+    for i in range(len(joined) - 1):
+        pair = f"{joined[i]} and {joined[i + 1]}"
+        if pair in text and all(any(c.isdigit() for c in n) for n in joined[i : i + 2]):
+            joined[i : i + 2] = [pair, ""]
+    return [j for j in joined if j]
+
+
+def _name_like(word: str, *, first: bool, names: NameBook) -> bool:
+    bare = word.strip(".,:;'’")
+    if not bare or bare.lower() in _STOP:
+        return False
+    if any(ch.isdigit() for ch in bare):
+        return any(ch.isalpha() for ch in bare)  # "GPT-5", "o3"; a bare number is no name
+    if any(ch.isupper() for ch in bare[1:]):
+        return True  # "DeepSeek", "iPhone", "GPT"
+    if bare[0].isupper():
+        if bare.lower() in _COMMON_CAPITALS or len(bare) <= 2:
+            return False
+        # A headline's first word is capitalised anyway: a name only if the report knows it.
+        return not first or bare in names.report_words
+    return False
+
+
+# ----------------------------------------------------------------- the date
+
+
+def _event_date(article: Article, sentences: list[str]) -> date | None:
+    """A day the article names for the event, near its publication; else the
+    publication date."""
+    published = article.published.date() if article.published else None
+    for sentence in sentences:
+        for figure in figures_in(sentence):
+            if figure.kind != "date" or figure.unit != "day":
+                continue
+            day = date.fromordinal(int(figure.value))
+            if day.year < 1000:  # a day without a year: the publication's year
+                if published is None:
+                    continue
+                day = day.replace(year=published.year)
+                if day > published + timedelta(days=2):
+                    day = day.replace(year=published.year - 1)
+            if published is None or published - timedelta(days=400) <= day <= published + timedelta(
+                days=2
+            ):
+                return day
+    return published
+
+
+def key_figures(fact: Fact) -> list[Figure]:
+    """The fact's figures, re-read from its sentence (dates left out)."""
+    return [f for f in figures_in(fact.sentence) if f.kind != "date" and f.text in fact.numbers]
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()

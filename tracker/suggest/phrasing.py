@@ -1,0 +1,215 @@
+"""News in the report's own language and style, drafted offline from a :class:`Fact`.
+
+For a Chinese report: ``2025-11-18，Google发布Gemini 3`` — the event's date,
+the actor as the report spells it, a verb phrase for the kind of news, the
+thing, and the key figure written as a Chinese report writes figures
+(``25亿美元``, ``第一``); for an English report the same in English. Names
+are never translated beyond the spellings the name book knows; a figure is
+only written when the article states it.
+
+Where no phrasing fits (an unknown kind of news, no actor or no object), it
+says so instead of passing a quotation off as an edit: a Chinese headline is
+used as it stands; an English one is kept in English and the draft is marked
+``needs_translation``. Pure: no I/O, no model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tracker.figures import Figure, figures_in, format_en, format_zh
+from tracker.glossary import FIELD_GLOSSARY
+from tracker.suggest.names import NameBook
+from tracker.types import Fact
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+# What a figure measures, by the words around it in the article: the report's
+# word for it (zh, en). Checked in order; the first whose words are near wins.
+_MEASURES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), zh, en)
+    for pattern, zh, en in (
+        (r"revenue|run-rate|\bARR\b|年收入|营收|收入", "年化收入", "annualised revenue"),
+        (r"valuation|valued at|估值", "估值", "valuation"),
+        (r"market (?:value|cap)|市值", "市值", "market value"),
+        (r"train\w* cost|cost to train|trained for|训练成本", "训练成本", "training cost"),
+        (r"users|subscribers|accounts|用户|账户", "用户数", "users"),
+        (r"downloads|下载", "下载量", "downloads"),
+        (r"parameters|参数", "参数规模", "parameters"),
+        (r"per month|a month|/month|/月|price|priced|价格|定价", "价格", "price"),
+        (r"horizon|task length|任务时长", "任务时长", "task horizon"),
+        (r"score|accuracy|benchmark|得分|准确率", "得分", "score"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str  # without the list marker and without the citation marker
+    needs_translation: bool
+
+
+def draft_news(fact: Fact, *, language: str, names: NameBook, headline: str, source: str) -> Draft:
+    """The fact as one statement in ``language`` ("zh…" or anything else for English)."""
+    chinese = language.lower().startswith("zh")
+    actor = _spell(fact.actor, names, language)
+    body = _phrase_zh(fact, actor, names) if chinese else _phrase_en(fact, actor, names)
+    day = fact.date.isoformat() if fact.date else ""
+    separator = "，" if chinese else ": "
+    if body:
+        return Draft(f"{day}{separator}{body}" if day else body, needs_translation=False)
+    headline = re.sub(r"\s+", " ", headline).strip()
+    in_language = bool(_CJK.search(headline)) == chinese
+    if in_language:
+        said = f"{headline}（{source}）" if chinese else f"{headline} ({source})"
+    else:
+        said = f"{source}报道：{headline}" if chinese else f"{source} reports: {headline}"
+    return Draft(f"{day}{separator}{said}" if day else said, needs_translation=not in_language)
+
+
+def _spell(actor: str, names: NameBook, language: str) -> str:
+    name = names.lookup(actor) if actor else None
+    return name.spelled_for(language) if name else actor
+
+
+# ----------------------------------------------------------------- Chinese
+
+
+def _phrase_zh(fact: Fact, actor: str, names: NameBook) -> str:
+    thing = _zh_term(fact.object)
+    figures = _figures(fact)
+    money = next((f for f in figures if f.kind == "money"), None)
+    rank = next((f for f in figures if f.kind == "rank"), None)
+    detail = _detail_zh(fact, figures)
+    event = fact.event
+    if event in ("release", "open-source", "paper") and actor and thing:
+        verb = {"release": "发布", "open-source": "开源", "paper": "发表"}[event]
+        if event == "paper" and not _looks_like_name(thing):
+            return ""
+        return f"{actor}{verb}{thing}{detail}"
+    if event == "feature" and actor and thing:
+        return f"{actor}为{thing}推出新功能{detail}"
+    if event == "ranking" and thing:
+        board = _board(fact, names, "zh")
+        place = format_zh(rank) if rank is not None else "第一"
+        owner = f"{actor}的" if actor and actor not in thing else ""
+        where = f"在{board}上" if board else ""
+        return f"{owner}{thing}{where}排名{place}{_detail_zh(fact, figures, skip=rank)}"
+    if event == "funding" and actor and money is not None:
+        valuation = _second(figures, money, "money")
+        tail = f"，估值{format_zh(valuation)}" if valuation is not None else ""
+        return f"{actor}完成{format_zh(money)}融资{tail}"
+    if event == "acquisition" and actor and thing:
+        tail = f"，交易金额{format_zh(money)}" if money is not None else ""
+        return f"{actor}宣布收购{thing}{tail}"
+    if event == "price" and thing and money is not None:
+        owner = f"{actor}的" if actor and actor not in thing else ""
+        return f"{owner}{thing}价格调整为{format_zh(money)}"
+    if event == "milestone" and (actor or thing) and figures:
+        subject = f"{actor}的{thing}" if actor and thing and actor not in thing else thing or actor
+        measure = _measure(fact, figures[0], chinese=True)
+        return f"{subject}{measure}达到{format_zh(figures[0])}"
+    if event == "lawsuit" and actor and thing:
+        return f"{actor}起诉{thing}"
+    if event == "regulation" and actor and thing:
+        return f"{actor}出台{thing}{detail}"
+    if event == "award" and actor and thing:
+        return f"{actor}的{thing}获奖{detail}" if _looks_like_name(thing) else ""
+    return ""
+
+
+def _detail_zh(fact: Fact, figures: list[Figure], skip: Figure | None = None) -> str:
+    """``，年化收入达到25亿美元`` for the first figure whose measure is known."""
+    for figure in figures:
+        if figure is skip or figure.kind in ("rank", "plain"):
+            continue
+        measure = _measure(fact, figure, chinese=True)
+        if measure:
+            return f"，{measure}达到{format_zh(figure)}"
+    return ""
+
+
+# ----------------------------------------------------------------- English
+
+
+def _phrase_en(fact: Fact, actor: str, names: NameBook) -> str:
+    thing = fact.object
+    figures = _figures(fact)
+    money = next((f for f in figures if f.kind == "money"), None)
+    rank = next((f for f in figures if f.kind == "rank"), None)
+    detail = _detail_en(fact, figures)
+    event = fact.event
+    if event == "feature" and actor and thing:
+        return f"{actor} added a new capability to {thing}{detail}"
+    if event in ("release", "open-source") and actor and thing:
+        verb = "released" if event == "release" else "open-sourced"
+        return f"{actor} {verb} {thing}{detail}"
+    if event == "feature" and actor and thing:
+        return f"{actor}为{thing}推出新功能{detail}"
+    if event == "ranking" and thing:
+        board = _board(fact, names, "en")
+        place = format_en(rank) if rank is not None else "#1"
+        return f"{thing} ranked {place}" + (f" on {board}" if board else "")
+    if event == "funding" and actor and money is not None:
+        return f"{actor} raised {format_en(money)}"
+    if event == "acquisition" and actor and thing:
+        return f"{actor} agreed to acquire {thing}"
+    if event == "price" and thing and money is not None:
+        return f"{thing} now costs {format_en(money)}"
+    if event == "milestone" and (thing or actor) and figures:
+        measure = _measure(fact, figures[0], chinese=False) or "figure"
+        return f"{thing or actor} {measure} reached {format_en(figures[0])}"
+    return ""
+
+
+def _detail_en(fact: Fact, figures: list[Figure]) -> str:
+    for figure in figures:
+        if figure.kind in ("rank", "plain"):
+            continue
+        measure = _measure(fact, figure, chinese=False)
+        if measure:
+            return f"; {measure}: {format_en(figure)}"
+    return ""
+
+
+# ----------------------------------------------------------------- helpers
+
+
+def _figures(fact: Fact) -> list[Figure]:
+    return [f for f in figures_in(fact.sentence) if f.kind != "date" and f.text in fact.numbers]
+
+
+def _measure(fact: Fact, figure: Figure, *, chinese: bool) -> str:
+    """What ``figure`` measures, from the words within a few dozen characters of it."""
+    sentence = fact.sentence
+    around = sentence[max(0, figure.start - 40) : figure.end + 40]
+    for pattern, zh, en in _MEASURES:
+        if pattern.search(around):
+            return zh if chinese else en
+    return ""
+
+
+def _board(fact: Fact, names: NameBook, language: str) -> str:
+    for found in names.find(fact.sentence):
+        if found.name.kind == "board" or found.form == "Artificial Analysis":
+            return found.name.spelled_for(language)
+    return ""
+
+
+def _second(figures: list[Figure], first: Figure, kind: str) -> Figure | None:
+    return next((f for f in figures if f is not first and f.kind == kind), None)
+
+
+def _zh_term(thing: str) -> str:
+    """A field-glossary term in its Chinese form ("image model" → "图像模型"); names as they are."""
+    for row in FIELD_GLOSSARY:
+        if thing.lower() in (form.lower() for form in row):
+            return next((form for form in row if _CJK.search(form)), thing)
+    return thing
+
+
+def _looks_like_name(thing: str) -> bool:
+    """A product or model name, not a phrase: short, capitalised or versioned."""
+    words = thing.split()
+    return len(words) <= 4 and (any(ch.isdigit() for ch in thing) or thing[:1].isupper())

@@ -1,0 +1,121 @@
+"""From a matched article to the edit the editor should see: revision, citation or addition.
+
+In this order, for the article's key fact (:mod:`tracker.suggest.facts`):
+
+1. a statement of the report the news makes stale (a ranking row, a figure)
+   → a ``revision`` replacing that statement;
+2. a statement that already states the news → a ``citation`` of the article
+   for it when that statement cites nothing or only general sources, else
+   nothing at all (the report says it, with its own source);
+3. otherwise → an ``addition`` in the report's language.
+
+:class:`ReportView` holds what this needs of a report (its statements, its
+names, its general references) so it is worked out once per report, not once
+per article. Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from tracker.statements import Statement, general_references, statements
+from tracker.suggest.additions import addition, host, quote, reference_entry
+from tracker.suggest.facts import key_fact
+from tracker.suggest.names import NameBook
+from tracker.suggest.novelty import cite_after, covering_statement, may_cite
+from tracker.suggest.revisions import find_revision
+from tracker.types import Article, Fact, Match, Novelty, Report, Suggestion, SuggestionKind
+
+
+@dataclass(frozen=True)
+class ReportView:
+    report: Report
+    names: NameBook
+    statements: tuple[Statement, ...]
+    general: frozenset[int]  # reference numbers cited across the report
+
+    @classmethod
+    def of(cls, report: Report) -> ReportView:
+        return cls(
+            report=report,
+            names=NameBook.for_report(report.markdown),
+            statements=tuple(statements(report)),
+            general=general_references(report),
+        )
+
+    @property
+    def marker(self) -> str:
+        """The provisional citation marker of a new reference (the renderer renumbers it)."""
+        return f"[{max((r.number for r in self.report.references), default=0) + 1}]"
+
+
+def propose(
+    view: ReportView,
+    article: Article,
+    match: Match,
+    *,
+    now: datetime,
+    source_names: Sequence[str] = (),
+) -> Suggestion | None:
+    """The suggestion ``article`` deserves for ``view.report``, or None when the report
+    already states its news with a source of its own."""
+    report = view.report
+    fact = key_fact(article, view.names, evidence=match.evidence)
+    revision = find_revision(
+        fact, view.statements, view.names, section_id=match.section_id, marker=view.marker
+    )
+    if revision is not None:
+        return _edit(
+            view, article, match, fact, revision.target, revision.replacement,
+            SuggestionKind.REVISION, now, source_names,
+        )  # fmt: skip
+    covering = covering_statement(fact, view.statements, view.names, section_id=match.section_id)
+    if covering is not None:
+        if not may_cite(covering, view.general):
+            return None
+        return _edit(
+            view, article, match, fact, covering, cite_after(covering.text, view.marker),
+            SuggestionKind.CITATION, now, source_names,
+        )  # fmt: skip
+    return addition(
+        report, article, match, now=now, source_names=source_names, names=view.names, fact=fact
+    )
+
+
+def _edit(
+    view: ReportView,
+    article: Article,
+    match: Match,
+    fact: Fact,
+    target: Statement,
+    replacement: str,
+    kind: SuggestionKind,
+    now: datetime,
+    source_names: Sequence[str],
+) -> Suggestion:
+    report = view.report
+    section = report.section(target.section_id)
+    sources = [n for n in (source_names or (article.source,)) if n] or [host(article.url)]
+    published = article.published or now
+    return Suggestion(
+        report=report.id,
+        section=target.section_id,
+        section_title=section.title if section else "",
+        kind=kind,
+        score=match.score,
+        title=article.title,
+        url=article.url,
+        published=article.published,
+        source=sources[0],
+        excerpt=quote(fact.sentence or match.evidence),
+        proposed_text=replacement,
+        created_at=now,
+        urls=(article.url,),
+        reference=reference_entry(report, article, source=sources[0], published=published),
+        features=dict(match.features),
+        target=target.text,
+        fact=fact,
+        novelty=Novelty.COVERED,
+    )

@@ -1,0 +1,214 @@
+"""Newer values for what the report states: a ranking row or a figure in a sentence.
+
+Two kinds of revision, both a replacement of one statement as written:
+
+* a ranking table (a table whose header has a rank column: 排名, Rank, #):
+  when the news puts a model at place N and the table is about the same
+  thing (it is in the matched section, or it already lists a name the news
+  mentions), row N gets the new model and its maker;
+* a figure in a sentence or list item: when the statement names the news'
+  thing and gives a figure of the same kind and unit for the
+  same measure (revenue, cost, price, users, market value, task horizon …),
+  and the news gives a different value, the figure is replaced (written as
+  the report writes figures), a month or day in the statement moves to the
+  news' date, and the statement's citations give way to the new one.
+
+Pure: no I/O. Whether the news is newer than the report is the caller's
+premise: it only sees articles published after the report's ``since``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from tracker.figures import Figure, figures_in, format_zh, same_figure
+from tracker.statements import Statement
+from tracker.suggest.names import NameBook
+from tracker.suggest.novelty import names_object
+from tracker.types import Fact
+
+_RANK_HEADER = re.compile(r"^(?:排名|名次|rank|ranking|#|no\.?)$", re.IGNORECASE)
+_MODEL_HEADER = re.compile(r"模型|model|system|产品|product", re.IGNORECASE)
+_MAKER_HEADER = re.compile(r"公司|机构|厂商|开发者|实验室|company|lab|developer|org|maker", re.I)
+_CITATIONS = re.compile(r"(?:\s*[\[［]\d{1,4}(?:[,，\-–]\s*\d{1,4})*[\]］])+")
+
+# Measures a figure can be of, each as the words that name it in either language.
+_MEASURES = tuple(
+    re.compile(p, re.IGNORECASE)
+    for p in (
+        r"revenue|run-rate|\bARR\b|年收入|营收|收入",
+        r"valuation|valued at|估值",
+        r"market (?:value|cap)|市值",
+        r"train\w* cost|cost to train|trained for|训练成本|成本",
+        r"users|subscribers|sign-?ups|accounts|用户|账户|注册",
+        r"per month|a month|/month|/月|price|priced|订阅|价格|定价",
+        r"horizon|task length|doubl\w+|任务|时长|翻倍",
+        r"downloads|下载",
+        r"parameters|参数",
+    )
+)
+
+
+@dataclass(frozen=True)
+class Revision:
+    target: Statement
+    replacement: str  # the statement rewritten, citation marker included
+
+
+def find_revision(
+    fact: Fact,
+    statements: Sequence[Statement],
+    names: NameBook,
+    *,
+    section_id: str,
+    marker: str,
+) -> Revision | None:
+    """The statement ``fact`` makes stale and its rewrite, or None."""
+    return _ranking_revision(fact, statements, names, section_id, marker) or _figure_revision(
+        fact, statements, names, section_id, marker
+    )
+
+
+# ----------------------------------------------------------------- ranking tables
+
+
+def _ranking_revision(
+    fact: Fact, statements: Sequence[Statement], names: NameBook, section_id: str, marker: str
+) -> Revision | None:
+    if fact.event != "ranking" or not fact.object:
+        return None
+    place = _place(fact)
+    rows = [
+        s
+        for s in statements
+        if s.kind == "row" and s.header and _column(s, _RANK_HEADER) is not None
+    ]
+    if place is None or not rows:
+        return None
+    for row in sorted(rows, key=lambda r: (r.section_id != section_id, r.line)):
+        table = [r for r in rows if r.section_id == row.section_id and r.header == row.header]
+        listed = [_cell(r, _MODEL_HEADER) or "" for r in table]
+        related = row.section_id == section_id or any(m and m in fact.sentence for m in listed)
+        rank_col = _column(row, _RANK_HEADER)
+        if not related or rank_col is None or _number(row.cells[rank_col]) != place:
+            continue
+        if names_object(_cell(row, _MODEL_HEADER) or "", fact.object):
+            return None  # the table already says so
+        cells = list(row.cells)
+        model_col = _column(row, _MODEL_HEADER)
+        maker_col = _column(row, _MAKER_HEADER)
+        if model_col is None:
+            return None
+        cells[model_col] = f"{fact.object} {marker}"
+        if maker_col is not None and fact.actor:
+            name = names.lookup(fact.actor)
+            language = "zh" if _cjk(row.text) else "en"
+            cells[maker_col] = name.spelled_for(language) if name else fact.actor
+        return Revision(row, "| " + " | ".join(cells) + " |")
+    return None
+
+
+def _place(fact: Fact) -> int | None:
+    for figure in figures_in(fact.sentence):
+        if figure.kind == "rank" and figure.text in fact.numbers and figure.value >= 1:
+            return int(figure.value)
+    if re.search(r"\btops?\b|topped|top spot|number one|first|榜首|登顶|第一", fact.sentence, re.I):
+        return 1
+    return None
+
+
+def _column(row: Statement, header: re.Pattern[str]) -> int | None:
+    for i, name in enumerate(row.header):
+        if header.search(name.strip()):
+            return i
+    return None
+
+
+def _cell(row: Statement, header: re.Pattern[str]) -> str | None:
+    column = _column(row, header)
+    return row.cells[column] if column is not None and column < len(row.cells) else None
+
+
+def _number(cell: str) -> int | None:
+    digits = re.sub(r"\D", "", cell)
+    return int(digits) if digits else None
+
+
+# ----------------------------------------------------------------- figures in sentences
+
+
+def _figure_revision(
+    fact: Fact, statements: Sequence[Statement], names: NameBook, section_id: str, marker: str
+) -> Revision | None:
+    news = [f for f in figures_in(fact.sentence) if f.text in fact.numbers]
+    news = [f for f in news if f.kind in ("money", "percent", "count", "duration", "multiple")]
+    if not news or not fact.object:
+        return None
+    best: tuple[int, Statement, Figure, Figure] | None = None
+    for statement in statements:
+        if statement.kind == "row":
+            continue
+        # Only a statement about the same thing: the actor alone is not enough (a lab's
+        # new model has its own training cost, not the old one's).
+        if not fact.object or not names_object(statement.plain, fact.object):
+            continue
+        for old in figures_in(statement.text):
+            for new in news:
+                if (old.kind, old.unit, old.per) != (new.kind, new.unit, new.per):
+                    continue
+                if same_figure(old, new):
+                    continue
+                if not _same_measure(statement.text, old, fact.sentence, new):
+                    continue
+                rank = (statement.section_id != section_id) * 2 + (statement.kind == "item")
+                if best is None or rank < best[0]:
+                    best = (rank, statement, old, new)
+    if best is None:
+        return None
+    _, statement, old, new = best
+    text = statement.text[: old.start] + _written_like(new, old) + statement.text[old.end :]
+    text = _move_date(text, fact.date)
+    return Revision(statement, _recite(text, marker))
+
+
+def _same_measure(old_text: str, old: Figure, new_text: str, new: Figure) -> bool:
+    old_around = old_text[max(0, old.start - 30) : old.end + 30]
+    new_around = new_text[max(0, new.start - 60) : new.end + 60]
+    return any(m.search(old_around) and m.search(new_around) for m in _MEASURES)
+
+
+def _written_like(new: Figure, old: Figure) -> str:
+    """The new figure in the old one's script: Chinese magnitudes in a Chinese sentence."""
+    return format_zh(new) if _cjk(old.text) or old.text.startswith("$") else new.text
+
+
+def _move_date(text: str, day: date | None) -> str:
+    """A month or day the statement states moves to the news' date, at its precision."""
+    if day is None:
+        return text
+    for figure in figures_in(text):
+        if figure.kind == "date" and figure.unit in ("month", "day") and _cjk(figure.text):
+            written = f"{day.year}年{day.month}月"
+            if figure.unit == "day":
+                written += f"{day.day}日"
+            return text[: figure.start] + written + text[figure.end :]
+    return text
+
+
+def _recite(text: str, marker: str) -> str:
+    """Old citations give way to the new source: ``…里程碑[1]。`` → ``…里程碑[7]。``."""
+    cited = list(_CITATIONS.finditer(text))
+    if cited:
+        last = cited[-1]
+        return text[: last.start()] + marker + text[last.end() :]
+    stripped = text.rstrip()
+    if stripped and stripped[-1] in "。！？.!?":
+        return stripped[:-1] + marker + stripped[-1]
+    return stripped + marker
+
+
+def _cjk(text: str) -> bool:
+    return bool(re.search(r"[\u3400-\u4dbf\u4e00-\u9fff]", text))
