@@ -58,8 +58,6 @@ _TRAILING_MARKER = re.compile(r"\s*\[\d+\]\s*[。.]?\s*$")
 _LIST_MARKER = re.compile(r"^[-*+]\s+")
 _ENTRY_NUMBER = re.compile(r"\d+")
 _ARCHIVE_URL = re.compile(r"https?://web\.archive\.org/web/[^\s<>\"'（）「」，。；、“”]+")
-# Kinds that cite their article: each merged one gets a new reference.
-_CITING_KINDS = frozenset({SuggestionKind.ADDITION, *EDIT_KINDS})
 
 
 def render_edition(report: Report, suggestions: Sequence[Suggestion], *, edition_date: date) -> str:
