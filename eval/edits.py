@@ -110,8 +110,18 @@ def han_share(text: str) -> float | None:
 
 
 def is_chinese(text: str) -> bool:
+    """Chinese enough for the report: half its letter units Chinese, or names only.
+
+    A text of names, figures and table syntax alone, with neither Chinese nor
+    English prose (``| 6 | Mistral Large 3 | Mistral |``), is written the way
+    the report writes its own table rows, so it counts too. A text with no
+    letters at all (a bare marker and a URL) does not.
+    """
     share = han_share(text)
-    return share is not None and share >= 0.5
+    if share is not None:
+        return share >= 0.5
+    clean = _MARKER.sub(" ", _URL.sub(" ", text))
+    return any(any(c.isalpha() for c in token) for token in _LATIN_TOKEN.findall(clean))
 
 
 def _normal(text: str) -> str:

@@ -212,7 +212,9 @@ def test_revisions_and_citations_flag_articles_too() -> None:
         ("OpenAI发布gpt-oss-120B和o3-mini", True),
         ("- 2026-03-23，eval-en-1报道：Anthropic finds models hide the hints they use [6]", False),
         ("报道：The State Of The Art In AI", False),  # function words count even capitalised
+        ("| 6 | Mistral Large 3 [6] | Mistral |", True),  # names only, like the report's rows
         ("[6] https://example.org/only-a-link", False),
+        ("2026-03-01 [6]", False),
         ("", False),
     ],
 )
