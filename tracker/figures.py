@@ -1,45 +1,41 @@
 """Figures — numbers with their meaning — in English and Chinese text.
 
 :func:`figures_in` finds them ("$2.5 billion", "25亿美元", "40%", "排名第一",
-"November 18, 2025", "7个月", "10x") and normalises each to a kind, a value
-and a unit, so that the same figure written in either language compares
-equal under :func:`same_figure`; :func:`present_in` asks whether a text
-states a figure; :func:`format_zh` and :func:`format_en` write a figure the
-way this project's reports do ("25亿美元", "$200/月", "第一", "2025年11月").
+"November 18, 2025", "7个月", "10x") and reads each as a kind, a value and a
+unit, so that one figure written in either language compares equal under
+:func:`same_figure`; :func:`present_in` asks whether a text states a figure;
+:func:`format_zh` and :func:`format_en` write one as this project's reports do.
 
-Values and units, by kind:
-
-- ``money``: currency units (2.5e9); unit ``USD``/``CNY``/``EUR``/``GBP``/``JPY``
-  (``¥`` is read as CNY); ``per`` is a rate's period (``month``, ``year`` …).
-- ``percent``: 40.0 with unit ``%``; "5 percentage points" / "5个百分点" has unit ``pp``.
-- ``count``: a number with a magnitude ("1 million", "6.5亿", "120B") or
-  thousands separators ("1,000"); unit ``parameters`` or ``tokens`` when
-  those follow, else ``""``. A ``plain`` number is a bare one ("3", "两家",
-  "two companies"); a count and a plain number of equal value compare equal.
-- ``rank``: the position, unit ``""`` ("#1", "第一", "ranked second"); a
-  top-N ("前五名", "top 5") has unit ``top``, so "top 5" is not "fifth".
-- ``date``: ``date.toordinal()`` of the period's first day; unit is the
-  precision (``day``/``month``/``year``). A date without a year ("12月25日",
-  "November 18") gets year 1 and compares equal to that day of any year.
-  A bare year is a date only after a word such as "in", "since", "by" or
-  before "年"; otherwise "2025" is plain.
-- ``duration``: the number in its unit (7.0, ``month``); no conversion.
-- ``size``: the number in ``KB``/``MB``/``GB``/``TB``/``PB``.
-- ``multiple``: "10x", "10倍", "twice" → 10.0, 10.0, 2.0.
+Values and units by kind: ``money`` in currency units (2.5e9) with unit
+``USD``/``CNY``/``EUR``/``GBP``/``JPY`` (``¥`` is CNY) and ``per`` a rate's
+period ("$200/月" → ``month``); ``percent`` 40.0 with unit ``%``, or ``pp``
+for "5 percentage points"/"5个百分点"; ``count`` a number with a magnitude
+("1 million", "6.5亿", "120B") or thousands separators ("1,000"), with unit
+``parameters``/``tokens`` when those follow, else ``""``; ``plain`` a bare
+number ("3", "两家", "two companies") — count and plain compare equal;
+``rank`` the position, unit ``""`` ("#1", "第一", "ranked second") or ``top``
+for a top-N ("前五名", "top 5"), so top 5 is not fifth; ``date`` the
+``date.toordinal()`` of the period's first day, unit its precision
+(``day``/``month``/``year``) — a date without a year ("12月25日") gets year 1
+and matches that day in any year, and a bare year is a date only after "in",
+"since", "by" … or before "年"; ``duration`` the number in its own unit (7.0,
+``month``); ``size`` the number in ``KB``…``PB``; ``multiple`` "10x", "10倍",
+"twice" → 10.0, 10.0, 2.0. A range gives two figures, the first taking the
+second's meaning ("20–30%", "$2-3 billion").
 
 Never figures: model and product names ("GPT-5.1", "o3", "Qwen3-Max", "K2",
 "Opus 4.5", "V3.2", "gpt-oss-120B"), citation markers ("[1]", "[1,2]",
 "［3］"), URLs, list markers and numbered headings at a line start ("1.",
-"2.1 推理模型的兴起"), times ("08:00"), fractions ("24/7"), version strings
-("2.1.3"), ordinal labels ("第二季度", "第3章", "for the first time") and
-vague amounts ("数小时", "a working day").
+"2.1 推理模型的兴起"), times ("08:00"), fractions ("24/7"), versions ("2.1.3"),
+ordinal labels ("第二季度", "第3章", "for the first time") and vague amounts
+("数小时", "数千亿", "a working day", "hundreds of millions").
 
 What it deliberately does not do: convert currencies or units (1 TB is not
-1,000 GB here), resolve relative dates ("last Tuesday", "去年"), read signs
-or directions ("-5%" and "下降5%" are both 5 percent), read ranges as such
-("20–30%" is a plain 20 and 30%), read Chinese-numeral dates ("二〇二五年"),
-English number words above twenty, or the period of a rate that is not money.
-No I/O, no clock. Every pattern is bounded, so time is linear in the input.
+1,000 GB), resolve relative dates ("last Tuesday", "去年"), read signs or
+directions ("-5%" and "下降5%" are both 5 percent), Chinese-numeral dates
+("二〇二五年"), English number words above twenty, or the period of a rate
+that is not money. No I/O, no clock; every pattern is bounded, so the time
+taken grows linearly with the text.
 """
 
 from __future__ import annotations
@@ -48,6 +44,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
+from math import prod
 
 
 @dataclass(frozen=True)
@@ -63,43 +60,56 @@ class Figure:
     per: str = ""
 
 
-# kind, value, unit, per, end — a reader's answer for a figure starting at a known offset.
-_Read = tuple[int, int, str, float, str, str]
-
+_Read = tuple[int, int, str, float, str, str]  # start, end, kind, value, unit, per
 # Same-length folding (full-width digits and signs), so offsets stay the source's.
 _FOLD = str.maketrans("０１２３４５６７８９％＄．［］＃：／￥＋‐‑", "0123456789%$.[]#:/¥+--")
 
 _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty"
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety"
 )
-_TENS = "thirty forty fifty sixty seventy eighty ninety"
 _ORDINAL_WORDS = "first second third fourth fifth sixth seventh eighth ninth tenth"
 _MONTH_TEXT = (
     "January February March April May June July August September October November December"
 )
 _MONTH_NAMES = _MONTH_TEXT.split()
-_WORDS = {w: i + 1.0 for i, w in enumerate(_NUMBER_WORDS.split())}
-_WORDS |= {w: 10.0 * i for i, w in enumerate(_TENS.split(), 3)} | {"a": 1.0, "an": 1.0}
+_WORDS = {w: i + 1.0 if i < 20 else (i - 17) * 10.0 for i, w in enumerate(_NUMBER_WORDS.split())}
+_WORDS |= {"a": 1.0, "an": 1.0}
 _ORDINALS = {w: i + 1.0 for i, w in enumerate(_ORDINAL_WORDS.split())}
 _TWICE = {"twice": 2.0, "thrice": 3.0}
 _MONTHS = {m.lower()[:n]: i + 1 for i, m in enumerate(_MONTH_NAMES) for n in (3, len(m))}
 _MONTHS["sept"] = 9
 _ZH_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
-_ZH_SMALL = "零一二三四五六七八九十"
 _ZH_MAGNITUDE = {"十": 10, "百": 100, "千": 1000, "万": 10**4, "亿": 10**8}
-_EN_MAGNITUDE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-_EN_MAGNITUDE |= {"k": 1e3, "m": 1e6, "mn": 1e6, "mln": 1e6, "b": 1e9, "bn": 1e9}
-_EN_MAGNITUDE |= {"t": 1e12, "tn": 1e12}
+_EN_MAGNITUDE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12, "k": 1e3}
+_EN_MAGNITUDE |= {"m": 1e6, "mn": 1e6, "mln": 1e6, "b": 1e9, "bn": 1e9, "t": 1e12, "tn": 1e12}
+_UNIT_NAMES = {
+    "year": "year years yr yrs 年",
+    "month": "month months mo 个月 月",
+    "week": "week weeks wk 周 星期 个星期",
+    "day": "day days 天 日",
+    "hour": "hour hours hr hrs 小时 个小时 钟头 个钟头",
+    "minute": "minute minutes min mins 分钟",
+    "second": "second seconds sec secs 秒 秒钟",
+}
+_UNITS = {name: unit for unit, names in _UNIT_NAMES.items() for name in names.split()}
+_CURRENCY_NAMES = {
+    "USD": "$ us$ usd dollar usdollar u.s.dollar 美元 美金",
+    "EUR": "€ eur euro 欧元",
+    "GBP": "£ gbp pound 英镑",
+    "JPY": "jpy yen 日元 日圆",
+    "CNY": "¥ cny rmb yuan renminbi 元 人民币 元人民币",
+}
+_CURRENCIES = {name: code for code, names in _CURRENCY_NAMES.items() for name in names.split()}
+_BORROWED = ("percent", "money", "duration", "multiple", "size", "count")
+_ZH_CLASSIFIERS = "个家款名位次项种篇台部条只张轮批"
+_RANK_FOLLOWERS = "名位大强"
+_NOT_IDENTIFIERS = ("mid-", "early-", "late-", "pre-", "post-", "top-")
 
 _DAY = r"(?:3[01]|[12][0-9]|0?[1-9])"
 _MON = r"(?:1[0-2]|0?[1-9])"
-_MONTH_RE = "|".join(
-    sorted(set(_MONTH_NAMES) | {m[:3] for m in _MONTH_NAMES} | {"Sept"}, key=len, reverse=True)
-)
-_WORD_RE = "|".join(
-    sorted([w for w in (*_WORDS, *_ORDINALS, *_TWICE) if len(w) > 2], key=len)[::-1]
-)
+_MONTH_RE = "|".join(sorted({*_MONTH_NAMES, *(m[:3] for m in _MONTH_NAMES), "Sept"}, key=len)[::-1])
+_WORD_RE = "|".join(sorted((*_WORDS, *_ORDINALS, *_TWICE), key=len, reverse=True)[:-2])  # no a/an
 _MAG_WORDS = r"(?:thousand|million|billion|trillion)(?![A-Za-z])"
 
 # Where a figure can start. Each alternative is bounded or anchored by a
@@ -119,20 +129,29 @@ _ANCHOR = re.compile(
     r"|(?P<zhnum>[零〇一二两三四五六七八九十百千万亿]{1,12})"
 )
 _URL = re.compile(r"(?:https?://|www\.)[!-~]+")
-
-_CITATION_BEFORE = re.compile(r"\[[0-9 ,，、\-–]{0,30}\Z")
-_CITATION_AFTER = re.compile(r"[0-9 ,，、\-–]{0,30}\]")
-_LINE_START = re.compile(r"(?:^|\n)[ \t>]{0,8}(?:[-*+][ \t]+)?(?P<hash>#{1,6}[ \t]+)?(?:\*\*)?\Z")
-_LIST_MARK = re.compile(r"[.)](?=[ \t])|、")
-_HEADING_REST = re.compile(r"\.?[ \t]*(?:[A-Z]|[^\x00-\x7f万亿倍年月日个天周小分秒])")
-_MODEL_BEFORE = re.compile(
-    r"(?<![A-Za-z])(?:Opus|Sonnet|Haiku|Claude|Gemini|Gemma|Llama|LLaMA|Qwen|GPT|DeepSeek|Mistral"
-    r"|Mixtral|Grok|Phi|Kimi|GLM|ERNIE|Hunyuan|Doubao|MiniMax|Falcon|Codex|Sora|Veo|Imagen"
-    r"|Midjourney|iPhone|iOS|Android|Windows|macOS|Python|Pixel|[Vv]ersion|Gen)\s\Z"
-    r"|(?:千问|文心|混元|豆包|盘古|星火|通义|元宝|一言)\s?\Z"
+# What may stand right after a number (and its magnitude): its kind, by group name.
+_SUFFIX = re.compile(
+    r"(?P<percent>\s?%|\s?(?i:per\s?cent|pct)(?![A-Za-z]))|(?P<pp>个百分点|\s(?i:percentage\s+points?))"
+    r"|\s?(?P<currency>美元|美金|欧元|英镑|日元|日圆|元人民币|人民币|元"
+    r"|(?:USD|EUR|GBP|JPY|CNY|RMB)(?![A-Za-z])"
+    r"|(?i:(?:US\s+|U\.S\.\s+)?dollars?|euros?|pounds?|yuan|renminbi|yen)(?![A-Za-z]))"
+    r"|(?P<multiple>[xX](?![A-Za-z0-9])|\s?×|\s?倍|\s+times(?![A-Za-z]))"
+    r"|\s?(?P<size>[KMGTP]B)(?![A-Za-z])"
+    r"|[\s-]?(?P<duration>(?i:years?|yrs?|months?|weeks?|days?|hours?|hrs?|minutes?|mins?"
+    r"|seconds?|secs?)(?![A-Za-z])|个月|个?小时|个?钟头|个?星期|年|周|天|分钟|秒钟?)"
+    r"|\s?个?(?:(?P<parameters>parameters?|params|参数)|(?P<tokens>tokens?|词元))(?![A-Za-z])"
+    r"|(?P<ordinal>st|nd|rd|th)(?![A-Za-z0-9])"
 )
-_GLUED_LEFT = re.compile(r"[A-Za-z0-9_.\-]{1,40}-\Z")
-_NOT_IDENTIFIERS = ("mid-", "early-", "late-", "pre-", "post-", "top-")
+_PER = re.compile(
+    r"(?:\s?/\s?|\s+(?:a|an|per|each)\s+|\s?每)"
+    r"(?P<u>months?|mo|years?|yr|weeks?|wk|days?|hours?|hr|月|年|周|天|日|小时)(?![A-Za-z])"
+)
+_MAGNITUDE = re.compile(
+    rf"\s?(?P<zh>[十百千万亿]{{1,4}})|[\s-](?i:(?P<word>{_MAG_WORDS}))"
+    r"|\s?(?P<abbr>bn|mn|mln|tn)(?![A-Za-z])|(?P<glued>[kKmMbBT])(?![A-Za-z0-9])"
+)
+_DASH = r"(?:[-–~～]|\s?[至到]\s?)"  # in a range: "20–30%", "10至20亿"
+_RANGE = re.compile(rf"{_DASH}[$€£¥]?(?=[0-9零〇一二两三四五六七八九十])")
 _DAY_MONTH = re.compile(
     rf"(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m>{_MONTH_RE})(?![A-Za-z])\.?"
     r"(?:,?\s+(?P<y>[12][0-9]{3})(?![0-9]))?"
@@ -141,85 +160,55 @@ _AFTER_MONTH = re.compile(
     rf"\s+(?P<d>{_DAY})(?:st|nd|rd|th)?(?![0-9A-Za-z])(?:,?\s+(?P<y>[12][0-9]{{3}})(?![0-9]))?"
     r"|,?\s+(?P<y2>[12][0-9]{3})(?![0-9])"
 )
-_MAGNITUDE = re.compile(
-    r"\s?(?P<zh>[十百千万亿]{1,4})"
-    rf"|[\s-](?i:(?P<word>{_MAG_WORDS}))"
-    r"|\s?(?P<abbr>bn|mn|mln|tn)(?![A-Za-z])"
-    r"|(?P<glued>[kKmMbBT])(?![A-Za-z0-9])"
-)
-_PERCENT = re.compile(
-    r"\s?%|\s?(?i:per\s?cent|pct)(?![A-Za-z])|(?P<pp>个百分点|\s(?i:percentage\s+points?))"
-)
+# What may stand right before a number; each ends at the number (\Z, searched in a window).
 _CURRENCY_BEFORE = re.compile(
     r"(?:(?P<c>US\s?\$|(?<![A-Za-z])\$|€|£|¥|人民币|(?<![A-Za-z])(?:USD|EUR|GBP|JPY|CNY|RMB)\s)"
-    r"|(?P<foreign>[A-Z]{1,2}\$))\s?\Z"
+    rf"|(?P<foreign>[A-Z]{{1,2}}\$))\s?(?P<range>[0-9.,]{{1,12}}{_DASH})?\Z"
 )
-_CURRENCY_AFTER = re.compile(
-    r"\s?(?P<c>美元|美金|欧元|英镑|日元|日圆|元人民币|人民币|元|(?:USD|EUR|GBP|JPY|CNY|RMB)(?![A-Za-z])"
-    r"|(?i:(?:US\s+|U\.S\.\s+)?dollars?|euros?|pounds?|yuan|renminbi|yen)(?![A-Za-z]))"
-)
-_PER = re.compile(
-    r"(?:\s?/\s?|\s+(?:a|an|per|each)\s+|\s?每)"
-    r"(?P<p>months?|mo|years?|yr|weeks?|wk|days?|hours?|hr|月|年|周|天|日|小时)(?![A-Za-z])"
-)
-_TIMES = re.compile(r"[xX](?![A-Za-z0-9])|\s?×|\s?倍|\s+times(?![A-Za-z])")
-_SIZE = re.compile(r"\s?(?P<u>[KMGTP]B)(?![A-Za-z])")
-_DURATION = re.compile(
-    r"[\s-]?(?P<en>years?|yrs?|months?|weeks?|days?|hours?|hrs?|minutes?|mins?|seconds?|secs?)"
-    r"(?![A-Za-z])|\s?(?P<zh>个月|个?小时|个?钟头|个?星期|年|周|天|分钟|秒钟?)"
-)
-_NOUN = re.compile(r"\s?个?(?:(?P<p>parameters?|params|参数)|(?P<t>tokens?|词元))(?![A-Za-z])")
 _RANK_BEFORE = re.compile(
-    r"(?:(?P<no>#|(?<![A-Za-z])[Nn]o\.\s?|(?<![A-Za-z])[Nn]umber\s)|(?P<top>(?<![A-Za-z])[Tt]op[\s-]|前))\Z"
+    r"(?:#|(?<![A-Za-z])[Nn]o\.\s?|(?<![A-Za-z])[Nn]umber\s|(?P<top>(?<![A-Za-z])[Tt]op[\s-]|前))\Z"
 )
 _RANK_CONTEXT_BEFORE = re.compile(
     r"(?i:(?<![A-Za-z])(?:rank(?:ed|s)?|plac(?:ed|es)|came|comes|finish(?:ed|es)?|sits|sat"
-    r"|(?:climb|rise|rose|jump|move|fell|fall|drop|slipp|slid)\w{0,3}\s+(?:to|into))"
-    r"\s+(?:the\s+)?\Z)"
+    r"|(?:climb|rise|rose|jump|move|fell|fall|drop|slipp|slid)\w{0,3}\s+(?:to|into))\s+(?:the\s+)?\Z)"
 )
 _RANK_CONTEXT_AFTER = re.compile(
-    r"(?i:[\s-](?:place|spot|position|overall|largest|biggest|highest|best|fastest|most|ranked)"
-    r"(?![A-Za-z]))"
+    r"(?i:[\s-](?:place|spot|position|overall|largest|biggest|highest|best|fastest|most|ranked))"
+    r"(?![A-Za-z])"
 )
-_ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th)(?![A-Za-z0-9])")
 _YEAR_BEFORE = re.compile(
     r"(?:(?i:(?<![A-Za-z])(?:in|since|by|until|till|through|during|from|before|after|of|early"
     r"|late|mid|end|fiscal|year)\s)|(?i:mid-)|(?<![A-Za-z])[QH][1-4]\s)\Z"
 )
+_MODEL_BEFORE = re.compile(
+    r"(?<![A-Za-z])(?:Opus|Sonnet|Haiku|Claude|Gemini|Gemma|Llama|LLaMA|Qwen|GPT|DeepSeek|Mistral"
+    r"|Mixtral|Grok|Phi|Kimi|GLM|ERNIE|Hunyuan|Doubao|MiniMax|Falcon|Codex|Sora|Veo|Imagen"
+    r"|Midjourney|iPhone|iOS|Android|Windows|macOS|Python|Pixel|[Vv]ersion|Gen|Chapter|Section|Figure|Fig\.|Table|Appendix)\s\Z"
+    r"|(?:千问|文心|混元|豆包|盘古|星火|通义|元宝|一言)\s?\Z"
+)
+_GLUED_LEFT = re.compile(r"[A-Za-z0-9_.\-]{1,40}-\Z")
+_CITATION_BEFORE = re.compile(r"\[[0-9 ,，、\-–]{0,30}\Z")
+_CITATION_AFTER = re.compile(r"[0-9 ,，、\-–]{0,30}\]")
+_LINE_START = re.compile(r"(?:^|\n)[ \t>]{0,8}(?:[-*+][ \t]+)?(?P<hash>#{1,6}[ \t]+)?(?:\*\*)?\Z")
+_LIST_MARK = re.compile(r"[.)](?=[ \t])|、")
+_HEADING_REST = re.compile(r"\.?[ \t]*(?:[A-Z]|[^\x00-\x7f万亿倍年月日个天周小分秒])")
 _PLAIN_WORD_AFTER = re.compile(r"\s+[a-z]")
-_ZH_CLASSIFIERS = "个家款名位次项种篇台部条只张轮批"
-_RANK_FOLLOWERS = "名位大强"
-
-_DURATION_EN = {"y": "year", "mo": "month", "w": "week", "d": "day", "h": "hour", "mi": "minute"}
-_DURATION_ZH = {"月": "month", "小": "hour", "钟": "hour", "星": "week", "年": "year", "周": "week"}
-_DURATION_ZH |= {"天": "day", "分": "minute", "秒": "second"}
-_PERIODS = {"mo": "month", "yr": "year", "wk": "week", "hr": "hour", "月": "month", "年": "year"}
-_PERIODS |= {"周": "week", "天": "day", "日": "day", "小时": "hour"}
-_CURRENCIES = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY", "人民币": "CNY"}
-_CURRENCIES |= {"美元": "USD", "美金": "USD", "欧元": "EUR", "英镑": "GBP", "日元": "JPY"}
-_CURRENCIES |= {"日圆": "JPY", "元人民币": "CNY", "元": "CNY", "RMB": "CNY", "yuan": "CNY"}
-_CURRENCIES |= {"renminbi": "CNY", "yen": "JPY", "euro": "EUR", "pound": "GBP", "dollar": "USD"}
+_is_cjk = re.compile("[\u4e00-\u9fff]").fullmatch
 
 
 def figures_in(text: str) -> list[Figure]:
     """The figures of ``text``, in order of appearance and not overlapping."""
     folded = text.translate(_FOLD)
     urls = [m.span() for m in _URL.finditer(folded)]
-    url_starts = [s for s, _ in urls]
     found: list[Figure] = []
     last = 0
     for m in _ANCHOR.finditer(folded):
-        if m.start() < last:
+        i = bisect_right(urls, (m.start(), len(text))) - 1  # the last URL starting before m
+        if m.start() < last or (i >= 0 and urls[i][1] > m.start()):
             continue
-        i = bisect_right(url_starts, m.start()) - 1
-        if i >= 0 and urls[i][1] > m.start():
-            continue
-        read = _read_anchor(folded, m)
-        if read is None or read[0] < last:
-            continue
-        start, end, kind, value, unit, per = read
-        found.append(Figure(text[start:end], start, end, kind, value, unit, per))
-        last = end
+        if (read := _read_anchor(folded, m)) and read[0] >= last:
+            found.append(Figure(text[read[0] : read[1]], *read))
+            last = read[1]
     return found
 
 
@@ -231,11 +220,9 @@ def same_figure(a: Figure, b: Figure) -> bool:
     """
     if a.kind == "date" or b.kind == "date":
         return a.kind == b.kind and _same_date(a, b)
-    if a.kind != b.kind and {a.kind, b.kind} != {"count", "plain"}:
+    if (a.kind != b.kind and {a.kind, b.kind} != {"count", "plain"}) or a.unit != b.unit:
         return False
-    if a.unit != b.unit or a.per != b.per:
-        return False
-    return abs(a.value - b.value) <= 0.005 * max(abs(a.value), abs(b.value))
+    return a.per == b.per and abs(a.value - b.value) <= 0.005 * max(abs(a.value), abs(b.value))
 
 
 def present_in(figure: Figure, text: str) -> bool:
@@ -245,181 +232,174 @@ def present_in(figure: Figure, text: str) -> bool:
 
 def format_zh(figure: Figure) -> str:
     """The figure as a Chinese report writes it: "25亿美元", "$200/月", "第一", "7个月"."""
-    kind, value, unit = figure.kind, figure.value, figure.unit
+    kind, value, unit, n = figure.kind, figure.value, figure.unit, _trim(figure.value)
     if kind == "money":
-        per = f"/{_ZH_PERIOD[figure.per]}" if figure.per else ""
+        per = "/" + _ZH_UNITS[figure.per].removeprefix("个") if figure.per else ""
         if unit == "USD" and (per or value < 1e4):
             return f"${_money_digits(value)}{per}"
-        return f"{_zh_amount(value, None)}{_ZH_CURRENCY.get(unit, unit)}{per}"
-    if kind == "percent":
-        return f"{_trim(value)}个百分点" if unit == "pp" else f"{_trim(value)}%"
+        return (_scaled(value, _ZH_SCALES) or n) + _ZH_CURRENCY.get(unit, unit) + per
     if kind == "rank":
-        n = _ZH_SMALL[int(value)] if value.is_integer() and 1 <= value <= 10 else _trim(value)
+        n = "零一二三四五六七八九十"[int(value)] if value.is_integer() and 0 < value <= 10 else n
         return f"前{n}" if unit == "top" else f"第{n}"
     if kind == "date":
         d = date.fromordinal(int(value))
         year = "" if d.year == 1 else f"{d.year}年"
-        return {"year": year, "month": f"{year}{d.month}月"}.get(
-            unit, f"{year}{d.month}月{d.day}日"
-        )
-    if kind == "duration":
-        return f"{_trim(value)}{_ZH_DURATION.get(unit, unit)}"
+        day = "" if unit == "month" else f"{d.day}日"
+        return year if unit == "year" else f"{year}{d.month}月{day}"
     if kind == "count":
-        number = _zh_amount(value, 3) if value >= 1e4 else _trim(value)
-        return number + {"parameters": "参数", "tokens": "token"}.get(unit, "")
-    if kind == "multiple":
-        return f"{_trim(value)}倍"
-    if kind == "size":
-        return f"{_trim(value)} {unit}"
-    return _trim(value)
+        noun = {"parameters": "参数", "tokens": "token"}.get(unit, "")
+        return (_scaled(value, _ZH_SCALES, 3) or n) + noun
+    suffix = {"percent": "个百分点" if unit == "pp" else "%", "multiple": "倍", "size": f" {unit}"}
+    return n + suffix.get(kind, _ZH_UNITS.get(unit, "") if kind == "duration" else "")
 
 
 def format_en(figure: Figure) -> str:
     """The figure as an English report writes it: "$2.5 billion", "#1", "March 2025"."""
-    kind, value, unit = figure.kind, figure.value, figure.unit
+    kind, value, unit, n = figure.kind, figure.value, figure.unit, _trim(figure.value)
     if kind == "money":
-        amount = _en_amount(value, None) if value >= 1e6 else _money_digits(value)
-        symbol = {"USD": "$", "EUR": "€", "GBP": "£"}.get(unit, f"{_EN_CURRENCY.get(unit, unit)} ")
+        amount = _scaled(value, _EN_SCALES) or _money_digits(value)
+        symbol = {"USD": "$", "EUR": "€", "GBP": "£", "CNY": "RMB "}.get(unit, f"{unit} ")
         return f"{symbol}{amount}" + (f"/{figure.per}" if figure.per else "")
-    if kind == "percent":
-        return f"{_trim(value)} percentage points" if unit == "pp" else f"{_trim(value)}%"
     if kind == "rank":
-        return f"top {_trim(value)}" if unit == "top" else f"#{_trim(value)}"
+        return f"top {n}" if unit == "top" else f"#{n}"
     if kind == "date":
         d = date.fromordinal(int(value))
-        month = _MONTH_NAMES[d.month - 1]
+        month, year = _MONTH_NAMES[d.month - 1], "" if d.year == 1 else str(d.year)
         if unit == "year":
-            return str(d.year)
+            return year
         if unit == "month":
-            return month if d.year == 1 else f"{month} {d.year}"
-        return f"{month} {d.day}" if d.year == 1 else f"{month} {d.day}, {d.year}"
-    if kind == "duration":
-        return f"{_trim(value)} {unit}{'' if value == 1 else 's'}"
+            return f"{month} {year}".strip()
+        return f"{month} {d.day}, {year}" if year else f"{month} {d.day}"
     if kind == "count":
-        number = _en_amount(value, 3) if value >= 1e6 else _grouped(value)
+        number = _scaled(value, _EN_SCALES, 3) or (f"{value:,.0f}" if value.is_integer() else n)
         return f"{number} {unit}" if unit else number
-    if kind == "multiple":
-        return f"{_trim(value)}x"
-    if kind == "size":
-        return f"{_trim(value)} {unit}"
-    return _trim(value)
+    if kind == "duration":
+        return f"{n} {unit}{'' if value == 1 else 's'}"
+    suffix = {"percent": " percentage points" if unit == "pp" else "%", "multiple": "x"}
+    return n + suffix.get(kind, f" {unit}" if kind == "size" else "")
 
 
-_ZH_PERIOD = {"month": "月", "year": "年", "week": "周", "day": "天", "hour": "小时"}
+_ZH_SCALES = (("万亿", 1e12), ("亿", 1e8), ("万", 1e4))
+_EN_SCALES = ((" trillion", 1e12), (" billion", 1e9), (" million", 1e6))
 _ZH_CURRENCY = {"USD": "美元", "CNY": "元", "EUR": "欧元", "GBP": "英镑", "JPY": "日元"}
-_EN_CURRENCY = {"CNY": "RMB", "JPY": "JPY"}
-_ZH_DURATION = {"year": "年", "month": "个月", "week": "周", "day": "天", "hour": "小时"}
-_ZH_DURATION |= {"minute": "分钟", "second": "秒"}
-_PRECISION = {"day": 0, "month": 1, "year": 2}
+_ZH_UNITS = {"year": "年", "month": "个月", "week": "周", "day": "天", "hour": "小时"}
+_ZH_UNITS |= {"minute": "分钟", "second": "秒"}
 
 
-def _read_anchor(t: str, m: re.Match[str]) -> _Read | None:
+def _read_anchor(t: str, m: re.Match[str], ranged: bool = False) -> _Read | None:
     s, e = m.span()
-    if m.group("iso") is not None:
+    if m["iso"] is not None:
         y, mo, d = re.split(r"[-/.]", m.group())
         return _date(s, e, int(y), int(mo), int(d), "day")
-    if m.group("zhdate") is not None:
+    if m["zhdate"] is not None:
         if _blocked(t, s, e):
             return None
-        if m.group("zy") is not None:
-            month, day = m.group("zm"), m.group("zd")
+        if m["zy"] is not None:
+            month, day = m["zm"], m["zd"]
             unit = "day" if day else "month" if month else "year"
-            return _date(s, e, int(m.group("zy")), int(month or 1), int(day or 1), unit)
-        day = m.group("zd2")
-        return _date(s, e, 1, int(m.group("zm2")), int(day or 1), "day" if day else "month")
-    if m.group("month") is not None:
-        after = _AFTER_MONTH.match(t, e, e + 24)
-        if after is None:
+            return _date(s, e, int(m["zy"]), int(month or 1), int(day or 1), unit)
+        return _date(s, e, 1, int(m["zm2"]), int(m["zd2"] or 1), "day" if m["zd2"] else "month")
+    if m["month"] is not None:
+        if (after := _AFTER_MONTH.match(t, e, e + 24)) is None:
             return None
-        month = _MONTHS[m.group().rstrip(".").lower()]
-        year = after.group("y") or after.group("y2")
-        day = after.group("d")
-        unit = "day" if day else "month"
-        return _date(s, after.end(), int(year or 1), month, int(day or 1), unit)
-    if m.group("num") is not None:
+        month, day = _MONTHS[m.group().rstrip(".").lower()], after["d"]
+        year = int(after["y"] or after["y2"] or 1)
+        return _date(s, after.end(), year, month, int(day or 1), "day" if day else "month")
+    if m["num"] is not None:
         raw = m.group()
-        return _read_number(t, s, e, float(raw.replace(",", "")), "num", "," in raw)
-    if m.group("phrase") is not None:
+        return _read_number(t, s, e, float(raw.replace(",", "")), "num", "," in raw, ranged)
+    if m["phrase"] is not None:
         return (s, e, "rank", 1.0, "", "")
-    if m.group("word") is not None:
+    if m["word"] is not None:
         word = m.group().lower()
         if word in _TWICE:
             return (s, e, "multiple", _TWICE[word], "", "")
         if word in _ORDINALS:
-            before = _RANK_CONTEXT_BEFORE.search(t, max(0, s - 30), s)
-            if before or _RANK_CONTEXT_AFTER.match(t, e, e + 12):
-                return (s, e, "rank", _ORDINALS[word], "", "")
-            return None
-        return _read_number(t, s, e, _WORDS[word], "word", False)
-    value = _zh_value(m.group())
-    return None if value is None else _read_number(t, s, e, value, "zh", False)
+            return (s, e, "rank", _ORDINALS[word], "", "") if _rank_context(t, s, e) else None
+        return _read_number(t, s, e, _WORDS[word], "word", False, ranged)
+    value, raw = _zh_value(m.group()), m.group()
+    big = "万" in raw or "亿" in raw  # read like "1,000": a count
+    return None if value is None else _read_number(t, s, e, value, "zh", big, ranged)
 
 
-def _read_number(t: str, s: int, e: int, value: float, src: str, grouped: bool) -> _Read | None:
-    """A number at ``t[s:e]`` read with what stands before and after it."""
+def _read_number(
+    t: str, s: int, e: int, value: float, src: str, grouped: bool, ranged: bool
+) -> _Read | None:
+    """A number at ``t[s:e]`` (src "num", "word" or "zh") read with what stands around it."""
     if src == "num" and _blocked(t, s, e):
         return None
     nxt = t[e : e + 1]
+    if src == "zh" and (t[s - 1 : s] in ("数", "几", "上") or nxt == "几" or t[s] in "百千万亿"):
+        return None  # 数千亿, 十几个, 上百家, 千亿级: vague
     if s and t[s - 1] == "第":
         if _is_cjk(nxt) and nxt not in _RANK_FOLLOWERS:
             return None  # an ordinal label: 第二季度, 第3章, 第一次
         return (s - 1, e, "rank", value, "", "")
     if src == "num" and value.is_integer() and (dm := _DAY_MONTH.match(t, e, e + 24)):
-        month = _MONTHS[dm.group("m").lower()]
-        return _date(s, dm.end(), int(dm.group("y") or 1), month, int(value), "day")
+        month = _MONTHS[dm["m"].lower()]
+        return _date(s, dm.end(), int(dm["y"] or 1), month, int(value), "day")
     if t.endswith("百分之", 0, s):
         return (s - 3, e, "percent", value, "%", "")
-    currency = _CURRENCY_BEFORE.search(t, max(0, s - 8), s) if src != "zh" else None
-    if currency is not None and currency.group("foreign"):
+    currency = _CURRENCY_BEFORE.search(t, max(0, s - 24), s) if src != "zh" else None
+    if currency is not None and currency["foreign"]:
         return None  # HK$, A$, NT$ …: a currency this module does not name
     pos, magnitude = _magnitude(t, e, src, currency is not None)
-    if magnitude == 1 and (percent := _PERCENT.match(t, pos, pos + 24)):
-        return (s, percent.end(), "percent", value, "pp" if percent.group("pp") else "%", "")
-    unit, start = "", s
-    if currency is not None:
-        unit, start = _currency(currency.group("c")), currency.start()
-    if after := _CURRENCY_AFTER.match(t, pos, pos + 16):
-        unit, pos = unit or _currency(after.group("c")), after.end()
+    if magnitude == 1 and not ranged and (end := _range_end(t, pos)):
+        number, (_, _, kind, second, unit, per) = end
+        if currency is not None and kind in ("money", "count"):
+            unit = _currency(currency["c"])
+            return (currency.start(), e, "money", value * second / number, unit, per)
+        if currency is None and kind in _BORROWED:
+            return (s, e, kind, value * second / number, unit, per)
+    suffix = _SUFFIX.match(t, pos, pos + 24)
+    kind = (suffix.lastgroup if suffix else None) or ""
+    if kind in ("percent", "pp") and magnitude == 1 and suffix:
+        return (s, suffix.end(), "percent", value, "pp" if kind == "pp" else "%", "")
+    unit, start = (_currency(currency["c"]), currency.start()) if currency else ("", s)
+    start = s if currency and currency["range"] else start  # "$2-3 billion": the "3 billion"
+    if kind == "currency" and suffix:
+        unit, pos = unit or _currency(suffix[kind]), suffix.end()
     if unit:
         per = ""
         if rate := _PER.match(t, pos, pos + 16):
-            per, pos = _period(rate.group("p")), rate.end()
+            per, pos = _UNITS[rate["u"]], rate.end()
         return (start, pos, "money", value * magnitude, unit, per)
-    if magnitude == 1:
-        if times := _TIMES.match(t, pos, pos + 8):
-            return (s, times.end(), "multiple", value, "", "")
-        if (size := _SIZE.match(t, pos, pos + 4)) and src == "num":
-            return (s, size.end(), "size", value, size.group("u"), "")
-        if duration := _DURATION.match(t, pos, pos + 10):
-            return (s, duration.end(), "duration", value, _duration_unit(duration), "")
-        rank = _RANK_BEFORE.search(t, max(0, s - 8), s)
-        if rank and value.is_integer() and not (rank.group() == "前" and _is_cjk(nxt)):
-            top = rank.group("top") is not None
-            return (rank.start(), e, "rank", value, "top" if top else "", "")
-        if rank and rank.group() == "前" and nxt and nxt in _RANK_FOLLOWERS:
+    if magnitude == 1 and kind in ("multiple", "size", "duration") and suffix:
+        word = suffix[kind]
+        unit = "" if kind == "multiple" else word if kind == "size" else _UNITS[word.lower()]
+        return (s, suffix.end(), kind, value, unit, "")
+    if magnitude == 1 and (rank := _RANK_BEFORE.search(t, max(0, s - 8), s)):
+        top = "top" if rank["top"] else ""
+        if rank.group() != "前" or not _is_cjk(nxt):
+            return (rank.start(), e, "rank", value, top, "") if value.is_integer() else None
+        if nxt in _RANK_FOLLOWERS:
             return (s - 1, e, "rank", value, "top", "")
-        if src == "num" and _ORDINAL_SUFFIX.match(t, e, e + 3):
-            before = _RANK_CONTEXT_BEFORE.search(t, max(0, s - 30), s)
-            if before or _RANK_CONTEXT_AFTER.match(t, e + 2, e + 14):
-                return (s, e + 2, "rank", value, "", "")
-            return None
-        if src == "num" and not grouped and _is_year(value, t, s, nxt):
-            return _date(s, e, int(value), 1, 1, "year")
-    noun = _NOUN.match(t, pos, pos + 16)
-    if noun or magnitude > 1 or grouped:
-        unit = "" if noun is None else "parameters" if noun.group("p") else "tokens"
-        return (s, noun.end() if noun else pos, "count", value * magnitude, unit, "")
+    if kind == "ordinal" and src == "num":
+        return (s, e + 2, "rank", value, "", "") if _rank_context(t, s, e + 2) else None
+    year = src == "num" and not grouped and magnitude == 1 and 1800 <= value <= 2200
+    year = year and value.is_integer() and not (nxt.isascii() and nxt.isalnum())
+    if year and _YEAR_BEFORE.search(t, max(0, s - 10), s):
+        return _date(s, e, int(value), 1, 1, "year")
+    if kind in ("parameters", "tokens") and suffix:
+        return (s, suffix.end(), "count", value * magnitude, kind, "")
+    if magnitude > 1 or grouped:
+        return (s, pos, "count", value * magnitude, "", "")
     if src == "num":
         return None if nxt.isascii() and nxt.isalpha() else (s, e, "plain", value, "", "")
-    if src == "zh":
-        return (
-            (s, e, "plain", value, "", "")
-            if value >= 2 and nxt and nxt in _ZH_CLASSIFIERS
-            else None
-        )
-    if value >= 2 and _PLAIN_WORD_AFTER.match(t, e, e + 3):
-        return (s, e, "plain", value, "", "")
-    return None
+    after = nxt in _ZH_CLASSIFIERS if src == "zh" else _PLAIN_WORD_AFTER.match(t, e, e + 3)
+    return (s, e, "plain", value, "", "") if value >= 2 and nxt and after else None
+
+
+def _range_end(t: str, pos: int) -> tuple[float, _Read] | None:
+    """The number ending a range that starts at ``pos`` ("–30%"), with how it reads."""
+    to = _RANGE.match(t, pos, pos + 4)
+    other = _ANCHOR.match(t, to.end()) if to else None
+    if other is None or other.lastgroup not in ("num", "zhnum"):
+        return None
+    raw = other.group()
+    number = _zh_value(raw) if other.lastgroup == "zhnum" else float(raw.replace(",", ""))
+    read = _read_anchor(t, other, ranged=True)
+    return (number, read) if number and read else None
 
 
 def _blocked(t: str, s: int, e: int) -> bool:
@@ -427,9 +407,9 @@ def _blocked(t: str, s: int, e: int) -> bool:
     if s and t[s - 1] in "(（" and t[e : e + 1] in (")", "）"):
         return True
     before = t[max(0, s - 30) : s]
+    last = before[-1:]
     if "[" in before and _CITATION_BEFORE.search(before) and _CITATION_AFTER.match(t, e, e + 30):
         return True
-    last = before[-1:]
     if (last.isspace() or _is_cjk(last)) and _MODEL_BEFORE.search(t, max(0, s - 12), s):
         return True
     glued = _GLUED_LEFT.search(before) if last == "-" else None
@@ -440,21 +420,23 @@ def _blocked(t: str, s: int, e: int) -> bool:
         return False
     if _LIST_MARK.match(t, e, e + 2) and t[s:e].isdigit():
         return True
-    numbered = "." in t[s:e] or line.group("hash")
-    return bool(numbered and _HEADING_REST.match(t, e, e + 8))
+    return bool(("." in t[s:e] or line["hash"]) and _HEADING_REST.match(t, e, e + 8))
+
+
+def _rank_context(t: str, s: int, e: int) -> bool:
+    """Whether an ordinal ("second", "3rd") is a rank: "ranked second", "third place"."""
+    before = _RANK_CONTEXT_BEFORE.search(t, max(0, s - 30), s)
+    return before is not None or _RANK_CONTEXT_AFTER.match(t, e, e + 14) is not None
 
 
 def _magnitude(t: str, pos: int, src: str, money: bool) -> tuple[int, float]:
     m = _MAGNITUDE.match(t, pos, pos + 12)
-    if m is None or (src == "zh" and m.group("zh")):
+    if m is None or (src == "zh" and m["zh"]):
         return pos, 1.0
-    if m.group("zh"):
-        factor = 1.0
-        for ch in m.group("zh"):
-            factor *= _ZH_MAGNITUDE[ch]
-        return m.end(), factor
-    word = m.group("word") or m.group("abbr") or m.group("glued")
-    if m.group("glued") and not money and word in "kmb":
+    if m["zh"]:
+        return m.end(), float(prod(_ZH_MAGNITUDE[ch] for ch in m["zh"]))
+    word = m["word"] or m["abbr"] or m["glued"]
+    if m["glued"] and not money and word in "kmb":
         return pos, 1.0
     return m.end(), _EN_MAGNITUDE[word.lower()]
 
@@ -486,76 +468,29 @@ def _date(s: int, e: int, year: int, month: int, day: int, unit: str) -> _Read |
 
 
 def _same_date(a: Figure, b: Figure) -> bool:
-    precision = max(_PRECISION.get(a.unit, 0), _PRECISION.get(b.unit, 0))
+    depth = 3 - max(("day", "month", "year").index(f.unit) for f in (a, b))  # y/m/d, y/m or y
     da, db = date.fromordinal(int(a.value)), date.fromordinal(int(b.value))
-    yearless = da.year == 1 or db.year == 1
-    if yearless and precision == 2:
-        return False
-    return (
-        (yearless or da.year == db.year)
-        and (precision == 2 or da.month == db.month)
-        and (precision >= 1 or da.day == db.day)
-    )
-
-
-def _is_year(value: float, t: str, s: int, nxt: str) -> bool:
-    if not (value.is_integer() and 1800 <= value <= 2200) or (nxt.isascii() and nxt.isalnum()):
-        return False
-    return _YEAR_BEFORE.search(t, max(0, s - 10), s) is not None
-
-
-def _is_cjk(ch: str) -> bool:
-    return "\u4e00" <= ch <= "\u9fff"
+    ka, kb = (da.year, da.month, da.day)[:depth], (db.year, db.month, db.day)[:depth]
+    if 1 in (da.year, db.year):  # a date without a year: compare the month and day only
+        ka, kb = ka[1:], kb[1:]
+    return bool(ka) and ka == kb
 
 
 def _currency(symbol: str) -> str:
-    key = symbol.strip().replace(" ", "")
-    if key in _CURRENCIES:
-        return _CURRENCIES[key]
-    if key[:3].upper() in ("USD", "EUR", "GBP", "JPY", "CNY"):
-        return key[:3].upper()
-    lower = key.lower().rstrip("s")
-    return "USD" if lower.endswith("dollar") else _CURRENCIES.get(lower, key)
+    key = re.sub(r"\s", "", symbol).lower()
+    return _CURRENCIES.get(key) or _CURRENCIES[key.removesuffix("s")]
 
 
-def _period(word: str) -> str:
-    return _PERIODS.get(word, _PERIODS.get(word[:2], word.rstrip("s")))
-
-
-def _duration_unit(m: re.Match[str]) -> str:
-    if m.group("en"):
-        word = m.group("en").lower()
-        return _DURATION_EN.get(word[:2], _DURATION_EN.get(word[0], "second"))
-    return _DURATION_ZH[m.group("zh").lstrip("个")[0]]
-
-
-def _trim(x: float, sig: int | None = None) -> str:
-    if sig is not None:
-        x = float(f"{x:.{sig}g}")
+def _trim(x: float) -> str:
     return f"{x:.4f}".rstrip("0").rstrip(".")
-
-
-def _grouped(x: float) -> str:
-    return f"{x:,.0f}" if x.is_integer() else _trim(x)
 
 
 def _money_digits(x: float) -> str:
     return f"{x:,.0f}" if x.is_integer() else f"{x:,.2f}"
 
 
-def _zh_amount(x: float, sig: int | None) -> str:
+def _scaled(x: float, scales: tuple[tuple[str, float], ...], sig: int | None = None) -> str:
+    """``x`` in the largest of ``scales`` it reaches ("25亿", "2.5 billion"), else ""."""
     if sig is not None:
         x = float(f"{x:.{sig}g}")
-    for name, size in (("万亿", 1e12), ("亿", 1e8), ("万", 1e4)):
-        if x >= size:
-            return _trim(x / size) + name
-    return _trim(x)
-
-
-def _en_amount(x: float, sig: int | None) -> str:
-    if sig is not None:
-        x = float(f"{x:.{sig}g}")
-    for name, size in (("trillion", 1e12), ("billion", 1e9), ("million", 1e6)):
-        if x >= size:
-            return f"{_trim(x / size)} {name}"
-    return _grouped(x)
+    return next((_trim(x / size) + name for name, size in scales if x >= size), "")
