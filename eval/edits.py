@@ -196,6 +196,7 @@ class EditScores:
     novelty_covered: Share
     novelty_new: Share
     revisions: Share
+    stray_revisions: Share  # informational: revisions pointing at no brief that revises
     kinds: dict[str, int] = field(default_factory=dict)
     drafters: dict[str, int] = field(default_factory=dict)
     misses: dict[str, list[str]] = field(default_factory=dict)  # figure → article ids
@@ -210,6 +211,7 @@ class EditScores:
             "novelty_covered": self.novelty_covered,
             "novelty_new": self.novelty_new,
             "revisions": self.revisions,
+            "stray_revisions": self.stray_revisions,
         }
 
     def as_dict(self) -> dict[str, object]:
@@ -285,6 +287,10 @@ def score_edits(articles: Sequence[EvalArticle], proposals: Sequence[Proposal]) 
         )
     ]
 
+    revising = {a.id for a in stale}
+    revision_edits = [p for p in edits if p.kind == "revision"]
+    stray = [p for p in revision_edits if not revising.intersection(p.articles)]
+
     return EditScores(
         in_language=_share("in_language", len(chinese), n),
         needs_translation=_share("needs_translation", len(translate), n),
@@ -294,6 +300,7 @@ def score_edits(articles: Sequence[EvalArticle], proposals: Sequence[Proposal]) 
         novelty_covered=_share("novelty_covered", len(covered) - len(covered_bullet), len(covered)),
         novelty_new=_share("novelty_new", len(new) - len(new_missed), len(new)),
         revisions=_share("revisions", len(revised), len(stale)),
+        stray_revisions=Share(len(stray), len(revision_edits)),
         kinds=dict(Counter(p.kind for p in edits)),
         drafters=dict(Counter(p.drafter or "?" for p in written)),
         misses={

@@ -344,6 +344,7 @@ _EDIT_ROWS = (
     ("novelty_covered", "novelty: covered, no bullet"),
     ("novelty_new", "novelty: new, proposed"),
     ("revisions", "revisions, right target"),
+    ("stray_revisions", "  revisions where none due"),
 )
 
 

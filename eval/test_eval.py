@@ -306,6 +306,7 @@ def _proposal(kind: str, text: str, *ids: str, **extra: object) -> Proposal:
                 "novelty_covered": (1, 1),
                 "novelty_new": (3, 3),
                 "revisions": (1, 1),
+                "stray_revisions": (0, 1),
             },
         ),
         (  # English quotes, a covered event as a bullet, a revision aimed elsewhere
@@ -341,7 +342,12 @@ def _proposal(kind: str, text: str, *ids: str, **extra: object) -> Proposal:
         ),
         (  # a revision for a brief that revises nothing does not count as proposing it
             [_proposal("revision", "OpenAI发布GPT-5", "new", target=ROW)],
-            {"novelty_new": (0, 3), "revisions": (0, 1), "key_facts": (1, 1)},
+            {
+                "novelty_new": (0, 3),
+                "revisions": (0, 1),
+                "key_facts": (1, 1),
+                "stray_revisions": (1, 1),
+            },
         ),
         (  # an addition must name the actor; a revision or citation keeps the report's wording
             [
