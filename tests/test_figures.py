@@ -76,6 +76,8 @@ def test_what_is_written_reads_back_as_the_same_figure(case: dict[str, Any]) -> 
         assert same_figure(_only(format_en(figure)), figure), format_en(figure)
 
 
+# 1 MB of the characters a figure starts from, and denser traps at 100 kB: a
+# pattern that backtracks quadratically would not finish at either size.
 @pytest.mark.parametrize(
     "text",
     [
@@ -83,12 +85,14 @@ def test_what_is_written_reads_back_as_the_same_figure(case: dict[str, Any]) -> 
         "$" * 10**6,
         "第" * 10**6,
         "一" * 10**6,
-        "[1," * 300_000,
-        "tops the " * 100_000,
-        "1 " * 100_000,
-        "GPT-5 " * 100_000,
-        "\n1. " * 200_000,
         "1.2" * 300_000,
+        "[1," * 30_000,
+        "tops the " * 10_000,
+        "1 " * 50_000,
+        "1-" * 50_000,
+        "GPT-5 " * 20_000,
+        "\n1. " * 20_000,
+        "$1-" * 30_000,
     ],
     ids=lambda text: repr(text[:6]),
 )

@@ -62,7 +62,7 @@ class Figure:
 
 _Read = tuple[int, int, str, float, str, str]  # start, end, kind, value, unit, per
 # Same-length folding (full-width digits and signs), so offsets stay the source's.
-_FOLD = str.maketrans("０１２３４５６７８９％＄．［］＃：／￥＋‐‑", "0123456789%$.[]#:/¥+--")
+_FOLD = str.maketrans("０１２３４５６７８９％＄．［］【】＃：／￥＋‐‑", "0123456789%$.[][]#:/¥+--")
 
 _NUMBER_WORDS = (
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -170,7 +170,8 @@ _RANK_BEFORE = re.compile(
 )
 _RANK_CONTEXT_BEFORE = re.compile(
     r"(?i:(?<![A-Za-z])(?:rank(?:ed|s)?|plac(?:ed|es)|came|comes|finish(?:ed|es)?|sits|sat"
-    r"|(?:climb|rise|rose|jump|move|fell|fall|drop|slipp|slid)\w{0,3}\s+(?:to|into))\s+(?:the\s+)?\Z)"
+    r"|(?:climb|rise|rose|jump|move|fell|fall|drop|slipp|slid)\w{0,3}\s+(?:to|into))"
+    r"\s+(?:in\s+)?(?:the\s+)?\Z)"
 )
 _RANK_CONTEXT_AFTER = re.compile(
     r"(?i:[\s-](?:place|spot|position|overall|largest|biggest|highest|best|fastest|most|ranked))"
@@ -187,7 +188,7 @@ _MODEL_BEFORE = re.compile(
     r"|(?:千问|文心|混元|豆包|盘古|星火|通义|元宝|一言)\s?\Z"
 )
 _GLUED_LEFT = re.compile(r"[A-Za-z0-9_.\-]{1,40}-\Z")
-_CITATION_BEFORE = re.compile(r"\[[0-9 ,，、\-–]{0,30}\Z")
+_CITATION_BEFORE = re.compile(r"\[\^?[0-9 ,，、\-–]{0,30}\Z")
 _CITATION_AFTER = re.compile(r"[0-9 ,，、\-–]{0,30}\]")
 _LINE_START = re.compile(r"(?:^|\n)[ \t>]{0,8}(?:[-*+][ \t]+)?(?P<hash>#{1,6}[ \t]+)?(?:\*\*)?\Z")
 _LIST_MARK = re.compile(r"[.)](?=[ \t])|、")
@@ -343,7 +344,7 @@ def _read_number(
     currency = _CURRENCY_BEFORE.search(t, max(0, s - 24), s) if src != "zh" else None
     if currency is not None and currency["foreign"]:
         return None  # HK$, A$, NT$ …: a currency this module does not name
-    pos, magnitude = _magnitude(t, e, src, currency is not None)
+    pos, magnitude = _magnitude(t, e, src)
     if magnitude == 1 and not ranged and (end := _range_end(t, pos)):
         number, (_, _, kind, second, unit, per) = end
         if currency is not None and kind in ("money", "count"):
@@ -429,16 +430,13 @@ def _rank_context(t: str, s: int, e: int) -> bool:
     return before is not None or _RANK_CONTEXT_AFTER.match(t, e, e + 14) is not None
 
 
-def _magnitude(t: str, pos: int, src: str, money: bool) -> tuple[int, float]:
+def _magnitude(t: str, pos: int, src: str) -> tuple[int, float]:
     m = _MAGNITUDE.match(t, pos, pos + 12)
     if m is None or (src == "zh" and m["zh"]):
         return pos, 1.0
     if m["zh"]:
         return m.end(), float(prod(_ZH_MAGNITUDE[ch] for ch in m["zh"]))
-    word = m["word"] or m["abbr"] or m["glued"]
-    if m["glued"] and not money and word in "kmb":
-        return pos, 1.0
-    return m.end(), _EN_MAGNITUDE[word.lower()]
+    return m.end(), _EN_MAGNITUDE[(m["word"] or m["abbr"] or m["glued"]).lower()]
 
 
 def _zh_value(text: str) -> float | None:
