@@ -115,7 +115,8 @@ _MAG_WORDS = r"(?:thousand|million|billion|trillion)(?![A-Za-z])"
 # Where a figure can start. Each alternative is bounded or anchored by a
 # look-behind, so no position is scanned more than a constant number of times.
 _ANCHOR = re.compile(
-    rf"(?P<iso>(?<![0-9A-Za-z_.\-/])(?:1[89]|2[01])[0-9]{{2}}(?P<sep>[-/.]){_MON}(?P=sep){_DAY}(?![0-9]))"
+    rf"(?P<iso>(?<![0-9A-Za-z_.\-/])(?:1[89]|2[01])[0-9]{{2}}(?P<sep>[-/.]){_MON}(?P=sep){_DAY}"
+    r"(?![0-9]))"
     rf"|(?P<zhdate>(?<![0-9.])(?:(?P<zy>[12][0-9]{{3}})\s?年(?:\s?(?P<zm>{_MON})\s?月"
     rf"(?:\s?(?P<zd>{_DAY})\s?[日号])?)?|(?P<zm2>{_MON})\s?月(?:\s?(?P<zd2>{_DAY})\s?[日号])?))"
     rf"|(?P<month>(?<![A-Za-z])(?:{_MONTH_RE})(?![A-Za-z])\.?)"
@@ -131,7 +132,8 @@ _ANCHOR = re.compile(
 _URL = re.compile(r"(?:https?://|www\.)[!-~]+")
 # What may stand right after a number (and its magnitude): its kind, by group name.
 _SUFFIX = re.compile(
-    r"(?P<percent>\s?%|\s?(?i:per\s?cent|pct)(?![A-Za-z]))|(?P<pp>个百分点|\s(?i:percentage\s+points?))"
+    r"(?P<percent>\s?%|\s?(?i:per\s?cent|pct)(?![A-Za-z]))"
+    r"|(?P<pp>个百分点|\s(?i:percentage\s+points?))"
     r"|\s?(?P<currency>美元|美金|欧元|英镑|日元|日圆|元人民币|人民币|元"
     r"|(?:USD|EUR|GBP|JPY|CNY|RMB)(?![A-Za-z])"
     r"|(?i:(?:US\s+|U\.S\.\s+)?dollars?|euros?|pounds?|yuan|renminbi|yen)(?![A-Za-z]))"
@@ -184,7 +186,8 @@ _YEAR_BEFORE = re.compile(
 _MODEL_BEFORE = re.compile(
     r"(?<![A-Za-z])(?:Opus|Sonnet|Haiku|Claude|Gemini|Gemma|Llama|LLaMA|Qwen|GPT|DeepSeek|Mistral"
     r"|Mixtral|Grok|Phi|Kimi|GLM|ERNIE|Hunyuan|Doubao|MiniMax|Falcon|Codex|Sora|Veo|Imagen"
-    r"|Midjourney|iPhone|iOS|Android|Windows|macOS|Python|Pixel|[Vv]ersion|Gen|Chapter|Section|Figure|Fig\.|Table|Appendix)\s\Z"
+    r"|Midjourney|iPhone|iOS|Android|Windows|macOS|Python|Pixel|[Vv]ersion|Gen|Chapter|Section"
+    r"|Figure|Fig\.|Table|Appendix)\s\Z"
     r"|(?:千问|文心|混元|豆包|盘古|星火|通义|元宝|一言)\s?\Z"
 )
 _GLUED_LEFT = re.compile(r"[A-Za-z0-9_.\-]{1,40}-\Z")
