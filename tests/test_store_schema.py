@@ -30,6 +30,7 @@ from tracker.store import (
     changelogs,
     cited,
     digests,
+    drafts,
     editions,
     open_store,
     runs,
@@ -141,7 +142,18 @@ def test_open_creates_folder_wal_and_applies_every_migration_once(db_path: Path)
 
 
 def test_the_history_holds_every_domain_migration_once_in_domain_order() -> None:
-    domains = (sources, articles, cited, runs, suggestions, vectors, editions, digests, changelogs)
+    domains = (
+        sources,
+        articles,
+        cited,
+        runs,
+        suggestions,
+        vectors,
+        editions,
+        digests,
+        changelogs,
+        drafts,
+    )
     declared = [m.name for d in domains for m in d.MIGRATIONS]
     assert sorted(ALL_MIGRATIONS) == sorted(declared)
     assert len(set(ALL_MIGRATIONS)) == len(ALL_MIGRATIONS)
