@@ -76,7 +76,7 @@ FIELD_GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("排名", "排行榜", "ranking", "leaderboard", "ranked"),
     ("基准", "基准测试", "benchmark", "benchmarks"),
     ("训练成本", "training cost", "trained for"),
-    ("数学奥林匹克", "math olympiad", "mathematical olympiad", "IMO"),
+    ("数学奥林匹克", "math olympiad", "maths olympiad", "mathematical olympiad", "IMO"),
     ("程序设计竞赛", "programming contest", "ICPC"),
     ("任务时长", "time horizon", "task length", "task duration", "long tasks"),
     ("翻倍", "doubling", "doubles", "doubled"),

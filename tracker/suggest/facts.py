@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from tracker.figures import Figure, figures_in
+from tracker.figures import Figure, figures_in, same_figure
 from tracker.glossary import FIELD_GLOSSARY
 from tracker.suggest.names import NameBook
 from tracker.textutil import split_sentences
@@ -51,6 +51,11 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         ("lawsuit", r"\b(?:sues|sued|lawsuit|court|judge|ruling|litigation)\b|起诉|诉讼|法院|判决"),
         (
+            "market",
+            r"\bmarket (?:value|cap\w*)\b|\bshares? (?:fell|fall|drop\w*|plunge\w*|rose|jump\w*)"
+            r"|市值|股价",
+        ),
+        (
             "regulation",
             r"\b(?:regulat\w+|legislat\w+|executive order|bill|ban|bans|banned|law|act)\b"
             r"|监管|法案|法规|禁令|条例|立法",
@@ -58,8 +63,9 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("award", r"\b(?:wins?|won|awards?|awarded|prize|medal)\b|获奖|金牌|奖项"),
         (
             "ranking",
-            r"\b(?:tops|topped|top spot|ranks?|ranked|leaderboard|number one|first place)\b"
-            r"|\bNo\.\s?1\b|#\s?1\b|排名|榜首|登顶|排行榜",
+            r"\b(?:tops|topped|top spot|ranks?|ranked|leaderboard|number one|first place"
+            r"|overtak\w+|top (?:five|ten|\d+)|off the top)\b|\bNo\.\s?1\b|#\s?1\b"
+            r"|排名|榜首|登顶|排行榜|位列|榜单",
         ),
         (
             "open-source",
@@ -68,11 +74,12 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("price", r"\b(?:price[sd]?|pricing|per month|a month|/month)\b|价格|定价|降价|涨价|/月"),
         (
             "paper",
-            r"\b(?:paper|study|researchers?|preprint|arxiv)\b|\b(?:finds|found) that\b|论文|研究",
+            r"\b(?:paper|study|researchers?|preprint|arxiv|survey|report finds)\b"
+            r"|\b(?:finds|found) that\b|论文|研究(?:发现|表明|显示|人员|团队|成果)",
         ),
         (
             "feature",
-            r"\b(?:can now|now lets|now supports|now offers|adds|added|gets|new feature)\b"
+            r"\b(?:can now|now lets|now supports|now offers|adds|added|gets|gains|new feature)\b"
             r"|新增|新功能",
         ),
         (
@@ -83,7 +90,7 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "milestone",
             r"\b(?:reach\w*|hits?|surpass\w*|milestone|revenue|run-rate|users|doubl\w+)\b"
-            r"|达到|突破|里程碑|营收|收入|用户|翻倍",
+            r"|达到|突破|里程碑|营收|收入|用户数|用户量|翻倍",
         ),
     )
 )
@@ -111,6 +118,11 @@ _VERB_STARTS = re.compile(
     r"|get|take|expand|update|upgrade|double)",
     re.IGNORECASE,
 )
+_MONTH = re.compile(
+    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?(?:\s+\d|$)"
+    r"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+)
+_SIZE = re.compile(r"\d+(?:\.\d+)?[BMKT]", re.IGNORECASE)  # "20B" parameters
 _GENERIC_ACRONYMS = _words("AI AGI API GPU GPUS CPU TPU LLM LLMS CEO CTO US UK EU UN IPO SDK")
 # Glossary concepts that are things news can be about (not activities or qualities).
 _THING_TERMS = frozenset(
@@ -143,6 +155,11 @@ def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
     sentence = _key_sentence(title, sentences, names, article, evidence) if sentences else title
     actor = _actor(title, sentence, names)
     thing = _object(title, sentence, names, actor)
+    maker = names.maker_of(thing) if thing else None
+    if maker is not None and (not actor or names.lookup(actor) is None):
+        actor = maker.english[0]  # "Qwen3.5 tops …": the maker, not the headline's subject
+    if actor and re.fullmatch(r"[A-Z]\d+(?:\.\d+)*\w*", thing):
+        thing = f"{actor} {thing}"  # "DeepSeek releases V3.2": the model is "DeepSeek V3.2"
     event = event_kind(title, sentence)
     figures = [f for f in figures_in(sentence) if f.kind not in ("date", "plain")]
     if not figures:
@@ -166,6 +183,7 @@ def _key_sentence(
     headline = _tokens(title)
     title_names = {f.name for f in names.find(title)}
     title_event = event_kind(title)
+    title_figures = [f for f in figures_in(title) if f.kind != "date"]
     year = article.published.year if article.published else None
     best, best_score = sentences[0], float("-inf")
     for position, sentence in enumerate(sentences):
@@ -181,6 +199,10 @@ def _key_sentence(
         if has_figure:
             # News that is a figure (a rank, a sum, a price) is stated where the figure is.
             score += 0.8 if title_event in _FIGURE_EVENTS else 0.2
+        if title_figures and any(
+            same_figure(a, b) for a in figures_in(sentence) for b in title_figures
+        ):
+            score += 0.6  # the headline's own figure: this sentence states the news
         kind = event_kind(sentence)
         if kind != "other":
             score += 0.5 if kind == title_event else 0.2
@@ -262,14 +284,9 @@ def _name_runs(text: str, names: NameBook, actor: str) -> list[str]:
     """Runs of name-like words (capitalised, with digits, or a version number after a
     name: "Gemini 3"), joined by "and" when both sides carry a version ("o3 and
     o4-mini"); known actors and generic acronyms (AI, GPU) are left out."""
-    # The actor as spelled, and other actors; another spelling of the actor is left in,
-    # for it may begin a product's name ("Mistral AI releases Mistral Large 3").
-    actor_name = names.lookup(actor) if actor else None
-    actor_spans = [
-        (f.start, f.start + len(f.form))
-        for f in names.find(text)
-        if f.form == actor or f.name is not actor_name
-    ]
+    # Only the actor as spelled is left out: another name may begin a product's name
+    # ("Mistral AI releases Mistral Large 3", "阿里通义开源Qwen Code").
+    actor_spans = [(f.start, f.start + len(f.form)) for f in names.find(text) if f.form == actor]
     at = text.find(actor) if actor else -1
     if at >= 0:
         actor_spans.append((at, at + len(actor)))
@@ -278,10 +295,11 @@ def _name_runs(text: str, names: NameBook, actor: str) -> list[str]:
     for match in _WORD.finditer(text):
         word = match.group(0)
         before = text[match.start() - 1] if match.start() else " "
+        inside_actor = any(a <= match.start() and match.end() <= b for a, b in actor_spans)
         if current and before not in " -":  # punctuation or a CJK character ends a run
             runs.append(current)
             current = []
-        if any(a <= match.start() < b for a, b in actor_spans):
+        if inside_actor:
             if current:
                 runs.append(current)
                 current = []
@@ -301,8 +319,15 @@ def _name_runs(text: str, names: NameBook, actor: str) -> list[str]:
                 current.append(word)
     if current:
         runs.append(current)
-    joined = [" ".join(r).strip(".,:;") for r in runs]
-    joined = [j for j in joined if j.upper() not in _GENERIC_ACRONYMS]
+    joined = [re.sub(r"['’]s$", "", " ".join(r).strip(".,:;")) for r in runs]
+    joined = [
+        j
+        for j in joined
+        if j.upper() not in _GENERIC_ACRONYMS
+        and not _SIZE.fullmatch(j)
+        and names.lookup(j) is None  # an actor is not what the news is about
+        and not _MONTH.match(j)  # nor a date
+    ]
     # "o3 and o4-mini": two versioned names joined by "and" in the text are one object.
     for i in range(len(joined) - 1):
         pair = f"{joined[i]} and {joined[i + 1]}"

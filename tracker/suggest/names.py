@@ -51,7 +51,13 @@ _CURATED: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("org", ("Cohere",), ("Cohere",)),
     ("org", ("Allen Institute for AI", "Ai2", "AI2"), ("艾伦人工智能研究所", "Ai2")),
     ("org", ("METR",), ("METR",)),
-    ("org", ("Artificial Analysis",), ("Artificial Analysis",)),
+    ("org", ("Black Forest Labs",), ("Black Forest Labs",)),
+    ("org", ("Stanford University", "Stanford"), ("斯坦福大学", "斯坦福")),
+    ("org", ("Menlo Ventures",), ("Menlo Ventures",)),
+    ("org", ("Sakana AI",), ("Sakana AI",)),
+    ("org", ("Midjourney",), ("Midjourney",)),
+    ("org", ("Runway",), ("Runway",)),
+    ("body", ("Linux Foundation",), ("Linux基金会",)),
     ("org", ("Epoch AI",), ("Epoch AI",)),
     ("org", ("Cursor", "Anysphere"), ("Cursor",)),
     ("org", ("GitHub",), ("GitHub",)),
@@ -76,10 +82,35 @@ _CURATED: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...] = (
     ("person", ("Yann LeCun", "LeCun"), ("杨立昆",)),
     ("person", ("Geoffrey Hinton", "Hinton"), ("辛顿",)),
     ("person", ("Liang Wenfeng",), ("梁文锋",)),
+    ("board", ("Artificial Analysis",), ("Artificial Analysis",)),
     ("board", ("LMArena", "LMSYS Chatbot Arena", "Chatbot Arena"), ("LMArena",)),
     ("board", ("SWE-bench Verified", "SWE-bench"), ("SWE-bench",)),
     ("board", ("Humanity's Last Exam",), ("人类最后的考试",)),
     ("board", ("ARC-AGI",), ("ARC-AGI",)),
+)
+
+# Product families and who makes them: news naming only a product ("Qwen3.5 tops
+# the leaderboard") still has a maker. Prefixes of product names, by maker.
+_MAKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("OpenAI", ("GPT", "ChatGPT", "o1", "o3", "o4", "Sora", "Codex", "DALL-E", "gpt-oss")),
+    ("Anthropic", ("Claude",)),
+    ("Google", ("Gemini", "Gemma", "Nano Banana", "Veo", "Imagen", "Jules")),
+    ("Meta", ("Llama",)),
+    ("xAI", ("Grok",)),
+    ("Mistral AI", ("Mistral", "Devstral", "Magistral", "Codestral", "Pixtral")),
+    ("DeepSeek", ("DeepSeek",)),
+    ("Qwen", ("Qwen", "QwQ")),
+    ("Moonshot AI", ("Kimi",)),
+    ("Zhipu AI", ("GLM",)),
+    ("MiniMax", ("MiniMax",)),
+    ("ByteDance", ("Seedream", "Seedance", "Doubao")),
+    ("Xiaomi", ("MiMo",)),
+    ("Baidu", ("ERNIE",)),
+    ("Tencent", ("Hunyuan",)),
+    ("NVIDIA", ("Nemotron",)),
+    ("Microsoft", ("Phi-", "Copilot")),
+    ("Allen Institute for AI", ("Olmo", "OLMo", "Tülu")),
+    ("Black Forest Labs", ("FLUX",)),
 )
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -170,6 +201,14 @@ class NameBook:
 
     def lookup(self, form: str) -> Name | None:
         return self._by_form.get(form.lower())
+
+    def maker_of(self, product: str) -> Name | None:
+        """Who makes ``product``, by the family its name begins with (``Kimi K3`` → Moonshot)."""
+        lowered = product.lower()
+        for maker, prefixes in _MAKERS:
+            if any(lowered.startswith(p.lower()) for p in prefixes):
+                return self.lookup(maker)
+        return None
 
 
 def _most_used(forms: Iterable[str], text: str) -> str | None:

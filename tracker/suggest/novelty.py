@@ -20,22 +20,45 @@ import re
 from collections.abc import Sequence
 
 from tracker.figures import figures_in, same_figure
+from tracker.glossary import FIELD_GLOSSARY
 from tracker.statements import Statement
 from tracker.suggest.facts import EVENTS, field_term
 from tracker.suggest.names import NameBook
 from tracker.types import Fact
 
-_WORD = re.compile(r"[A-Za-z]+|\d+(?:\.\d+)*")
+_TOKEN = re.compile(r"[A-Za-z]*[0-9][0-9.]*[A-Za-z0-9]*|[A-Za-z]+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+# A run of Latin-script words and numbers: one name as a statement writes it.
+_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+'’-]*(?:[ ][A-Za-z0-9][A-Za-z0-9.+'’-]*)*")
+# News whose point is a figure or a new capability is covered only by a statement
+# telling the same kind of news; a release is covered by any statement naming the
+# thing with its maker.
+_NEWS_BEYOND_THE_NAME = frozenset({"feature", "milestone", "price", "funding", "market", "ranking"})
+_SUMMARY_TITLES = re.compile(r"摘要|引言|结论|总结|summary|introduction|conclusion", re.I)
 _FILLER = frozenset({"and", "the", "model", "models", "series", "family", "new", "ai"})
 
 
-def object_key(name: str) -> tuple[frozenset[str], frozenset[str]]:
-    """(family words, version numbers) of a product name: ``Gemini 3.0 Pro`` →
-    ({gemini, pro}, {3})."""
-    words = _WORD.findall(name)
-    family = frozenset(w.lower() for w in words if w.isalpha() and w.lower() not in _FILLER)
-    versions = frozenset(_version(w) for w in words if w[0].isdigit())
-    return family, versions
+def object_key(name: str) -> tuple[str, frozenset[str]]:
+    """(name key, version numbers) of a product name: ``Gemini 3.0 Pro`` → ("geminipro",
+    {3}); ``DeepSeek V3`` → ("deepseek", {3}) (a letter before a version is part of
+    the version, except in a name that is only that: ``o1`` → ("o", {1}))."""
+    key = []
+    versions: set[str] = set()
+    for position, token in enumerate(_TOKEN.findall(name)):
+        letters = re.match(r"[A-Za-z]*", token)
+        head = letters.group(0) if letters else ""
+        rest = token[len(head) :]
+        if rest[:1].isdigit():
+            versions.update(_version(v) for v in re.findall(r"\d+(?:\.\d+)*", rest))
+            if head and (position == 0 or len(head) > 1):
+                key.append(head.lower())
+        elif (
+            head
+            and (position == 0 or any(ch.isupper() for ch in head))
+            and head.lower() not in _FILLER
+        ):
+            key.append(head.lower())
+    return "".join(key), frozenset(versions)
 
 
 def _version(number: str) -> str:
@@ -43,16 +66,34 @@ def _version(number: str) -> str:
 
 
 def names_object(statement: str, thing: str) -> bool:
-    """Whether ``statement`` names ``thing`` (every family word, every version)."""
-    family, versions = object_key(thing)
-    if not family and not versions:
+    """Whether ``statement`` names ``thing``: a run of names in it has the same name key
+    (``Codex CLI`` is not ``Codex``; ``Claude Code for web`` is ``Claude Code``) and
+    the statement has every version number (``Gemini 2.5和3.0系列`` names
+    ``Gemini 3``). A field term matches any of its spellings (``IMO`` / 数学奥林匹克)."""
+    forms = _glossary_forms(thing)
+    if forms:
+        return any(_spelled(form, statement) for form in forms)
+    key, versions = object_key(thing)
+    if not key:
+        return bool(_CJK.search(thing)) and thing in statement
+    numbers = {_version(n) for n in re.findall(r"\d+(?:\.\d+)*", statement)}
+    if not versions <= numbers:
         return False
-    words = _WORD.findall(statement)
-    latin = {w.lower() for w in words if w.isalpha()}
-    numbers = {_version(w) for w in words if w[0].isdigit()}
-    if not family:  # a purely Chinese or numeric name: compare as text
-        return thing in statement
-    return family <= latin and versions <= numbers
+    return any(object_key(run)[0] == key for run in _RUN.findall(statement))
+
+
+def _spelled(form: str, text: str) -> bool:
+    if _CJK.search(form):
+        return form in text
+    return re.search(rf"(?<![A-Za-z]){re.escape(form)}(?![A-Za-z])", text, re.I) is not None
+
+
+def _glossary_forms(thing: str) -> tuple[str, ...]:
+    lowered = thing.lower()
+    for row in FIELD_GLOSSARY:
+        if any(form.lower() == lowered for form in row):
+            return row
+    return ()
 
 
 def names_actor(statement: str, actor: str, names: NameBook) -> bool:
@@ -79,22 +120,45 @@ def figures_conflict(statement: str, fact: Fact) -> bool:
     return False
 
 
+def _shared_wording(statement: str, sentence: str) -> int:
+    """Chinese character pairs the two share beyond names: the same story told twice."""
+
+    def pairs(text: str) -> set[str]:
+        cjk = "".join(_CJK.findall(text))
+        return {cjk[i : i + 2] for i in range(len(cjk) - 1)}
+
+    return len(pairs(statement) & pairs(sentence))
+
+
 def shares_figure(statement: str, fact: Fact) -> bool:
     theirs = [f for f in figures_in(fact.sentence) if f.text in fact.numbers]
     return any(same_figure(old, new) for old in figures_in(statement) for new in theirs)
 
 
 def covering_statement(
-    fact: Fact, statements: Sequence[Statement], names: NameBook, *, section_id: str = ""
+    fact: Fact,
+    statements: Sequence[Statement],
+    names: NameBook,
+    *,
+    section_id: str = "",
+    summaries: frozenset[str] = frozenset(),
 ) -> Statement | None:
-    """The report statement that already states ``fact`` (the matched section's first)."""
+    """The report statement that already states ``fact``: in the matched section first,
+    then its chapter, then elsewhere; ``summaries`` (abstract, introduction,
+    conclusion) last."""
     if fact.object and field_term(fact.object) != fact.object:
+        beyond = fact.event in _NEWS_BEYOND_THE_NAME
         found = [
             s
             for s in statements
-            if s.kind != "row"
-            and names_object(s.plain, fact.object)
-            and same_event(s.plain, fact.event)
+            if names_object(s.plain, fact.object)
+            and (
+                same_event(s.plain, fact.event)
+                if beyond
+                else same_event(s.plain, fact.event)
+                or names_actor(s.plain, fact.actor, names)
+                or _shared_wording(s.plain, fact.sentence) >= 2
+            )
             and not figures_conflict(s.plain, fact)
         ]
     elif fact.actor and fact.numbers:
@@ -111,8 +175,21 @@ def covering_statement(
         ]
     else:
         return None
-    found.sort(key=lambda s: (s.section_id != section_id, s.line))
+    chapter = section_id.split(".")[0]
+    found.sort(
+        key=lambda s: (
+            s.section_id != section_id,
+            s.section_id.split(".")[0] != chapter,
+            s.section_id in summaries,
+            s.line,
+        )
+    )
     return found[0] if found else None
+
+
+def summary_sections(titles: dict[str, str]) -> frozenset[str]:
+    """Ids of the sections that summarise the report rather than state news."""
+    return frozenset(i for i, title in titles.items() if _SUMMARY_TITLES.search(title))
 
 
 def may_cite(statement: Statement, general: frozenset[int]) -> bool:
@@ -121,14 +198,28 @@ def may_cite(statement: Statement, general: frozenset[int]) -> bool:
     return set(statement.citations) <= general
 
 
-def cite_after(statement_text: str, marker: str) -> str:
+def cite_after(statement: Statement, marker: str) -> str:
     """The statement with ``marker`` placed after its last citation marker, or before
-    its closing full stop when it has none: ``…能力[1]。`` → ``…能力[1][7]。``."""
-    citations = list(re.finditer(r"[\[［]\d{1,4}(?:[,，\-–]\s*\d{1,4})*[\]］]", statement_text))
+    its closing full stop when it has none: ``…能力[1]。`` → ``…能力[1][7]。``; in a
+    table row, at the end of the cell that names the thing."""
+    if statement.kind == "row":
+        cells = list(statement.cells)
+        column = next(
+            (
+                i
+                for i, h in enumerate(statement.header)
+                if re.search(r"模型|model|产品|product", h, re.I)
+            ),
+            next((i for i, c in enumerate(cells) if not c.strip().isdigit()), 0),
+        )
+        cells[column] = f"{cells[column]} {marker}"
+        return "| " + " | ".join(cells) + " |"
+    text = statement.text
+    citations = list(re.finditer(r"[\[［]\d{1,4}(?:[,，\-–]\s*\d{1,4})*[\]］]", text))
     if citations:
         end = citations[-1].end()
-        return statement_text[:end] + marker + statement_text[end:]
-    stripped = statement_text.rstrip()
+        return text[:end] + marker + text[end:]
+    stripped = text.rstrip()
     if stripped and stripped[-1] in "。！？.!?":
         return stripped[:-1] + marker + stripped[-1]
     return stripped + marker

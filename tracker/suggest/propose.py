@@ -24,7 +24,7 @@ from tracker.statements import Statement, general_references, statements
 from tracker.suggest.additions import addition, host, quote, reference_entry
 from tracker.suggest.facts import key_fact
 from tracker.suggest.names import NameBook
-from tracker.suggest.novelty import cite_after, covering_statement, may_cite
+from tracker.suggest.novelty import cite_after, covering_statement, may_cite, summary_sections
 from tracker.suggest.revisions import find_revision
 from tracker.types import Article, Fact, Match, Novelty, Report, Suggestion, SuggestionKind
 
@@ -35,6 +35,7 @@ class ReportView:
     names: NameBook
     statements: tuple[Statement, ...]
     general: frozenset[int]  # reference numbers cited across the report
+    summaries: frozenset[str]  # abstract, introduction, conclusion
 
     @classmethod
     def of(cls, report: Report) -> ReportView:
@@ -43,6 +44,7 @@ class ReportView:
             names=NameBook.for_report(report.markdown),
             statements=tuple(statements(report)),
             general=general_references(report),
+            summaries=summary_sections({s.id: s.title for s in report.sections}),
         )
 
     @property
@@ -64,19 +66,30 @@ def propose(
     report = view.report
     fact = key_fact(article, view.names, evidence=match.evidence)
     revision = find_revision(
-        fact, view.statements, view.names, section_id=match.section_id, marker=view.marker
+        fact,
+        view.statements,
+        view.names,
+        section_id=match.section_id,
+        marker=view.marker,
+        headline=article.title,
     )
     if revision is not None:
         return _edit(
             view, article, match, fact, revision.target, revision.replacement,
             SuggestionKind.REVISION, now, source_names,
         )  # fmt: skip
-    covering = covering_statement(fact, view.statements, view.names, section_id=match.section_id)
+    covering = covering_statement(
+        fact,
+        view.statements,
+        view.names,
+        section_id=match.section_id,
+        summaries=view.summaries,
+    )
     if covering is not None:
         if not may_cite(covering, view.general):
             return None
         return _edit(
-            view, article, match, fact, covering, cite_after(covering.text, view.marker),
+            view, article, match, fact, covering, cite_after(covering, view.marker),
             SuggestionKind.CITATION, now, source_names,
         )  # fmt: skip
     return addition(

@@ -6,12 +6,14 @@ Two kinds of revision, both a replacement of one statement as written:
   when the news puts a model at place N and the table is about the same
   thing (it is in the matched section, or it already lists a name the news
   mentions), row N gets the new model and its maker;
-* a figure in a sentence or list item: when the statement names the news'
-  thing and gives a figure of the same kind and unit for the
+* a figure in a sentence or list item: when the statement is about the news'
+  thing (it names it, or refers back to the statement before that does; with
+  no thing named, it names the actor) and gives a figure of the same kind and unit for the
   same measure (revenue, cost, price, users, market value, task horizon …),
   and the news gives a different value, the figure is replaced (written as
   the report writes figures), a month or day in the statement moves to the
-  news' date, and the statement's citations give way to the new one.
+  news' date, and the statement's citations give way to the new one. A figure
+  the news repeats is not stale, whatever else it says.
 
 Pure: no I/O. Whether the news is newer than the report is the caller's
 premise: it only sees articles published after the report's ``since``.
@@ -26,13 +28,20 @@ from datetime import date
 
 from tracker.figures import Figure, figures_in, format_zh, same_figure
 from tracker.statements import Statement
+from tracker.suggest.facts import field_term
 from tracker.suggest.names import NameBook
-from tracker.suggest.novelty import names_object
+from tracker.suggest.novelty import names_actor, names_object
 from tracker.types import Fact
 
 _RANK_HEADER = re.compile(r"^(?:排名|名次|rank|ranking|#|no\.?)$", re.IGNORECASE)
 _MODEL_HEADER = re.compile(r"模型|model|system|产品|product", re.IGNORECASE)
 _MAKER_HEADER = re.compile(r"公司|机构|厂商|开发者|实验室|company|lab|developer|org|maker", re.I)
+_PAST_VALUE = re.compile(
+    r"(?:\bfrom|\bpreviously|\bwas|\bearlier|\bsince)\s+(?:the\s+|a\s+|an\s+)?\S*\s*$"
+    r"|(?:此前|之前|从|由|较)[^，。]{0,6}$",
+    re.IGNORECASE,
+)
+_REFERS_BACK = re.compile(r"^(?:该|这|其|此|它|It\b|This\b|The (?:model|tool|feature)\b)")
 _CITATIONS = re.compile(r"(?:\s*[\[［]\d{1,4}(?:[,，\-–]\s*\d{1,4})*[\]］])+")
 
 # Measures a figure can be of, each as the words that name it in either language.
@@ -65,57 +74,70 @@ def find_revision(
     *,
     section_id: str,
     marker: str,
+    headline: str = "",
 ) -> Revision | None:
-    """The statement ``fact`` makes stale and its rewrite, or None."""
-    return _ranking_revision(fact, statements, names, section_id, marker) or _figure_revision(
-        fact, statements, names, section_id, marker
-    )
+    """The statement ``fact`` makes stale and its rewrite, or None. ``headline`` (the
+    article's title) may name the place or the model a ranking news displaces."""
+    ranking = _ranking_revision(fact, statements, names, section_id, marker, headline)
+    return ranking or _figure_revision(fact, statements, names, section_id, marker)
 
 
 # ----------------------------------------------------------------- ranking tables
 
 
 def _ranking_revision(
-    fact: Fact, statements: Sequence[Statement], names: NameBook, section_id: str, marker: str
+    fact: Fact,
+    statements: Sequence[Statement],
+    names: NameBook,
+    section_id: str,
+    marker: str,
+    headline: str,
 ) -> Revision | None:
     if fact.event != "ranking" or not fact.object:
         return None
-    place = _place(fact)
     rows = [
         s
         for s in statements
         if s.kind == "row" and s.header and _column(s, _RANK_HEADER) is not None
     ]
-    if place is None or not rows:
-        return None
-    for row in sorted(rows, key=lambda r: (r.section_id != section_id, r.line)):
-        table = [r for r in rows if r.section_id == row.section_id and r.header == row.header]
-        listed = [_cell(r, _MODEL_HEADER) or "" for r in table]
-        related = row.section_id == section_id or any(m and m in fact.sentence for m in listed)
-        rank_col = _column(row, _RANK_HEADER)
-        if not related or rank_col is None or _number(row.cells[rank_col]) != place:
-            continue
-        if names_object(_cell(row, _MODEL_HEADER) or "", fact.object):
-            return None  # the table already says so
-        cells = list(row.cells)
-        model_col = _column(row, _MODEL_HEADER)
-        maker_col = _column(row, _MAKER_HEADER)
-        if model_col is None:
-            return None
-        cells[model_col] = f"{fact.object} {marker}"
-        if maker_col is not None and fact.actor:
-            name = names.lookup(fact.actor)
-            language = "zh" if _cjk(row.text) else "en"
-            cells[maker_col] = name.spelled_for(language) if name else fact.actor
-        return Revision(row, "| " + " | ".join(cells) + " |")
+    said = f"{headline} {fact.sentence}"
+    place = _place(said)
+    for table_key in dict.fromkeys((r.section_id, r.header) for r in rows):
+        table = [r for r in rows if (r.section_id, r.header) == table_key]
+        models = [(_cell(r, _MODEL_HEADER) or "", r) for r in table]
+        if any(names_object(model, fact.object) for model, _ in models if model):
+            continue  # the table already lists it
+        # The row the news displaces: at the place it names, else the listed model it
+        # says it replaces or overtakes (named in its sentence).
+        displaced = [r for model, r in models if model and names_object(said, model)]
+        at_place = [r for r in table if _number(r.cells[_column(r, _RANK_HEADER) or 0]) == place]
+        target = (at_place or displaced)[:1]
+        related = table_key[0] == section_id or bool(displaced)
+        if target and related:
+            return _new_row(target[0], fact, names, marker)
     return None
 
 
-def _place(fact: Fact) -> int | None:
-    for figure in figures_in(fact.sentence):
-        if figure.kind == "rank" and figure.text in fact.numbers and figure.value >= 1:
+def _new_row(row: Statement, fact: Fact, names: NameBook, marker: str) -> Revision | None:
+    cells = list(row.cells)
+    model_col = _column(row, _MODEL_HEADER)
+    maker_col = _column(row, _MAKER_HEADER)
+    if model_col is None:
+        return None
+    cells[model_col] = f"{fact.object} {marker}"
+    if maker_col is not None and fact.actor:
+        name = names.lookup(fact.actor) or names.maker_of(fact.object)
+        language = "zh" if _cjk(row.text) else "en"
+        cells[maker_col] = name.spelled_for(language) if name else fact.actor
+    return Revision(row, "| " + " | ".join(cells) + " |")
+
+
+def _place(said: str) -> int | None:
+    for figure in figures_in(said):
+        top_n = re.match(r"(?:top|前)", figure.text, re.IGNORECASE)  # "top five" is no place
+        if figure.kind == "rank" and figure.value >= 1 and not top_n:
             return int(figure.value)
-    if re.search(r"\btops?\b|topped|top spot|number one|first|榜首|登顶|第一", fact.sentence, re.I):
+    if re.search(r"\btops?\b|topped|top spot|number one|first|榜首|登顶|第一", said, re.I):
         return 1
     return None
 
@@ -145,21 +167,28 @@ def _figure_revision(
 ) -> Revision | None:
     news = [f for f in figures_in(fact.sentence) if f.text in fact.numbers]
     news = [f for f in news if f.kind in ("money", "percent", "count", "duration", "multiple")]
-    if not news or not fact.object:
+    if not news or not (fact.object or fact.actor):
         return None
+    # A product's name (Latin script); a quoted Chinese term or a kind of thing is no name.
+    named = bool(re.search(r"[A-Za-z]", fact.object)) and field_term(fact.object) != fact.object
     best: tuple[int, Statement, Figure, Figure] | None = None
+    previous: Statement | None = None
     for statement in statements:
-        if statement.kind == "row":
+        about = _about(statement, previous, fact, names, named)
+        previous = statement
+        if statement.kind == "row" or not about:
             continue
-        # Only a statement about the same thing: the actor alone is not enough (a lab's
-        # new model has its own training cost, not the old one's).
-        if not fact.object or not names_object(statement.plain, fact.object):
-            continue
-        for old in figures_in(statement.text):
+        olds = figures_in(statement.text)
+        confirmed = any(
+            same_figure(old, new) and not _as_before(fact.sentence, new)
+            for old in olds
+            for new in news
+        )
+        if confirmed:
+            continue  # the news repeats a figure of it as current: the statement holds
+        for old in olds:
             for new in news:
                 if (old.kind, old.unit, old.per) != (new.kind, new.unit, new.per):
-                    continue
-                if same_figure(old, new):
                     continue
                 if not _same_measure(statement.text, old, fact.sentence, new):
                     continue
@@ -172,6 +201,30 @@ def _figure_revision(
     text = statement.text[: old.start] + _written_like(new, old) + statement.text[old.end :]
     text = _move_date(text, fact.date)
     return Revision(statement, _recite(text, marker))
+
+
+def _about(
+    statement: Statement, previous: Statement | None, fact: Fact, names: NameBook, named: bool
+) -> bool:
+    """Whether the statement is about the news' thing: it names it, or it follows one
+    that does and refers back to it ("该功能…", "It …"); with no thing named, it names
+    the actor."""
+    if not named:
+        return names_actor(statement.plain, fact.actor, names)
+    if names_object(statement.plain, fact.object):
+        return True
+    return (
+        previous is not None
+        and previous.section_id == statement.section_id
+        and _REFERS_BACK.match(statement.plain) is not None
+        and names_object(previous.plain, fact.object)
+    )
+
+
+def _as_before(sentence: str, figure: Figure) -> bool:
+    """The news gives ``figure`` as a past value: "up from $1 billion", "此前为10亿美元"."""
+    before = sentence[max(0, figure.start - 24) : figure.start]
+    return _PAST_VALUE.search(before) is not None
 
 
 def _same_measure(old_text: str, old: Figure, new_text: str, new: Figure) -> bool:
