@@ -57,7 +57,7 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "regulation",
-            r"\b(?:regulat\w+|legislat\w+|executive order|bill|ban|bans|banned|law|act)\b"
+            r"\b(?:regulat\w+|legislat\w+|executive order|ban|bans|banned|law|AI Act)\b"
             r"|监管|法案|法规|禁令|条例|立法",
         ),
         ("award", r"\b(?:wins?|won|awards?|awarded|prize|medal)\b|获奖|金牌|奖项"),

@@ -36,6 +36,7 @@ from tracker.types import Fact
 _RANK_HEADER = re.compile(r"^(?:排名|名次|rank|ranking|#|no\.?)$", re.IGNORECASE)
 _MODEL_HEADER = re.compile(r"模型|model|system|产品|product", re.IGNORECASE)
 _MAKER_HEADER = re.compile(r"公司|机构|厂商|开发者|实验室|company|lab|developer|org|maker", re.I)
+_VERSIONED = re.compile(r"[A-Za-z][A-Za-z-]*[ -]?\d+(?:\.\d+)*")
 _PAST_VALUE = re.compile(
     r"(?:\bfrom|\bpreviously|\bwas|\bearlier|\bsince)\s+(?:the\s+|a\s+|an\s+)?\S*\s*$"
     r"|(?:此前|之前|从|由|较)[^，。]{0,6}$",
@@ -51,7 +52,7 @@ _MEASURES = tuple(
         r"revenue|run-rate|\bARR\b|年收入|营收|收入",
         r"valuation|valued at|估值",
         r"market (?:value|cap)|市值",
-        r"train\w* cost|cost to train|trained for|训练成本|成本",
+        r"train\w* cost|cost (?:to|of) train\w*|trained for|训练成本|成本",
         r"users|subscribers|sign-?ups|accounts|用户|账户|注册",
         r"per month|a month|/month|/月|price|priced|订阅|价格|定价",
         r"horizon|task length|doubl\w+|任务|时长|翻倍",
@@ -199,7 +200,7 @@ def _figure_revision(
         return None
     _, statement, old, new = best
     text = statement.text[: old.start] + _written_like(new, old) + statement.text[old.end :]
-    text = _move_date(text, fact.date)
+    text = _move_date(text, fact.date, before=old.start)
     return Revision(statement, _recite(text, marker))
 
 
@@ -210,7 +211,11 @@ def _about(
     that does and refers back to it ("该功能…", "It …"); with no thing named, it names
     the actor."""
     if not named:
-        return names_actor(statement.plain, fact.actor, names)
+        # News naming no product is not about a statement that names one ("DeepSeek 3发布，
+        # 训练成本…" is not stale because DeepSeek's next model cost more).
+        return names_actor(statement.plain, fact.actor, names) and not _VERSIONED.search(
+            statement.plain
+        )
     if names_object(statement.plain, fact.object):
         return True
     return (
@@ -229,7 +234,7 @@ def _as_before(sentence: str, figure: Figure) -> bool:
 
 def _same_measure(old_text: str, old: Figure, new_text: str, new: Figure) -> bool:
     old_around = old_text[max(0, old.start - 30) : old.end + 30]
-    new_around = new_text[max(0, new.start - 60) : new.end + 60]
+    new_around = new_text[max(0, new.start - 100) : new.end + 60]
     return any(m.search(old_around) and m.search(new_around) for m in _MEASURES)
 
 
@@ -238,12 +243,14 @@ def _written_like(new: Figure, old: Figure) -> str:
     return format_zh(new) if _cjk(old.text) or old.text.startswith("$") else new.text
 
 
-def _move_date(text: str, day: date | None) -> str:
-    """A month or day the statement states moves to the news' date, at its precision."""
+def _move_date(text: str, day: date | None, *, before: int) -> str:
+    """The "as of" date of the figure (a month or day just before it, "在2025年12月达到…")
+    moves to the news' date at its precision; other dates (a release date) stay."""
     if day is None:
         return text
-    for figure in figures_in(text):
-        if figure.kind == "date" and figure.unit in ("month", "day") and _cjk(figure.text):
+    for figure in figures_in(text[:before]):
+        near = 0 <= before - figure.end <= 12
+        if near and figure.kind == "date" and figure.unit in ("month", "day") and _cjk(figure.text):
             written = f"{day.year}年{day.month}月"
             if figure.unit == "day":
                 written += f"{day.day}日"
