@@ -295,7 +295,8 @@ def _name_runs(text: str, names: NameBook, actor: str) -> list[str]:
     for match in _WORD.finditer(text):
         word = match.group(0)
         before = text[match.start() - 1] if match.start() else " "
-        inside_actor = any(a <= match.start() and match.end() <= b for a, b in actor_spans)
+        bare_end = match.end() - (2 if re.search(r"['’]s$", word) else 0)  # "Nvidia's"
+        inside_actor = any(a <= match.start() and bare_end <= b for a, b in actor_spans)
         if current and before not in " -":  # punctuation or a CJK character ends a run
             runs.append(current)
             current = []

@@ -33,7 +33,11 @@ _MEASURES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
         (r"revenue|run-rate|\bARR\b|年收入|营收|收入", "年化收入", "annualised revenue"),
         (r"valuation|valued at|估值", "估值", "valuation"),
         (r"market (?:value|cap)|市值", "市值", "market value"),
-        (r"train\w* cost|cost (?:to|of) train\w*|trained for|训练成本", "训练成本", "training cost"),
+        (
+            r"train\w* cost|cost (?:to|of) train\w*|trained for|训练成本",
+            "训练成本",
+            "training cost",
+        ),
         (r"users|subscribers|accounts|用户|账户", "用户数", "users"),
         (r"downloads|下载", "下载量", "downloads"),
         (r"parameters|参数", "参数规模", "parameters"),

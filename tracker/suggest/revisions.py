@@ -38,9 +38,14 @@ _MODEL_HEADER = re.compile(r"模型|model|system|产品|product", re.IGNORECASE)
 _MAKER_HEADER = re.compile(r"公司|机构|厂商|开发者|实验室|company|lab|developer|org|maker", re.I)
 _VERSIONED = re.compile(r"[A-Za-z][A-Za-z-]*[ -]?\d+(?:\.\d+)*")
 _PAST_VALUE = re.compile(
-    r"(?:\bfrom|\bpreviously|\bwas|\bearlier|\bsince)\s+(?:the\s+|a\s+|an\s+)?\S*\s*$"
-    r"|(?:此前|之前|从|由|较)[^，。]{0,6}$",
+    r"(?:\bfrom|\bpreviously|\bwas|\bearlier|\bsince|\btimes|\bthan|\bcompared (?:with|to)"
+    r"|\bversus|\bvs\.?)\s+(?:the\s+|a\s+|an\s+|about\s+|around\s+)?\S*\s*$"
+    r"|(?:此前|之前|从|由|较|比)[^，。]{0,8}$",
     re.IGNORECASE,
+)
+_PERIODS = (
+    (re.compile(r"每月|/月|per month|a month|monthly|/month", re.I), "month"),
+    (re.compile(r"每年|/年|per year|a year|annually|/year", re.I), "year"),
 )
 _REFERS_BACK = re.compile(r"^(?:该|这|其|此|它|It\b|This\b|The (?:model|tool|feature)\b)")
 _CITATIONS = re.compile(r"(?:\s*[\[［]\d{1,4}(?:[,，\-–]\s*\d{1,4})*[\]］])+")
@@ -135,10 +140,10 @@ def _new_row(row: Statement, fact: Fact, names: NameBook, marker: str) -> Revisi
 
 def _place(said: str) -> int | None:
     for figure in figures_in(said):
-        top_n = re.match(r"(?:top|前)", figure.text, re.IGNORECASE)  # "top five" is no place
-        if figure.kind == "rank" and figure.value >= 1 and not top_n:
+        top_n = figure.unit == "top" or re.match(r"(?:top|前)", figure.text, re.I)
+        if figure.kind == "rank" and figure.value >= 1 and not top_n:  # "top five" is no place
             return int(figure.value)
-    if re.search(r"\btops?\b|topped|top spot|number one|first|榜首|登顶|第一", said, re.I):
+    if re.search(r"\btops\b|\btopped\b|top spot|number one|\bfirst\b|榜首|登顶|第一", said, re.I):
         return 1
     return None
 
@@ -184,12 +189,21 @@ def _figure_revision(
             same_figure(old, new) and not _as_before(fact.sentence, new)
             for old in olds
             for new in news
+        ) or any(
+            old.value == new.value
+            and old.kind == new.kind == "money"
+            and old.unit == new.unit
+            and not _as_before(fact.sentence, new)
+            for old in olds
+            for new in news
         )
         if confirmed:
             continue  # the news repeats a figure of it as current: the statement holds
         for old in olds:
             for new in news:
-                if (old.kind, old.unit, old.per) != (new.kind, new.unit, new.per):
+                old_per = old.per or _period(statement.text, old)
+                new_per = new.per or _period(fact.sentence, new)
+                if (old.kind, old.unit, old_per) != (new.kind, new.unit, new_per):
                     continue
                 if not _same_measure(statement.text, old, fact.sentence, new):
                     continue
@@ -224,6 +238,12 @@ def _about(
         and _REFERS_BACK.match(statement.plain) is not None
         and names_object(previous.plain, fact.object)
     )
+
+
+def _period(text: str, figure: Figure) -> str:
+    """A rate's period from the words next to a figure ("每月199.99美元", "$20 a month")."""
+    around = text[max(0, figure.start - 6) : figure.end + 12]
+    return next((period for pattern, period in _PERIODS if pattern.search(around)), "")
 
 
 def _as_before(sentence: str, figure: Figure) -> bool:
