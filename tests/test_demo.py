@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -67,6 +68,25 @@ def test_demo_produces_an_edition_its_diff_and_a_changelog(tmp_path: Path) -> No
     assert page.inserted > 0
     assert "script" not in page.tags
     assert any("<script>alert('demo')</script>" in chunk for chunk in page.text)
+
+    # Suggestions are edits: Chinese text for English news, a revision of a statement
+    # the news makes stale, a citation for news the report already states.
+    listed = subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "--config", str(folder / "sources.yaml"),
+         "suggestions", "--json"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    suggestions = json.loads(listed.stdout)
+    kinds = {s["kind"] for s in suggestions}
+    assert {"revision", "citation", "addition"} <= kinds
+    assert any(
+        s["kind"] == "revision" and s["target"] == "| 1 | GLM-4.7 | 智谱AI |" for s in suggestions
+    )
+    english = [s for s in suggestions if s["fact"] and re.search(r"[A-Za-z]{4}", s["title"])]
+    chinese = [s for s in english if re.search(r"[\u4e00-\u9fff]", s["proposed_text"])]
+    assert len(chinese) >= 3
+    # The pending revision is a tracked change in the edition.
+    assert "~~" in edition and "**修订**" in edition
 
     # Running it again replaces the demo's own folder instead of piling up.
     again = subprocess.run(

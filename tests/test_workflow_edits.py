@@ -1,0 +1,170 @@
+"""The editor's week with edits, end to end: news that makes a statement stale, news
+the report already states, and news in English for a Chinese report.
+
+A real feed on 127.0.0.1 carries three stories; the real refresh turns them into
+a revision (a new first place in the 5.1 ranking table), a citation (Gemini 3,
+which 2.1 states citing only the general year-in-review source) and a Chinese
+addition. The editor accepts the revision and the citation through the CLI; the
+next refresh's edition replaces the table row and the sentence in place, appends
+the references, and its diff is exactly that.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+
+import yaml
+
+from tracker.app import Tracker
+from tracker.config import load_config
+from tracker.demo.server import LocalServer
+
+SEED = Path(__file__).parent / "data" / "reports" / "seed.md"
+DAY_1 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+DAY_2 = DAY_1 + timedelta(days=7)
+
+STORIES = {
+    "kimi-k3": (
+        "zh",
+        "月之暗面发布Kimi K3，登顶开源权重模型排行榜",
+        "月之暗面发布新一代开源权重模型Kimi K3，采用MIT许可证。根据Artificial Analysis最新排名，"
+        "Kimi K3超过GLM-4.7和DeepSeek V3.2，成为排名第一的开源权重模型。",
+    ),
+    "gemini-3": (
+        "en",
+        "Google launches Gemini 3 with stronger reasoning",
+        "Google launched Gemini 3, its new family of frontier models, with stronger reasoning "
+        "and tool use than the Gemini 2.5 models it replaces.",
+    ),
+    "mistral-large-3": (
+        "en",
+        "Mistral AI releases Mistral Large 3 under an open licence",
+        "Mistral AI released Mistral Large 3, an open-weight model under the Apache 2.0 "
+        "licence. The company says it matches leading closed models on reasoning.",
+    ),
+}
+ROW = "| 1 | GLM-4.7 | 智谱AI |"
+SENTENCE = "Google推出Gemini 2.5和3.0系列，同样具备强大的推理能力[1]。"
+
+
+def serve(server: LocalServer) -> str:
+    items = ""
+    for slug, (language, title, text) in STORIES.items():
+        url = server.add(
+            f"/news/{slug}",
+            f'<html lang="{language}"><head><meta charset="utf-8"><title>{title}</title></head>'
+            f"<body><article><h1>{title}</h1><p>{text}</p></article></body></html>",
+        )
+        items += (
+            f"<item><title>{title}</title><link>{url}</link>"
+            f"<pubDate>{format_datetime(DAY_1 - timedelta(days=1))}</pubDate>"
+            f"<description>{text}</description></item>"
+        )
+    return server.add(
+        "/feed.xml",
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>News</title>'
+        f"{items}</channel></rss>",
+        content_type="application/rss+xml; charset=utf-8",
+    )
+
+
+def write_config(folder: Path, feed: str) -> Path:
+    (folder / "report.md").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    path = folder / "sources.yaml"
+    config = {
+        "state_dir": "state",
+        "reports": [{"id": "ai", "path": "report.md", "language": "zh", "since": "2026-02-11"}],
+        "feeds": [{"name": "News", "url": feed}],
+        "watch_cited": False,
+        "fetch": {"allow_private_networks": True},
+    }
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def cli(config: Path, *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_revision_and_a_citation_are_accepted_and_edit_the_report_in_place(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    config_path = write_config(tmp_path, serve(local_server))
+    config = load_config(config_path)
+    Tracker(config, clock=lambda: DAY_1).refresh()
+
+    suggestions = json.loads(cli(config_path, "suggestions", "--json"))
+    by_kind = {s["kind"]: s for s in suggestions}
+    assert set(by_kind) == {"revision", "citation", "addition"}, suggestions
+    revision, citation, addition = by_kind["revision"], by_kind["citation"], by_kind["addition"]
+    assert (revision["target"], revision["proposed_text"]) == (
+        ROW,
+        "| 1 | Kimi K3 [6] | 月之暗面 |",
+    )
+    assert revision["novelty"] == "covered" and revision["fact"]["object"] == "Kimi K3"
+    assert citation["target"] == SENTENCE and citation["section"] == "2.1"
+    # The English story is proposed in Chinese, not quoted.
+    assert re.fullmatch(
+        r"- 2026-11-19，Mistral\S*发布Mistral Large 3 \[6\]", addition["proposed_text"]
+    )
+    assert not addition["needs_translation"] and addition["novelty"] == "new"
+
+    # The first edition shows the revision as a tracked change, the report itself unchanged.
+    first = (tmp_path / "editions" / "2026-11-20.md").read_text(encoding="utf-8")
+    assert ROW in first and f"~~{ROW}~~" in first.replace("\\|", "|")
+
+    cli(config_path, "accept", str(revision["id"]), str(citation["id"]))
+    cli(config_path, "reject", str(addition["id"]))
+    Tracker(config, clock=lambda: DAY_2).refresh()
+    editions = tmp_path / "editions"
+    edition = (editions / "2026-11-27.md").read_text(encoding="utf-8")
+    diff = (editions / "2026-11-27.diff").read_text(encoding="utf-8")
+
+    # In place: the row and the sentence are replaced, numbered in id order.
+    numbers = {
+        s["id"]: n for n, s in enumerate(sorted((revision, citation), key=lambda s: s["id"]), 6)
+    }
+    new_row = f"| 1 | Kimi K3 [{numbers[revision['id']]}] | 月之暗面 |"
+    new_sentence = SENTENCE.replace("[1]。", f"[1][{numbers[citation['id']]}]。")
+    assert new_row in edition and ROW not in edition
+    assert new_sentence in edition
+    references = edition[edition.index("## 参考文献") :]
+    for s in (revision, citation):
+        entry = next(
+            line for line in references.splitlines() if line.startswith(f"{numbers[s['id']]}. ")
+        )
+        assert s["url"] in entry
+
+    added = [
+        line[1:]
+        for line in diff.splitlines()
+        if line.startswith("+") and not line.startswith("+++") and line[1:].strip()
+    ]
+    removed = [
+        line[1:]
+        for line in diff.splitlines()
+        if line.startswith("-") and not line.startswith("---") and line[1:].strip()
+    ]
+    # Line by line: the row, the paragraph that holds the sentence, two references.
+    new_references = [line for line in references.splitlines() if line[:3] in ("6. ", "7. ")]
+    assert len(added) == 4 and new_row in added
+    assert [line for line in added if new_sentence in line] == [
+        line for line in edition.splitlines() if new_sentence in line
+    ]
+    assert set(new_references) <= set(added)
+    assert ROW in removed
+    assert any(SENTENCE in line for line in removed)
+    assert all(line == ROW or SENTENCE in line or line.startswith(">") for line in removed)
