@@ -17,6 +17,7 @@ import re
 
 from tracker.draft.guards import length_cap
 from tracker.draft.request import DraftRequest
+from tracker.jsonout import to_jsonable
 from tracker.types import Fact
 
 PROMPT_VERSION = "2026-03-1"
@@ -98,17 +99,7 @@ def _user(request: DraftRequest) -> str:
 def _fact_json(fact: Fact | None) -> str:
     if fact is None:
         return "(not extracted)"
-    return json.dumps(
-        {
-            "actor": fact.actor,
-            "event": fact.event,
-            "object": fact.object,
-            "date": fact.date.isoformat() if fact.date else None,
-            "numbers": list(fact.numbers),
-            "sentence": fact.sentence,
-        },
-        ensure_ascii=False,
-    )
+    return json.dumps(to_jsonable(fact), ensure_ascii=False)
 
 
 def sentences(text: str) -> list[str]:

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any
 
 from tracker.errors import StoreError
+from tracker.jsonout import to_jsonable
 from tracker.store.schema import (
     Domain,
     Migration,
@@ -318,19 +319,7 @@ def _suggestion(r: dict[str, Any]) -> Suggestion:
 
 
 def _fact_json(fact: Fact | None) -> str | None:
-    if fact is None:
-        return None
-    return json.dumps(
-        {
-            "actor": fact.actor,
-            "event": fact.event,
-            "object": fact.object,
-            "date": fact.date.isoformat() if fact.date else None,
-            "numbers": list(fact.numbers),
-            "sentence": fact.sentence,
-        },
-        ensure_ascii=False,
-    )
+    return None if fact is None else json.dumps(to_jsonable(fact), ensure_ascii=False)
 
 
 def _fact(text: str | None) -> Fact | None:
