@@ -120,16 +120,6 @@ def figures_conflict(statement: str, fact: Fact) -> bool:
     return False
 
 
-def _shared_wording(statement: str, sentence: str) -> int:
-    """Chinese character pairs the two share beyond names: the same story told twice."""
-
-    def pairs(text: str) -> set[str]:
-        cjk = "".join(_CJK.findall(text))
-        return {cjk[i : i + 2] for i in range(len(cjk) - 1)}
-
-    return len(pairs(statement) & pairs(sentence))
-
-
 def shares_figure(statement: str, fact: Fact) -> bool:
     theirs = [f for f in figures_in(fact.sentence) if f.text in fact.numbers]
     return any(same_figure(old, new) for old in figures_in(statement) for new in theirs)
@@ -155,9 +145,7 @@ def covering_statement(
             and (
                 same_event(s.plain, fact.event)
                 if beyond
-                else same_event(s.plain, fact.event)
-                or names_actor(s.plain, fact.actor, names)
-                or _shared_wording(s.plain, fact.sentence) >= 2
+                else same_event(s.plain, fact.event) or names_actor(s.plain, fact.actor, names)
             )
             and not figures_conflict(s.plain, fact)
         ]
