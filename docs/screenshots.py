@@ -2,8 +2,11 @@
 
 Runs the demo into a temporary folder, writes the weekly digest to the demo's
 outbox, pulls the HTML part out of the .eml, and photographs it and the newest
-edition page with headless Chromium. Writes docs/digest-email.png and
-docs/edition-diff.png.
+edition page with headless Chromium. Then photographs a pending revision in
+that edition, accepts the demo's revisions, refreshes (the demo's sources are
+gone by then, so the refresh publishes from the store alone) and photographs
+the same section again. Writes docs/digest-email.png, docs/edition-diff.png,
+docs/edition-revision.png and docs/edition-revision-accepted.png.
 
 Deliberately not part of the package or the test suite: it needs a Chromium
 binary and CJK fonts, and its output is pictures for people, not assertions.
@@ -17,13 +20,16 @@ import argparse
 import datetime as dt
 import email
 import email.policy
+import json
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 DOCS = Path(__file__).resolve().parent
 # The console script of the interpreter running this file, else the one on PATH.
@@ -34,6 +40,8 @@ REPORT_ID = "ai-2024-2025"
 # The e-mail is 680px wide at most; a 760px window shows it with a margin.
 DIGEST_WIDTH = 760
 EDITION_SIZE = (1000, 1250)
+# One section: its heading, the table or sentence and the review block under it.
+REVISION_SIZE = (1000, 820)
 CHROMIUM_FLAGS = (
     "--headless",
     "--no-sandbox",
@@ -61,6 +69,11 @@ def run(args: list[str]) -> str:
     return done.stdout
 
 
+def tracker(config: Path, *args: str) -> str:
+    """Run a tracker command on the demo's config and return its stdout."""
+    return run([str(TRACKER), "--config", str(config), *args])
+
+
 def run_demo(workdir: Path) -> Path:
     """Run `tracker demo` into workdir and return its config path."""
     run([str(TRACKER), "demo", "--dir", str(workdir)])
@@ -69,9 +82,7 @@ def run_demo(workdir: Path) -> Path:
 
 def write_digest(config: Path, since: dt.date) -> Path:
     """Write the digest to the outbox (no SMTP in the demo) and return the .eml."""
-    out = run(
-        [str(TRACKER), "--config", str(config), "digest", "--send", "--since", since.isoformat()]
-    )
+    out = tracker(config, "digest", "--send", "--since", since.isoformat())
     match = re.search(r"(\S+\.eml)\s*$", out.strip())
     if match is None:
         raise SystemExit(f"digest wrote no .eml; it said:\n{out}")
@@ -99,34 +110,96 @@ def newest_edition(workdir: Path) -> Path:
     return pages[-1]
 
 
-def around_first_change(page: str, context: int = 20) -> str:
-    """The edition page with its body cut to start a little above the first edit.
+ELLIPSIS = '<div class="text" style="color:#999;text-align:center">⋯</div>'
+
+
+def cut_above(page: str, pick: Callable[[list[str]], int | None], context: int = 20) -> str:
+    """The edition page with its body cut to start a little above one block.
 
     Headless Chromium photographs the top of the window and does not reliably
     honour a scroll, so instead of scrolling we drop the blocks before the
     region of interest (marked with an ellipsis) and keep the page header
-    with its insertion/deletion legend. Prefers the first block holding both a
-    deletion and an insertion (an in-place edit shows the highlighting best),
-    then the first deletion (an accepted suggestion replacing its pending
-    block), else the first insertion, and starts at the heading of its section when
-    that is at most `context` blocks above, so the reader sees where it is.
+    with its insertion/deletion legend. `pick` chooses the block (one per line
+    of the page's body); the cut starts at the heading of its section when that
+    is at most `context` blocks above, so the reader sees where it is.
     """
     head, marker, body = page.partition("<main>\n")
     if not marker:
         return page
     blocks = body.split("\n")
-    edited = [i for i, block in enumerate(blocks) if "<ins>" in block]
-    if not edited:
+    target = pick(blocks)
+    if target is None:
         return page
-    mixed = [i for i in edited if "<del>" in blocks[i]]
-    deleted = [i for i, block in enumerate(blocks) if "<del>" in block]
-    target = (mixed or deleted or edited)[0]
     headings = [i for i in range(max(target - context, 0), target) if blocks[i].startswith("<h")]
     start = headings[-1] if headings else max(target - 3, 0)
     if start == 0:
         return page
-    ellipsis = '<div class="text" style="color:#999;text-align:center">⋯</div>'
-    return head + marker + ellipsis + "\n" + "\n".join(blocks[start:])
+    return head + marker + ELLIPSIS + "\n" + "\n".join(blocks[start:])
+
+
+def first_change(blocks: list[str]) -> int | None:
+    """The block to show for the edition's diff.
+
+    Prefers the first block holding both a deletion and an insertion (an
+    in-place edit shows the highlighting best), then the first deletion (an
+    accepted suggestion replacing its pending block), else the first insertion.
+    """
+    edited = [i for i, block in enumerate(blocks) if "<ins>" in block]
+    mixed = [i for i in edited if "<del>" in blocks[i]]
+    deleted = [i for i, block in enumerate(blocks) if "<del>" in block]
+    found = mixed or deleted or edited
+    return found[0] if found else None
+
+
+def holding(needle: str) -> Callable[[list[str]], int | None]:
+    """A `pick` for cut_above: the first block containing needle."""
+
+    def pick(blocks: list[str]) -> int | None:
+        return next((i for i, block in enumerate(blocks) if needle in block), None)
+
+    return pick
+
+
+def pending_revisions(config: Path) -> list[dict[str, Any]]:
+    """The demo's pending revisions, a table row's first (it shows the change best)."""
+    suggestions = json.loads(tracker(config, "suggestions", "--json", "--status", "pending"))
+    revisions = [s for s in suggestions if s["kind"] == "revision"]
+    if not revisions:
+        raise SystemExit("the demo proposed no revision")
+    return sorted(revisions, key=lambda s: not str(s.get("target") or "").startswith("|"))
+
+
+def accept_and_publish(config: Path, workdir: Path, ids: list[int]) -> Path | None:
+    """Accept ids, refresh, and return the edition published from the store.
+
+    The demo's server stopped when `tracker demo` exited, so the refresh finds
+    every source unreachable; it still publishes the decisions. Returns None
+    (and says why) when it did not: no edition written, or one that still
+    shows an accepted suggestion as pending.
+    """
+    tracker(config, "accept", *map(str, ids))
+    done = subprocess.run(
+        [str(TRACKER), "--config", str(config), "refresh"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0 or not re.search(r"wrote \S+\.html", done.stdout):
+        print(f"refresh after accepting published no edition:\n{done.stdout}{done.stderr}")
+        return None
+    edition = newest_edition(workdir)
+    text = edition.with_suffix(".md").read_text(encoding="utf-8")
+    still = [n for n in ids if f"`tracker accept {n}`" in text]
+    if still:
+        print(f"{edition.name} still shows {still} as pending; no picture of them accepted")
+        return None
+    return edition
+
+
+def write_cut(edition: Path, out: Path, pick: Callable[[list[str]], int | None]) -> Path:
+    """Write edition cut above the picked block to out and return out."""
+    out.write_text(cut_above(edition.read_text(encoding="utf-8"), pick), encoding="utf-8")
+    return out
 
 
 def chromium_run(chromium: str, args: list[str]) -> str:
@@ -163,6 +236,7 @@ def main() -> None:
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="tracker-shots-"))
+    written: list[Path] = []
     try:
         config = run_demo(workdir)
         # Two weeks back covers both demo rounds whatever day it is run.
@@ -170,22 +244,33 @@ def main() -> None:
         digest_html = workdir / "digest.html"
         digest_html.write_text(html_part(eml), encoding="utf-8")
         height = page_height(args.chromium, digest_html, DIGEST_WIDTH)
-        screenshot(
-            args.chromium, digest_html.as_uri(), DOCS / "digest-email.png", (DIGEST_WIDTH, height)
-        )
+        written.append(DOCS / "digest-email.png")
+        screenshot(args.chromium, digest_html.as_uri(), written[-1], (DIGEST_WIDTH, height))
 
         edition = newest_edition(workdir)
-        excerpt = workdir / "edition-excerpt.html"
-        excerpt.write_text(
-            around_first_change(edition.read_text(encoding="utf-8")), encoding="utf-8"
-        )
-        screenshot(args.chromium, excerpt.as_uri(), DOCS / "edition-diff.png", EDITION_SIZE)
+        excerpt = write_cut(edition, workdir / "edition-excerpt.html", first_change)
+        written.append(DOCS / "edition-diff.png")
+        screenshot(args.chromium, excerpt.as_uri(), written[-1], EDITION_SIZE)
+
+        # A pending revision's review block ends with its accept hint; the same
+        # hint, struck through, marks the section once the revision is accepted.
+        revisions = pending_revisions(config)
+        shown = holding(f"<code>tracker accept {revisions[0]['id']}</code>")
+        excerpt = write_cut(edition, workdir / "revision-excerpt.html", shown)
+        written.append(DOCS / "edition-revision.png")
+        screenshot(args.chromium, excerpt.as_uri(), written[-1], REVISION_SIZE)
+
+        accepted = accept_and_publish(config, workdir, [s["id"] for s in revisions])
+        if accepted is not None:
+            excerpt = write_cut(accepted, workdir / "accepted-excerpt.html", shown)
+            written.append(DOCS / "edition-revision-accepted.png")
+            screenshot(args.chromium, excerpt.as_uri(), written[-1], REVISION_SIZE)
     finally:
         if args.keep:
             print(f"demo folder kept: {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-    print(f"wrote {DOCS / 'digest-email.png'} and {DOCS / 'edition-diff.png'}")
+    print("wrote " + ", ".join(str(path) for path in written))
 
 
 if __name__ == "__main__":
