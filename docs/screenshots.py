@@ -11,7 +11,7 @@ docs/edition-revision.png and docs/edition-revision-accepted.png.
 Deliberately not part of the package or the test suite: it needs a Chromium
 binary and CJK fonts, and its output is pictures for people, not assertions.
 
-    /work/venv/bin/python docs/screenshots.py [--chromium PATH] [--keep]
+    .venv/bin/python docs/screenshots.py [--chromium PATH] [--keep]
 """
 
 from __future__ import annotations
