@@ -84,9 +84,14 @@ def test_a_missed_digest_is_sent_once_at_start_and_not_again_after_a_restart(
     poll(lambda: len(recorder.messages) == 1, 30, "the catch-up digest")
     [message] = recorder.messages
     assert "A coding agent ships" in message.parse().get_body(("plain",)).get_content()
-    with open_store(database) as store:
-        last = store.last_digest()
-        assert last is not None and last.sent_at > now - timedelta(minutes=5)
+
+    def recorded() -> bool:
+        # The server accepted the message a moment before the daemon records it.
+        with open_store(database) as store:
+            last = store.last_digest()
+        return last is not None and last.sent_at > now - timedelta(minutes=5)
+
+    poll(recorded, 30, "the catch-up digest recorded as sent")
     # Let its catch-up refresh finish, so the restart has no refresh to catch up on.
     poll(lambda: first.finished_runs(), 30, "the first daemon's catch-up refresh")
     first.signal(signal.SIGTERM)
