@@ -85,7 +85,8 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "release",
             r"\b(?:releas\w+|launch\w*|unveil\w*|introduc\w+|announc\w+|debut\w*|ships|shipped"
-            r"|rolls? out|rolled out|makes? available|now available)\b|发布|推出|上线|亮相",
+            r"|rolls? out|rolled out|makes? available|now available|generally available"
+            r"|general availability)\b|发布|推出|上线|亮相|正式开放|全面开放",
         ),
         (
             "milestone",
@@ -290,6 +291,9 @@ def _name_runs(text: str, names: NameBook, actor: str) -> list[str]:
     at = text.find(actor) if actor else -1
     if at >= 0:
         actor_spans.append((at, at + len(actor)))
+    # An actor that begins a product's name stays in it: "Mistral Large 3" (a maker's
+    # product family), "Cursor 2.0" (the actor and a version).
+    actor_spans = [(a, b) for a, b in actor_spans if not _begins_product(text, a, b, names)]
     runs: list[list[str]] = []
     current: list[str] = []
     for match in _WORD.finditer(text):
@@ -335,6 +339,15 @@ def _name_runs(text: str, names: NameBook, actor: str) -> list[str]:
         if pair in text and all(any(c.isdigit() for c in n) for n in joined[i : i + 2]):
             joined[i : i + 2] = [pair, ""]
     return [j for j in joined if j]
+
+
+def _begins_product(text: str, start: int, end: int, names: NameBook) -> bool:
+    following = re.match(r" (\d+(?:\.\d+)*\b|[A-Z][A-Za-z0-9.+-]*)", text[end:])
+    if following is None:
+        return False
+    if following.group(1)[0].isdigit():
+        return True
+    return names.maker_of(text[start : end + following.end()]) is not None
 
 
 def _name_like(word: str, *, first: bool, names: NameBook) -> bool:

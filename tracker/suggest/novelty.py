@@ -96,6 +96,13 @@ def _glossary_forms(thing: str) -> tuple[str, ...]:
     return ()
 
 
+def _names(statement: Statement, thing: str) -> bool:
+    """``names_object`` on a sentence, or on any one cell of a table row (a rank is no version)."""
+    if statement.kind == "row":
+        return any(names_object(cell, thing) for cell in statement.cells)
+    return names_object(statement.plain, thing)
+
+
 def names_actor(statement: str, actor: str, names: NameBook) -> bool:
     if not actor:
         return False
@@ -141,7 +148,7 @@ def covering_statement(
         found = [
             s
             for s in statements
-            if names_object(s.plain, fact.object)
+            if _names(s, fact.object)
             and (
                 same_event(s.plain, fact.event)
                 if beyond

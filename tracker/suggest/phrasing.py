@@ -113,6 +113,8 @@ def _phrase_zh(fact: Fact, actor: str, names: NameBook) -> str:
     if event == "milestone" and (actor or thing) and figures:
         subject = f"{actor}的{thing}" if actor and thing and actor not in thing else thing or actor
         measure = _measure(fact, figures[0], chinese=True)
+        if not measure:
+            return ""  # a figure of unknown meaning is no statement
         return f"{subject}{measure}达到{format_zh(figures[0])}"
     if event == "lawsuit" and actor and thing:
         return f"{actor}起诉{thing}"
@@ -162,7 +164,9 @@ def _phrase_en(fact: Fact, actor: str, names: NameBook) -> str:
     if event == "price" and thing and money is not None:
         return f"{thing} now costs {format_en(money)}"
     if event == "milestone" and (thing or actor) and figures:
-        measure = _measure(fact, figures[0], chinese=False) or "figure"
+        measure = _measure(fact, figures[0], chinese=False)
+        if not measure:
+            return ""
         return f"{thing or actor} {measure} reached {format_en(figures[0])}"
     return ""
 

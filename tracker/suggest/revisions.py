@@ -111,7 +111,7 @@ def _ranking_revision(
     for table_key in dict.fromkeys((r.section_id, r.header) for r in rows):
         table = [r for r in rows if (r.section_id, r.header) == table_key]
         models = [(_cell(r, _MODEL_HEADER) or "", r) for r in table]
-        if any(names_object(model, fact.object) for model, _ in models if model):
+        if any(names_object(model, fact.object) for model, _ in models if model):  # one cell
             continue  # the table already lists it
         # The row the news displaces: at the place it names, else the listed model it
         # says it replaces or overtakes (named in its sentence).
