@@ -65,7 +65,7 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "ranking",
             r"\b(?:tops|topped|top spot|ranks?|ranked|leaderboard|number one|first place"
             r"|overtak\w+|top (?:five|ten|\d+)|off the top)\b|\bNo\.\s?1\b|#\s?1\b"
-            r"|排名|榜首|登顶|排行榜|位列|榜单",
+            r"|排名|榜首|登顶|排行榜|位列|榜单|标杆|最强|领先|最佳",
         ),
         (
             "open-source",
@@ -79,8 +79,8 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "feature",
-            r"\b(?:can now|now lets|now supports|now offers|adds|added|gets|gains|new feature)\b"
-            r"|新增|新功能",
+            r"\b(?:can now|now lets|now supports|now offers|adds|added|gets|gains(?! ground)"
+            r"|new feature)\b|新增|新功能|功能",
         ),
         (
             "release",
@@ -131,6 +131,11 @@ _THING_TERMS = frozenset(
 )
 # Names that are never what news is about: licences.
 _NOT_A_THING = re.compile(r"^(?:Apache|MIT|GPL|BSD|CC|Creative Commons)\b")
+_LAUNCHED = re.compile(
+    r"\b(?:launches|releases|unveils|introduces|ships|debuts|open-sources|rolls out)\s+"
+    r"(?:its\s+|a\s+|an\s+|the\s+)?([a-z][\w.-]*(?:\s[a-z][\w.-]*){0,2}?)"
+    r"(?=,|:|\s+(?:to|for|with|that|in|on|as)\b|$)"
+)
 _QUOTED = re.compile(r"[“\"《「『]([^”\"》」』]{2,40})[”\"》」』]")
 _LEDE_WEIGHTS = (1.0, 0.8, 0.6, 0.45)
 _FIGURE_EVENTS = frozenset({"ranking", "funding", "price", "milestone", "acquisition"})
@@ -262,6 +267,10 @@ def _object(title: str, sentence: str, names: NameBook, actor: str) -> str:
         quoted = _QUOTED.search(text)
         if quoted:
             return quoted.group(1).strip()
+        launched = _LAUNCHED.search(text) if text is title else None
+        if launched and not field_term(launched.group(1)):
+            # "OpenAI launches deep research, an agent …": what the headline launches.
+            return launched.group(1).strip()
     # Nothing named: a kind of thing ("image model") is better than nothing.
     return field_term(title) or field_term(sentence)
 

@@ -113,6 +113,17 @@ _MAKERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Black Forest Labs", ("FLUX",)),
 )
 
+# Who a person speaks for, so news of "Altman" is news of OpenAI.
+_AFFILIATIONS = {
+    "Sam Altman": "OpenAI",
+    "Dario Amodei": "Anthropic",
+    "Demis Hassabis": "Google DeepMind",
+    "Sundar Pichai": "Google",
+    "Jensen Huang": "NVIDIA",
+    "Elon Musk": "xAI",
+    "Liang Wenfeng": "DeepSeek",
+}
+
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
@@ -201,6 +212,11 @@ class NameBook:
 
     def lookup(self, form: str) -> Name | None:
         return self._by_form.get(form.lower())
+
+    def affiliation(self, name: Name) -> Name | None:
+        """The organisation a person speaks for (Sam Altman → OpenAI), if known."""
+        org = _AFFILIATIONS.get(name.english[0]) if name.english else None
+        return self.lookup(org) if org else None
 
     def maker_of(self, product: str) -> Name | None:
         """Who makes ``product``, by the family its name begins with (``Kimi K3`` → Moonshot)."""

@@ -34,6 +34,9 @@ _RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+'’-]*(?:[ ][A-Za-z0-9][A-Za-z0-9.+'
 # telling the same kind of news; a release is covered by any statement naming the
 # thing with its maker.
 _NEWS_BEYOND_THE_NAME = frozenset({"feature", "milestone", "price", "funding", "market", "ranking"})
+_MAKER_WORDS = frozenset(
+    ("Google", "OpenAI", "Anthropic", "Meta", "Microsoft", "NVIDIA", "Nvidia", "Alibaba", "xAI")
+)
 _SUMMARY_TITLES = re.compile(r"摘要|引言|结论|总结|summary|introduction|conclusion", re.I)
 _FILLER = frozenset({"and", "the", "model", "models", "series", "family", "new", "ai"})
 
@@ -79,7 +82,17 @@ def names_object(statement: str, thing: str) -> bool:
     numbers = {_version(n) for n in re.findall(r"\d+(?:\.\d+)*", statement)}
     if not versions <= numbers:
         return False
-    return any(object_key(run)[0] == key for run in _RUN.findall(statement))
+    return any(key in _run_keys(run) for run in _RUN.findall(statement))
+
+
+def _run_keys(run: str) -> tuple[str, ...]:
+    """A run's name key, and the same without a leading maker ("Google AI Ultra" is
+    also "AI Ultra")."""
+    key = object_key(run)[0]
+    words = run.split(" ", 1)
+    if len(words) == 2 and words[0] in _MAKER_WORDS:
+        return (key, object_key(words[1])[0])
+    return (key,)
 
 
 def _spelled(form: str, text: str) -> bool:
@@ -108,6 +121,9 @@ def names_actor(statement: str, actor: str, names: NameBook) -> bool:
         return False
     name = names.lookup(actor)
     forms = name.forms if name else (actor,)
+    org = names.affiliation(name) if name else None
+    if org is not None:
+        forms = (*forms, *org.forms)
     return any(form and form.lower() in statement.lower() for form in forms)
 
 
@@ -116,14 +132,16 @@ def same_event(statement: str, event: str) -> bool:
 
 
 def figures_conflict(statement: str, fact: Fact) -> bool:
-    """The statement and the fact give different values for the same kind of figure."""
+    """The statement and the fact give figures of one kind and none of them agree
+    ($249/月 and $124.99/月 against $249.99 a month agree: one of them is the same)."""
     mine = [f for f in figures_in(statement) if f.kind not in ("date", "plain", "rank")]
     theirs = [f for f in figures_in(fact.sentence) if f.text in fact.numbers]
-    for old in mine:
-        for new in theirs:
-            same_kind = (old.kind, old.unit, old.per) == (new.kind, new.unit, new.per)
-            if same_kind and not same_figure(old, new):
-                return True
+    kinds = {(f.kind, f.unit, f.per) for f in mine} & {(f.kind, f.unit, f.per) for f in theirs}
+    for kind in kinds:
+        olds = [f for f in mine if (f.kind, f.unit, f.per) == kind]
+        news = [f for f in theirs if (f.kind, f.unit, f.per) == kind]
+        if not any(same_figure(old, new) for old in olds for new in news):
+            return True
     return False
 
 
@@ -143,6 +161,7 @@ def covering_statement(
     """The report statement that already states ``fact``: in the matched section first,
     then its chapter, then elsewhere; ``summaries`` (abstract, introduction,
     conclusion) last."""
+    found: list[Statement] = []
     if fact.object and field_term(fact.object) != fact.object:
         beyond = fact.event in _NEWS_BEYOND_THE_NAME
         found = [
@@ -150,16 +169,18 @@ def covering_statement(
             for s in statements
             if _names(s, fact.object)
             and (
-                same_event(s.plain, fact.event)
-                if beyond
-                else same_event(s.plain, fact.event) or names_actor(s.plain, fact.actor, names)
+                # A table listing the thing, or a statement giving the same figure for
+                # it, states it whatever the kind of news.
+                s.kind == "row"
+                or shares_figure(s.plain, fact)
+                or same_event(s.plain, fact.event)
+                or (not beyond and names_actor(s.plain, fact.actor, names))
             )
             and not figures_conflict(s.plain, fact)
         ]
-    elif fact.actor and fact.numbers:
-        # News about no named thing, or only a kind of thing ("an image model"), such as
-        # "METR: the task horizon doubled again", is covered by a statement of its
-        # actor, of the same kind, that gives the same figure.
+    if not found and fact.actor and fact.numbers:
+        # News whose figure is the point ("METR: the task horizon doubled again") is
+        # covered by a statement of its actor, of the same kind, giving the same figure.
         found = [
             s
             for s in statements
@@ -168,8 +189,6 @@ def covering_statement(
             and same_event(s.plain, fact.event)
             and shares_figure(s.plain, fact)
         ]
-    else:
-        return None
     chapter = section_id.split(".")[0]
     found.sort(
         key=lambda s: (

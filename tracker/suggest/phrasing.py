@@ -47,6 +47,14 @@ _MEASURES: tuple[tuple[re.Pattern[str], str, str], ...] = tuple(
     )
 )
 
+# The kinds of figure each measure can be, in the order of _MEASURES.
+_MONEY = frozenset({"money"})
+_MEASURE_KINDS = (
+    _MONEY, _MONEY, _MONEY, _MONEY,
+    frozenset({"count", "plain"}), frozenset({"count", "plain"}), frozenset({"count", "plain"}),
+    _MONEY, frozenset({"duration"}), frozenset({"percent", "plain"}),
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Draft:
@@ -189,11 +197,12 @@ def _figures(fact: Fact) -> list[Figure]:
 
 
 def _measure(fact: Fact, figure: Figure, *, chinese: bool) -> str:
-    """What ``figure`` measures, from the words within a few dozen characters of it."""
+    """What ``figure`` measures, from the words within a few dozen characters of it and
+    the kind of figure it is (a sum is no number of users)."""
     sentence = fact.sentence
     around = sentence[max(0, figure.start - 40) : figure.end + 40]
-    for pattern, zh, en in _MEASURES:
-        if pattern.search(around):
+    for (pattern, zh, en), kinds in zip(_MEASURES, _MEASURE_KINDS, strict=True):
+        if figure.kind in kinds and pattern.search(around):
             return zh if chinese else en
     return ""
 

@@ -44,7 +44,7 @@ _PAST_VALUE = re.compile(
     re.IGNORECASE,
 )
 _PERIODS = (
-    (re.compile(r"每月|/月|per month|a month|monthly|/month", re.I), "month"),
+    (re.compile(r"每月|/月|月费|月租|月付|per month|a month|monthly|/month", re.I), "month"),
     (re.compile(r"每年|/年|per year|a year|annually|/year", re.I), "year"),
 )
 _REFERS_BACK = re.compile(r"^(?:该|这|其|此|它|It\b|This\b|The (?:model|tool|feature)\b)")
