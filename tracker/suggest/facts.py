@@ -64,8 +64,8 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "ranking",
             r"\b(?:tops|topped|top spot|ranks?|ranked|leaderboard|number one|first place"
-            r"|overtak\w+|top (?:five|ten|\d+)|off the top)\b|\bNo\.\s?1\b|#\s?1\b"
-            r"|排名|榜首|登顶|排行榜|位列|榜单|标杆|最强|领先|最佳",
+            r"|overtak\w+|top (?:five|ten|\d+)|off the top|(?:at|to) the top of)\b"
+            r"|\bNo\.\s?1\b|#\s?1\b|排名|榜首|登顶|排行榜|位列|榜单|标杆|领先",
         ),
         (
             "open-source",
