@@ -8,8 +8,10 @@ SQLite file, and the next refresh's edition is read back from disk.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -165,3 +167,23 @@ def test_the_cli_accepts_edited_text_undoes_and_shows_it_in_json(week: Tracker) 
     refused = cli("accept", str(first), str(first + 1), "--text", EDITED)
     assert refused.returncode == 1 and "exactly one" in refused.stderr
     assert "nothing to undo" in cli("undo").stdout
+
+
+def test_a_published_reference_keeps_its_number_when_an_older_suggestion_is_accepted_later(
+    week: Tracker,
+) -> None:
+    older, newer, *_ = addition_ids(week)
+    week.decide([newer], SuggestionStatus.ACCEPTED)
+    first = next_week(week).refresh()
+    edition = Path(next(p for p in first.editions if p.endswith(".md"))).read_text("utf-8")
+    newer_url = week.suggestion(newer).url  # type: ignore[union-attr]
+    assert re.search(rf"^6\. .*{re.escape(newer_url)}", edition, flags=re.M)
+
+    later = Tracker(week.config, clock=lambda: DAY_2 + timedelta(days=7))
+    later.decide([older], SuggestionStatus.ACCEPTED)
+    second = later.refresh()
+    edition = Path(next(p for p in second.editions if p.endswith(".md"))).read_text("utf-8")
+    older_url = week.suggestion(older).url  # type: ignore[union-attr]
+    # Numbered in the order they were accepted, not by id: [6] stays what it was.
+    assert re.search(rf"^6\. .*{re.escape(newer_url)}", edition, flags=re.M)
+    assert re.search(rf"^7\. .*{re.escape(older_url)}", edition, flags=re.M)

@@ -102,6 +102,11 @@ def render_edition(report: Report, suggestions: Sequence[Suggestion], *, edition
         for s in accepted
         if s.kind is SuggestionKind.ADDITION or (id(s) in placed and cited_as(s) is None)
     ]
+    # Numbered in the order they were accepted: a reference an earlier edition already
+    # published keeps its number when later acceptances are merged after it.
+    merged.sort(
+        key=lambda s: (s.decided_at is None, s.decided_at or s.created_at, suggestion_order(s))
+    )
     numbers = {id(s): first_new + i for i, s in enumerate(merged)}
     replacements = [
         (span, replacement_text(s, numbers.get(id(s)) or cited_as(s) or 0))

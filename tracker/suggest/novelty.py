@@ -169,9 +169,9 @@ def covering_statement(
             for s in statements
             if _names(s, fact.object)
             and (
-                # A table listing the thing, or a statement giving the same figure for
-                # it, states it whatever the kind of news.
-                s.kind == "row"
+                # A table listing the thing states that it exists; a statement giving
+                # the same figure for it states the figure.
+                (s.kind == "row" and not beyond)
                 or shares_figure(s.plain, fact)
                 or same_event(s.plain, fact.event)
                 or (not beyond and names_actor(s.plain, fact.actor, names))
