@@ -750,6 +750,10 @@ def test_without_a_token_only_local_clients_may_drive_the_api(tmp_path: Path) ->
         assert post({"Origin": "https://evil.example"}) == 403
         # ...or a rebound DNS name pointing at 127.0.0.1.
         assert post({"Host": f"evil.example:{port}"}) == 403
+        # Only exact loopback names: a name that merely starts like an address is not one.
+        assert post({"Host": f"127.evil.example:{port}"}) == 403
+        assert post({"Origin": "http://127.0.0.1.evil.example"}) == 403
+        assert post({"Host": f"[::1]:{port}"}) == 202
         assert post({"Origin": f"http://127.0.0.1:{port}"}) == 202
     finally:
         server.stop()

@@ -17,6 +17,12 @@ route but ``/healthz`` wants
 check stays open so container and service managers can probe it without a
 secret; it reveals only the pid and the uptime.
 
+Given a review backend, the same site serves the review pages
+(:mod:`tracker.daemon.pages`); they have their own gate (sessions, CSRF).
+In token mode a logged-in browser may also GET the API with its session
+cookie (the runs page polls ``/api/status``); POSTs to the API still want
+the bearer token.
+
 The server only translates HTTP to calls on a :class:`Backend`; it decides
 nothing about refreshes itself. Backend calls may block (they read SQLite or
 wait for a run to start), so they run in the default executor.
@@ -28,46 +34,16 @@ import asyncio
 import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from tracker.daemon.errors import RefreshBusy, ShuttingDown
 from tracker.daemon.metrics import CONTENT_TYPE
+from tracker.daemon.pages import Pages, ReviewBackend
+from tracker.daemon.security import Guard, local_request
 from tracker.daemon.web import BackgroundSite
 
-_LOCAL_NAMES = {"localhost", "127.0.0.1", "::1"}
-
-
-def _local_name(host: str | None) -> bool:
-    if not host:
-        return False
-    name = host.strip().lower()
-    if name.startswith("["):  # [::1]:8765
-        name = name[1 : name.find("]")]
-    elif name.count(":") == 1:  # 127.0.0.1:8765
-        name = name.split(":", 1)[0]
-    return name in _LOCAL_NAMES or name.startswith("127.")
-
-
-def _local_request(request: web.Request) -> bool:
-    if not _local_name(request.headers.get("Host")):
-        return False
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return True
-    return _local_name(urlsplit(origin).netloc)
-
-
-class RefreshBusy(Exception):
-    """A refresh is already running; ``holder`` says whose (pid, since, trigger)."""
-
-    def __init__(self, holder: dict[str, Any]) -> None:
-        super().__init__("a refresh is already running")
-        self.holder = holder
-
-
-class ShuttingDown(Exception):
-    """The daemon is stopping and starts no new refresh."""
+__all__ = ["ApiServer", "Backend", "RefreshBusy", "ShuttingDown"]
 
 
 class Backend(Protocol):
@@ -77,28 +53,43 @@ class Backend(Protocol):
     def metrics(self) -> str: ...
 
 
+_API_PATHS = frozenset({"/healthz", "/metrics"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 class ApiServer:
     """Serves the control API on ``host:port`` until :meth:`stop`."""
 
-    def __init__(self, backend: Backend, host: str, port: int, token: str | None) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        host: str,
+        port: int,
+        token: str | None,
+        *,
+        review: ReviewBackend | None = None,
+    ) -> None:
         self.backend = backend
         self.host = host
         self.port = port
         self.token = token
+        self.pages = Pages(review, Guard(token)) if review is not None else None
         self._site: BackgroundSite | None = None
 
     def start(self) -> None:
-        """Bind and serve in a background thread; raise ``OSError`` if the bind fails."""
+        """Bind and serve in a background thread; raise ``OSError`` if the bind fails.
+
+        ``port`` is the bound port afterwards (useful when asked for port 0).
+        """
         app = web.Application(middlewares=[self._auth])
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/api/status", self._status)
         app.router.add_post("/api/refresh", self._refresh)
         app.router.add_get("/metrics", self._metrics)
+        if self.pages is not None:
+            self.pages.add_routes(app)
         self._site = BackgroundSite(app, self.host, self.port, name="control-api")
-        self._site.start()
+        self.port = self._site.start()
 
     def stop(self) -> None:
         if self._site is not None:
@@ -109,23 +100,37 @@ class ApiServer:
 
     @web.middleware
     async def _auth(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        if not self.token and not _local_request(request):
+        if not self.token and not local_request(request):
             # Without a token the API trusts "it came from this machine". A web
             # page in the editor's browser also runs on this machine: refuse a
             # foreign Host (DNS rebinding) or a foreign Origin (a cross-site POST).
             return web.json_response(
                 {"error": "only local clients may use this API without a token"}, status=403
             )
+        api = request.path in _API_PATHS or request.path.startswith("/api/")
+        if self.pages is not None and not api:
+            return await self.pages.guarded(request, handler)
         if self.token and request.path != "/healthz":
             given = request.headers.get("Authorization", "")
             expected = f"Bearer {self.token}"
-            if not hmac.compare_digest(given.encode(), expected.encode()):
+            if not hmac.compare_digest(given.encode(), expected.encode()) and not (
+                self._page_session_reads(request)
+            ):
                 return web.json_response(
                     {"error": "a bearer token is required"},
                     status=401,
                     headers={"WWW-Authenticate": 'Bearer realm="tracker"'},
                 )
         return await handler(request)
+
+    def _page_session_reads(self, request: web.Request) -> bool:
+        # The runs page polls /api/status while a refresh runs: a logged-in
+        # browser may read (never POST) the API with its session cookie.
+        return (
+            request.method in ("GET", "HEAD")
+            and self.pages is not None
+            and self.pages.guard.session(request) is not None
+        )
 
     async def _call(self, function: Callable[[], Any]) -> Any:
         return await asyncio.get_running_loop().run_in_executor(None, function)

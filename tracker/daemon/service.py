@@ -14,7 +14,8 @@ One foreground process:
   refresh (the daemon was down, the machine slept), one catch-up refresh runs
   at once, then the schedule carries on;
 * the control API (:mod:`tracker.daemon.api`) serves health, status, metrics
-  and "refresh now";
+  and "refresh now", and beside it the review pages (:mod:`tracker.daemon.pages`),
+  for which the daemon is the backend: each call goes to its ``Tracker``;
 * ``<state_dir>/daemon.json`` tells ``tracker status`` the daemon's pid,
   address and next run times; it is rewritten after every job and removed on
   exit.
@@ -47,9 +48,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from tracker.app import Tracker
 from tracker.atomic import replace_file
 from tracker.config import Config, load_config, resolve_config_path
-from tracker.daemon.api import ApiServer, RefreshBusy, ShuttingDown
+from tracker.daemon.api import ApiServer
+from tracker.daemon.errors import RefreshBusy, ShuttingDown
 from tracker.daemon.logging import configure_logging, log_event, set_level
 from tracker.daemon.metrics import Gauges, RunMetrics
+from tracker.daemon.review import ReviewMethods
 from tracker.daemon.worker import RefreshWorker
 from tracker.errors import ConfigError, LockError, TrackerError
 from tracker.jsonout import to_jsonable
@@ -86,8 +89,12 @@ def run_daemon(config_path: str | None) -> int:
     return Daemon(path, config).run()
 
 
-class Daemon:
-    """The running service. Built by :func:`run_daemon`; used from the main thread."""
+class Daemon(ReviewMethods):
+    """The running service. Built by :func:`run_daemon`; used from the main thread.
+
+    It is the backend of the control API and (through :class:`ReviewMethods`)
+    of the review pages.
+    """
 
     def __init__(self, config_path: Path, config: Config) -> None:
         self.config_path = config_path
@@ -140,7 +147,7 @@ class Daemon:
         )
         self.scheduler.start()
 
-        self.api = ApiServer(self, settings.host, settings.port, token)
+        self.api = ApiServer(self, settings.host, settings.port, token, review=self)
         try:
             self.api.start()
         except OSError as exc:
