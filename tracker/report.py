@@ -135,12 +135,17 @@ class _Outline:
     entries: list[ReferenceEntry]
 
 
-def load_report(path: Path, *, report_id: str, language: str) -> Report:
-    """Read and parse a report file. Raises :class:`ReportError` naming the path."""
+def read_report(path: Path) -> str:
+    """A report file's text. Raises :class:`ReportError` naming the path."""
     try:
-        markdown = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise ReportError(f"{path}: cannot read report: {exc}") from exc
+
+
+def load_report(path: Path, *, report_id: str, language: str) -> Report:
+    """Read and parse a report file. Raises :class:`ReportError` naming the path."""
+    markdown = read_report(path)
     try:
         return parse_report(markdown, report_id=report_id, path=str(path), language=language)
     except ReportError as exc:
@@ -183,6 +188,8 @@ def report_date(report: Report) -> date | None:
             continue
     return found
 
+
+PARSER_VERSION = "1"  # bump when parsing changes: the store's cached parses are redone
 
 REFERENCES_SECTION = "references"  # section id of edits to the reference list itself
 

@@ -22,6 +22,7 @@ little more than its conditional requests.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -157,16 +158,28 @@ class _Refresh:
             raise Stopped
 
     def _load_reports(self, state: RunState) -> list[tuple[ReportConfig, Report]]:
-        from tracker.report import load_report
+        """Every report, parsed; one whose source did not change since the last refresh
+        comes from the store's cache (parsing needs the Markdown parser, which a
+        refresh with nothing new should not import)."""
+        from tracker.report import parse_report, read_report
 
         loaded = []
         for report_config in self.config.reports:
+            path, report_id = report_config.path, report_config.id
             try:
-                report = load_report(
-                    report_config.path, report_id=report_config.id, language=report_config.language
-                )
+                markdown = read_report(path)
+                key = _parse_key(markdown, report_config)
+                report = self.store.parsed_report(report_id, key)
+                if report is None:
+                    report = parse_report(
+                        markdown,
+                        report_id=report_id,
+                        path=str(path),
+                        language=report_config.language,
+                    )
+                    self.store.put_parsed_report(report, key, self.clock())
             except ReportError as exc:
-                state.fail(f"report {report_config.id}", str(report_config.path), str(exc))
+                state.fail(f"report {report_id}", str(path), str(exc))
                 continue
             loaded.append((report_config, report))
         return loaded
@@ -421,6 +434,17 @@ class _Refresh:
             editions=tuple(state.editions),
             durations={k: round(v, 4) for k, v in state.durations.items()},
         )
+
+
+def _parse_key(markdown: str, report: ReportConfig) -> str:
+    """What a parse of the report depends on, hashed: a cached parse under another key
+    is stale (the source, where it lives, its language, the parser's version)."""
+    from tracker import __version__
+    from tracker.report import PARSER_VERSION
+
+    parts = (PARSER_VERSION, __version__, report.id, str(report.path), report.language, markdown)
+    # Exact bytes: a change of line breaks moves every line number a parse holds.
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _fetch_record(

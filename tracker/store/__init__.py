@@ -37,6 +37,8 @@ is those classes together and adds only closing, ``transaction`` and
     changelog_entries, reported_cited, record_announced, announced_suggestions
 ``drafts.Drafts`` (draft_answers)
     draft_answer, put_draft_answer, draft_tokens_since
+``parses.Parses`` (report_parses)
+    parsed_report, put_parsed_report
 ``counts.Counts`` (none: each domain module's ``COUNTS``)
     counts
 
@@ -72,6 +74,7 @@ from tracker.store import (
     digests,
     drafts,
     editions,
+    parses,
     runs,
     schema,
     sources,
@@ -85,6 +88,7 @@ from tracker.store.counts import Counts
 from tracker.store.digests import DigestRecord, Digests
 from tracker.store.drafts import DraftCacheView, Drafts
 from tracker.store.editions import EditionRecord, Editions, ShownSuggestions
+from tracker.store.parses import Parses
 from tracker.store.runs import RunRecord, Runs
 from tracker.store.sources import FeedCandidate, FetchRecord, SourceHealth, Sources
 from tracker.store.suggestions import Decision, Suggestions
@@ -120,6 +124,7 @@ _DOMAIN_MIGRATIONS = {
         digests,
         changelogs,
         drafts,
+        parses,
     )
     for m in module.MIGRATIONS
 }
@@ -147,6 +152,7 @@ MIGRATIONS: tuple[schema.Migration, ...] = tuple(
         "suggestions.0003_edits",
         "changelogs.0001_create",
         "drafts.0001_create",
+        "parses.0001_create",
     )
 )
 
@@ -183,6 +189,7 @@ class Store(
     Digests,
     Changelogs,
     Drafts,
+    Parses,
     Counts,
 ):
     """Every domain of the store over one connection. Obtain one with ``open_store``."""
