@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import typer
 import yaml
 
 from tracker.cli import app
@@ -98,12 +99,29 @@ def test_unknown_suggestion_ids_are_an_error(tmp_path: Path) -> None:
     assert "999" in result.stderr
 
 
-COMMANDS = sorted(c.name or c.callback.__name__ for c in app.registered_commands if c.callback)
+def _commands(typer_app: typer.Typer, prefix: str = "") -> list[str]:
+    """Every command by its full name, sub-commands as ``group command``."""
+    names = [
+        prefix + (c.name or c.callback.__name__)
+        for c in typer_app.registered_commands
+        if c.callback
+    ]
+    for group in typer_app.registered_groups:
+        assert group.name and group.typer_instance
+        names += _commands(group.typer_instance, f"{prefix}{group.name} ")
+    return names
+
+
+COMMANDS = sorted(_commands(app))
+
+
+def test_sub_commands_are_among_the_commands() -> None:
+    assert {"feeds import", "feeds export"} <= set(COMMANDS)
 
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help_and_is_documented(command: str) -> None:
-    result = tracker(command, "--help")
+    result = tracker(*command.split(), "--help")
     assert result.returncode == 0
     assert "Usage" in result.stdout
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")

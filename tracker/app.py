@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tracker.config import Config, ReportConfig, load_config
-from tracker.errors import TrackerError
+from tracker.errors import ConfigError, TrackerError
 from tracker.store import Decision, EditionRecord, RunRecord, Store, open_store
 from tracker.types import Article, Report, RunSummary, Suggestion, SuggestionStatus
 
@@ -36,6 +36,7 @@ from tracker.types import Article, Report, RunSummary, Suggestion, SuggestionSta
 if TYPE_CHECKING:
     from tracker.notify.digest import DigestResult
     from tracker.refresh import RefreshEvents
+    from tracker.sources import AddResult
     from tracker.status import Status
 
 
@@ -223,6 +224,38 @@ class Tracker:
         with self._store() as store:
             record = store.last_digest()
         return record.sent_at if record else None
+
+    # -- the feeds in sources.yaml ---------------------------------------------------
+
+    def import_opml(self, path: str | os.PathLike[str]) -> AddResult:
+        """Append the feeds of an OPML file to the config file, skipping URLs already
+        there; see :func:`tracker.sources.add_feeds`. This ``Tracker`` keeps the
+        config it was built with: the next one (or the daemon's reload) sees them.
+
+        Raises ``ConfigError`` naming the OPML file or the config file.
+        """
+        from tracker.sources import add_feeds, read_opml
+
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise ConfigError(str(path), [f"cannot be read: {exc.strerror or exc}"]) from None
+        return add_feeds(self.config.source_path, read_opml(data, source=str(path)))
+
+    def export_opml(self) -> bytes:
+        """Every configured feed as an OPML 2.0 document (UTF-8)."""
+        from tracker.sources import export_opml
+
+        return export_opml(self.config)
+
+    def adopt_feed(self, feed_url: str) -> AddResult:
+        """Add a feed a cited page advertises (a ``Status.feed_candidates`` URL) to the
+        config file under the page's title for it, as :meth:`import_opml` does."""
+        from tracker.sources import adopt_feed
+
+        with self._store() as store:
+            candidates = store.feed_candidates()
+        return adopt_feed(self.config.source_path, candidates, feed_url)
 
     # -- operations ----------------------------------------------------------------
 
