@@ -135,7 +135,7 @@ def test_missing_file_is_a_config_error(tmp_path: Path) -> None:
         ("every 30 minutes", IntervalSchedule(1800)),
         ("0 */6 * * *", CronSchedule("0", "*/6", "*", "*", "*")),
         ("mon 08:00", CronSchedule("0", "8", "*", "*", "mon")),
-        ("0 8 * * 1-5", CronSchedule("0", "8", "*", "*", "mon-fri")),
+        ("0 8 * * 1-5", CronSchedule("0", "8", "*", "*", "mon,tue,wed,thu,fri")),
         ("30 7 * * 0", CronSchedule("30", "7", "*", "*", "sun")),
     ],
 )
@@ -170,3 +170,32 @@ def test_every_config_key_is_documented_in_the_readme() -> None:
         f"email.smtp.{name}" for name in c.SmtpConfig.model_fields if f"`{name}`" not in readme
     ]
     assert missing == []
+
+
+# Cron numbers weekdays from Sunday (0 or 7); each expression must build the
+# daemon's real trigger and fire on exactly the days cron means.
+CRON_WEEKDAYS = [
+    ("0 8 * * 0-3", {"Sun", "Mon", "Tue", "Wed"}),
+    ("0 8 * * 5-7", {"Fri", "Sat", "Sun"}),
+    ("0 8 * * 0,6", {"Sat", "Sun"}),
+    ("0 8 * * */2", {"Sun", "Tue", "Thu", "Sat"}),
+    ("0 8 * * 0-6/3", {"Sun", "Wed", "Sat"}),
+    ("0 8 * * 1-5", {"Mon", "Tue", "Wed", "Thu", "Fri"}),
+    ("0 8 * * 7", {"Sun"}),
+    ("0 8 * * sun-tue", {"Sun", "Mon", "Tue"}),
+]
+
+
+@pytest.mark.parametrize(("text", "days"), CRON_WEEKDAYS)
+def test_cron_weekdays_fire_on_the_days_cron_means(text: str, days: set[str]) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tracker.triggers import trigger_for
+
+    trigger = trigger_for(parse_schedule(text), "UTC")
+    fired: set[str] = set()
+    moment = datetime(2026, 11, 29, 0, 0, tzinfo=UTC)  # a Sunday
+    for _ in range(14):
+        moment = trigger.get_next_fire_time(None, moment + timedelta(minutes=1))
+        fired.add(moment.strftime("%a"))
+    assert fired == days

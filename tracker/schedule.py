@@ -73,27 +73,42 @@ def parse_schedule(text: str) -> Schedule:
     )
 
 
-_CRON_DAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_CRON_DAY_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 
 
 def _cron_weekdays(field: str) -> str:
-    def name(token: str) -> str:
-        if token.isdigit():
-            number = int(token)
-            if number > 7:
-                raise ValueError(f"day of week {number} is out of range 0-7")
-            return _CRON_DAY_NAMES[number]
-        return token
+    """A cron day-of-week field as the explicit list of days it means, by name.
 
-    parts = []
+    Cron counts from Sunday (0, and 7 again), APScheduler from Monday, so ranges
+    and steps cannot be handed over as written: ``0-3`` would be an empty range
+    and ``*/2`` would start on Monday. Listing the days says the same to both.
+    """
+    if field == "*":
+        return "*"
+    days: set[int] = set()
     for item in field.split(","):
-        step = ""
-        if "/" in item:
-            item, step = item.split("/", 1)
-            step = "/" + step
-        if "-" in item:
-            low, high = item.split("-", 1)
-            parts.append(f"{name(low)}-{name(high)}{step}")
+        base, _, step_text = item.partition("/")
+        step = int(step_text) if step_text.isdigit() and int(step_text) > 0 else None
+        if step_text and step is None:
+            raise ValueError(f"day-of-week step {step_text!r} is not a positive number")
+        if base == "*":
+            low, high = 0, 6
+        elif "-" in base:
+            low, high = (_cron_day(part) for part in base.split("-", 1))
         else:
-            parts.append(f"{name(item)}{step}")
-    return ",".join(parts)
+            low = _cron_day(base)
+            high = 6 if step else low
+        if high < low:  # a range through Sunday: "fri-mon"
+            high += 7
+        days.update(day % 7 for day in range(low, high + 1, step or 1))
+    return ",".join(_CRON_DAY_NAMES[day] for day in sorted(days))
+
+
+def _cron_day(token: str) -> int:
+    """0-7 or a day name, as cron reads it (Sunday = 0 = 7)."""
+    name = token.strip().lower()[:3]
+    if name in _CRON_DAY_NAMES:
+        return _CRON_DAY_NAMES.index(name)
+    if token.isdigit() and int(token) <= 7:
+        return int(token)
+    raise ValueError(f"day of week {token!r} is not 0-7 or a day name")
