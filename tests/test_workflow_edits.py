@@ -168,3 +168,49 @@ def test_a_revision_and_a_citation_are_accepted_and_edit_the_report_in_place(
     assert ROW in removed
     assert any(SENTENCE in line for line in removed)
     assert all(line == ROW or SENTENCE in line or line.startswith(">") for line in removed)
+
+
+def test_one_story_in_two_languages_is_one_suggestion_drafted_from_the_reports_language(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    stories = {
+        "mistral-en": (
+            "en",
+            "Mistral AI releases Mistral Large 3 under an open licence",
+            "Mistral AI released Mistral Large 3, an open-weight model under the Apache 2.0 "
+            "licence. The company says it matches leading closed models on reasoning.",
+        ),
+        "mistral-zh": (
+            "zh",
+            "Mistral AI发布开源模型Mistral Large 3",
+            "法国公司Mistral AI发布开源权重模型Mistral Large 3，采用Apache 2.0许可证，"
+            "公司称其推理能力可与领先的闭源模型相当。",
+        ),
+    }
+    feeds = {}
+    for slug, (language, title, text) in stories.items():
+        url = local_server.add(
+            f"/news/{slug}",
+            f'<html lang="{language}"><head><meta charset="utf-8"><title>{title}</title></head>'
+            f"<body><article><h1>{title}</h1><p>{text}</p></article></body></html>",
+        )
+        feeds[slug] = local_server.add(
+            f"/{slug}.xml",
+            f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{slug}'
+            f"</title><item><title>{title}</title><link>{url}</link>"
+            f"<pubDate>{format_datetime(DAY_1 - timedelta(days=1))}</pubDate></item>"
+            "</channel></rss>",
+            content_type="application/rss+xml; charset=utf-8",
+        )
+    config_path = write_config(tmp_path, feeds["mistral-en"])
+    config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    # The English feed first: the Chinese copy must still lead the suggestion.
+    config["feeds"] = [{"name": slug, "url": url} for slug, url in feeds.items()]
+    config_path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    Tracker(load_config(config_path), clock=lambda: DAY_1).refresh()
+
+    [suggestion] = json.loads(cli(config_path, "suggestions", "--json"))
+    assert suggestion["url"].endswith("/news/mistral-zh")
+    assert [u.rsplit("/", 1)[1] for u in suggestion["urls"]] == ["mistral-zh", "mistral-en"]
+    assert "Mistral Large 3" in suggestion["proposed_text"]
+    assert re.search(r"[\u4e00-\u9fff]", suggestion["proposed_text"])

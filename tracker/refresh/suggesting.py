@@ -37,8 +37,9 @@ if TYPE_CHECKING:
 
 # Two copies of one story in different languages share little text; their
 # embeddings and their key facts agree. Cosine of title + lede above which two
-# articles with the same object and kind of news are taken as one story.
+# articles naming the same thing, with the same kind of news, are taken as one story.
 _CROSS_LANGUAGE_COSINE = 0.5
+_RELEASES = frozenset({"release", "open-source"})
 
 
 @dataclass
@@ -144,8 +145,8 @@ def _propose(
 
 
 class _StoryIndex:
-    """Cross-language copies of one story: the same object and kind of news, and
-    close in the multilingual embedding space (title and lede)."""
+    """Cross-language copies of one story: the same thing named, and close in the
+    multilingual embedding space (title and lede)."""
 
     def __init__(self, articles: Sequence[Article]) -> None:
         self._articles = list(articles)
@@ -160,7 +161,10 @@ class _StoryIndex:
         if (first.language or "")[:2] == (second.language or "")[:2] or proposal.fact is None:
             return False
         other = key_fact(second, names)
-        if not proposal.fact.object or other.event != proposal.fact.event:
+        # The same thing and the same kind of news; a release that one outlet calls
+        # open-sourcing is still one release.
+        kinds = {other.event, proposal.fact.event}
+        if not proposal.fact.object or (len(kinds) > 1 and kinds != _RELEASES):
             return False
         if object_key(other.object) != object_key(proposal.fact.object):
             return False
