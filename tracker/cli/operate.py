@@ -142,9 +142,19 @@ def demo(
     directory: Annotated[
         Path | None, typer.Option("--dir", help="Where to put the demo [default: ./tracker-demo].")
     ] = None,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve", help="Then keep the daemon running on the demo's state (Ctrl-C stops it)."
+        ),
+    ] = False,
 ) -> None:
     """The whole cycle offline, on bundled fixture sources served from 127.0.0.1."""
-    from tracker.demo.run import run_demo
+    from tracker.demo.run import run_demo, serve_demo
 
     with errors():
-        run_demo(directory or Path("tracker-demo"), out())
+        if not serve:
+            run_demo(directory or Path("tracker-demo"), out())
+            return
+        code = serve_demo(directory or Path("tracker-demo"), out())
+    raise typer.Exit(code)

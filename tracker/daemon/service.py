@@ -35,7 +35,7 @@ import signal
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from logging import ERROR, INFO, WARNING
 from pathlib import Path
@@ -115,7 +115,8 @@ class Daemon(ReviewMethods):
 
     # -- lifecycle -------------------------------------------------------------
 
-    def run(self) -> int:
+    def run(self, on_listening: Callable[[str], None] | None = None) -> int:
+        """Serve until stopped; ``on_listening`` gets the pages' address once bound."""
         configure_logging(self.config.daemon.log_level)
         settings = self.config.daemon
         token = os.environ.get(settings.token_env) or None
@@ -159,12 +160,14 @@ class Daemon(ReviewMethods):
             INFO,
             "daemon.started",
             pid=self.pid,
-            listen=settings.listen,
+            listen=self._listening(),
             config=str(self.config_path),
             refresh=self.config.schedule.refresh,
             digest=self.config.schedule.digest,
             auth="token" if token else "none",
         )
+        if on_listening is not None:
+            on_listening(f"http://{self._listening()}/")
         if catch_up:
             log_event(INFO, "refresh.catch_up", last_full_run=last_full or "never")
             self._scheduled_refresh(None)
@@ -443,6 +446,14 @@ class Daemon(ReviewMethods):
     def _state_path(self) -> Path:
         return self.config.state_dir / DAEMON_STATE
 
+    def _listening(self) -> str:
+        """``daemon.listen`` with the bound port (they differ when it asks for port 0)."""
+        settings = self.config.daemon
+        if self.api is None:
+            return settings.listen
+        host = f"[{settings.host}]" if ":" in settings.host else settings.host
+        return f"{host}:{self.api.port}"
+
     def _write_state(self) -> None:
         next_runs = {
             job.id: job.next_run_time.isoformat() if job.next_run_time else None
@@ -450,7 +461,7 @@ class Daemon(ReviewMethods):
         }
         data = {
             "pid": self.pid,
-            "listen": self.config.daemon.listen,
+            "listen": self._listening(),
             "started_at": self.started_at.isoformat(timespec="seconds"),
             "config": str(self.config_path),
             "next_run_times": next_runs,

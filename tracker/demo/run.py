@@ -7,13 +7,17 @@ first batch of stories, the editor accepts one suggestion, and the second
 refresh sees new stories, a cited page that changed and one that is gone.
 Nothing here is special-cased by the pipeline: the demo is a config file and
 a web server.
+
+``tracker demo --serve`` then runs the daemon on the demo's state, with the
+fixture sources still served, so a newcomer sees the review pages at once.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -60,12 +64,50 @@ def _seed_report() -> str:
 
 def run_demo(directory: Path, console: Console, *, now: datetime | None = None) -> Path:
     """Run the demo in ``directory`` and return the config file it wrote."""
+    with demo_sources(directory, console, now=now) as config_path:
+        pass
+    _print_outputs(console, directory, config_path)
+    return config_path
+
+
+def serve_demo(directory: Path, console: Console, *, now: datetime | None = None) -> int:
+    """Run the demo, then the daemon on its state until SIGINT/SIGTERM; return the exit code.
+
+    The fixture sources stay served while the daemon runs, so "Refresh now"
+    (and the daemon's own refresh at start, which finds nothing new) fetch
+    them as the demo did. The daemon listens on a free port of 127.0.0.1.
+    """
+    with demo_sources(directory, console, now=now, listen="127.0.0.1:0") as config_path:
+        _print_outputs(console, directory, config_path)
+        from tracker.daemon.service import Daemon
+
+        def announce(address: str) -> None:
+            console.print(f"\n[bold]review page[/bold]  {address}", highlight=False)
+            console.print("(Ctrl-C stops the daemon)", markup=False)
+            console.file.flush()
+
+        return Daemon(config_path, load_config(config_path)).run(on_listening=announce)
+
+
+@contextmanager
+def demo_sources(
+    directory: Path,
+    console: Console,
+    *,
+    now: datetime | None = None,
+    listen: str | None = None,
+) -> Iterator[Path]:
+    """Run the demo's two refreshes in ``directory``; yield its config while the
+    fixture sources are still served (they stop when the block ends).
+
+    ``listen`` sets ``daemon.listen`` in the written config.
+    """
     now = now or datetime.now(UTC)
     _prepare(directory)
     fixtures = _fixtures()
     articles = _articles(fixtures, now)
     with LocalServer() as server:
-        config_path = _write_config(directory, server, fixtures)
+        config_path = _write_config(directory, server, fixtures, listen)
         config = load_config(config_path)
 
         console.print(f"[bold]tracker demo[/bold] · sources served from {server.base_url}")
@@ -89,9 +131,7 @@ def run_demo(directory: Path, console: Console, *, now: datetime | None = None) 
         _serve_round(server, fixtures, articles, round_=2)
         second = Tracker(config, clock=lambda: now).refresh(trigger="demo")
         _report_round(console, 2, second)
-
-    _print_outputs(console, directory, config_path)
-    return config_path
+        yield config_path
 
 
 def _prepare(directory: Path) -> None:
@@ -122,7 +162,9 @@ def _articles(fixtures: dict[str, Any], now: datetime) -> list[DemoArticle]:
     ]
 
 
-def _write_config(directory: Path, server: LocalServer, fixtures: dict[str, Any]) -> Path:
+def _write_config(
+    directory: Path, server: LocalServer, fixtures: dict[str, Any], listen: str | None
+) -> Path:
     report_dir = directory / "reports" / REPORT_ID
     report_dir.mkdir(parents=True)
     markdown = _seed_report()
@@ -146,6 +188,8 @@ def _write_config(directory: Path, server: LocalServer, fixtures: dict[str, Any]
         "fetch": {"allow_private_networks": True, "read_timeout": 10},
         "match": {"gone_after": 1},
     }
+    if listen is not None:
+        config["daemon"] = {"listen": listen}
     path = directory / "sources.yaml"
     path.write_text(
         "# Written by `tracker demo`: its sources live on a local test server.\n"
