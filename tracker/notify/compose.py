@@ -150,6 +150,7 @@ class DigestData:
     w: Wording = EN  # wording of the shared parts: the first configured report's language
     revisions: int = 0
     citations: int = 0
+    queue_link: str | None = None  # the daemon's review queue, when digest.base_url is set
 
     @property
     def total(self) -> int:
@@ -221,6 +222,7 @@ def compose_digest(
             label=label,
         ),
         w=shared,
+        queue_link=f"{base_url.rstrip('/')}/" if base_url else None,
     )
 
 

@@ -24,6 +24,7 @@ class Wording:
     accept: str
     reject: str
     open_link: str
+    review_queue: str  # the link to the daemon's review queue
     cited_heading: str
     changed: str
     gone: str
@@ -53,6 +54,7 @@ ZH = Wording(
     accept="采纳",
     reject="拒绝",
     open_link="在 tracker 中查看",
+    review_queue="在浏览器中审阅全部建议",
     cited_heading="引用来源变化",
     changed="来源内容变化",
     gone="来源失效",
@@ -78,6 +80,7 @@ EN = Wording(
     accept="Accept",
     reject="Reject",
     open_link="open in tracker",
+    review_queue="review them all in the browser",
     cited_heading="Cited sources that changed or went away",
     changed="Source changed",
     gone="Source gone",
