@@ -243,6 +243,20 @@ def test_review_with_the_keyboard_alone(site: Site) -> None:
     assert _hint(undone) in edition
 
 
+def test_a_keyboard_decision_keeps_the_place_in_the_queue(site: Site) -> None:
+    site.open("/")
+    ids = [
+        int(item.get_attribute("data-id") or 0)
+        for item in site.driver.find_elements(By.CSS_SELECTOR, ".item")
+    ]
+    assert len(ids) >= 4
+    site.keys("j", "j")
+    assert site.current() == ids[2]
+    site.keys_then_load("a")
+    # The decided item is gone; the one after it takes its place and is selected.
+    assert site.current() == ids[3]
+
+
 def test_edit_before_accepting_lands_in_the_next_edition(site: Site) -> None:
     site.open("/?kind=addition")
     chosen = site.current()

@@ -27,7 +27,9 @@
   function press(selector) {
     var item = current();
     var form = item && item.querySelector(selector);
-    if (form) { form.submit(); }
+    // requestSubmit() fires the submit listener that keeps the place in the list;
+    // form.submit() would not.
+    if (form) { form.requestSubmit ? form.requestSubmit() : form.submit(); }
   }
 
   function edit() {
@@ -59,7 +61,8 @@
     if (typing(event.target)) {
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.form) {
         event.preventDefault();
-        event.target.form.submit();
+        var form = event.target.form;
+        form.requestSubmit ? form.requestSubmit() : form.submit();
       }
       return;
     }
