@@ -496,3 +496,29 @@ def test_with_a_token_pages_want_a_session_from_the_login_form(token_site: Site)
     # A forged session id is no session.
     forged = Browser(b.port, cookies={"tracker_session": "made-up"})
     assert forged.get("/").status == 303
+
+
+def test_a_feed_a_cited_page_advertises_is_adopted_with_a_form(site: Site) -> None:
+    feed_url = "http://127.0.0.1:9/advertised.xml"
+    with open_store(site.database) as store:
+        store.add_feed_candidate(
+            "http://127.0.0.1:9/cited", feed_url, "Advertised News", datetime.now(UTC)
+        )
+    b = site.browser
+    page = b.get("/sources")
+    assert page.status == 200 and 'action="/sources/adopt"' in page.body
+    config = site.root / "sources.yaml"
+    before = config.read_bytes()
+    assert b.get(f"/sources/adopt?feed_url={feed_url}").status == 405  # never on GET
+    assert b.post("/sources/adopt", {"feed_url": feed_url}).status == 403  # no CSRF token
+    assert config.read_bytes() == before
+
+    csrf = b.csrf("/sources")
+    adopted = b.post("/sources/adopt", {"csrf": csrf, "feed_url": feed_url})
+    assert adopted.status == 303 and adopted.location == "/sources?adopted=1"
+    assert feed_url in config.read_text(encoding="utf-8")
+    assert any(f.url == feed_url for f in load_config(config).feeds)
+    again = b.post("/sources/adopt", {"csrf": csrf, "feed_url": feed_url})
+    assert again.location == "/sources?adopted=0"  # already configured: nothing added
+    unknown = b.post("/sources/adopt", {"csrf": csrf, "feed_url": "http://127.0.0.1:9/no.xml"})
+    assert unknown.status == 400

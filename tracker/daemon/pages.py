@@ -88,6 +88,7 @@ class ReviewBackend(Protocol):
     def editions(self, report_id: str) -> list[EditionRecord]: ...  # raises TrackerError
     def overview(self) -> Status: ...
     def start_refresh(self) -> int: ...  # raises RefreshBusy or ShuttingDown
+    def adopt_feed(self, feed_url: str) -> int: ...  # feeds added; raises TrackerError
 
 
 def _redirect(location: str) -> web.Response:
@@ -128,6 +129,7 @@ class Pages:
         r.add_get("/reports/{report}/editions/compare", self._compare)
         r.add_get("/reports/{report}/editions/{date}", self._edition)
         r.add_get("/sources", self._sources)
+        r.add_post("/sources/adopt", self._adopt)
         r.add_get("/runs", self._runs)
         r.add_post("/runs/refresh", self._refresh)
         r.add_get("/login", self._login_form)
@@ -350,7 +352,19 @@ class Pages:
 
     async def _sources(self, request: web.Request) -> web.Response:
         overview = await self._call(self.backend.overview)
-        return self._page(request, "sources.html.j2", overview=overview)
+        adopted = request.query.get("adopted")
+        return self._page(request, "sources.html.j2", overview=overview, adopted=adopted)
+
+    async def _adopt(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        feed_url = str(form.get("feed_url", "")).strip()
+        if not feed_url:
+            raise web.HTTPBadRequest(text="which feed? (feed_url is missing)")
+        try:
+            added = await self._call(self.backend.adopt_feed, feed_url)
+        except TrackerError as exc:
+            raise web.HTTPBadRequest(text=str(exc)) from None
+        raise web.HTTPSeeOther(f"/sources?adopted={added}")
 
     async def _runs(self, request: web.Request) -> web.Response:
         overview = await self._call(self.backend.overview)

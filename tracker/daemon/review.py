@@ -45,3 +45,14 @@ class ReviewMethods:
 
     def overview(self) -> Status:
         return self.tracker.status()
+
+    def adopt_feed(self, feed_url: str) -> int:
+        """Add an advertised feed to the config file, then have the daemon reload it
+        (as SIGHUP does), so the next refresh polls it. Returns how many were added."""
+        added = len(self.tracker.adopt_feed(feed_url).added)
+        if added:
+            self.request_reload()
+        return added
+
+    def request_reload(self) -> None:
+        """Re-read the config on the service's own thread (the daemon implements it)."""

@@ -241,6 +241,10 @@ class Daemon(ReviewMethods):
 
     # -- configuration ---------------------------------------------------------
 
+    def request_reload(self) -> None:
+        """Reload the config on the main thread, as SIGHUP does (safe from any thread)."""
+        self._signals.append(signal.SIGHUP)
+
     def reload(self) -> None:
         """Re-read the config; keep the running one when the new one is invalid."""
         try:
