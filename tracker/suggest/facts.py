@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from tracker.figures import Figure, figures_in, same_figure
+from tracker.figures import figures_in, same_figure
 from tracker.glossary import FIELD_GLOSSARY
 from tracker.suggest.names import NameBook
 from tracker.textutil import split_sentences
@@ -398,11 +398,6 @@ def _event_date(article: Article, sentences: list[str]) -> date | None:
             ):
                 return day
     return published
-
-
-def key_figures(fact: Fact) -> list[Figure]:
-    """The fact's figures, re-read from its sentence (dates left out)."""
-    return [f for f in figures_in(fact.sentence) if f.kind != "date" and f.text in fact.numbers]
 
 
 def _one_line(text: str) -> str:
