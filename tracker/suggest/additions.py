@@ -29,7 +29,16 @@ from urllib.parse import urlsplit
 from tracker.suggest.facts import key_fact
 from tracker.suggest.names import NameBook
 from tracker.suggest.phrasing import draft_news
-from tracker.types import Article, Fact, Match, Novelty, Report, Suggestion, SuggestionKind
+from tracker.types import (
+    Article,
+    Fact,
+    Match,
+    Novelty,
+    Report,
+    Section,
+    Suggestion,
+    SuggestionKind,
+)
 from tracker.urls import canonical_url
 
 _EN_MONTHS = [
@@ -74,12 +83,11 @@ def addition(
     section = report.section(match.section_id)
     if section is None:
         raise ValueError(f"report {report.id!r} has no section {match.section_id!r}")
-    sources = [n for n in (source_names or (article.source,)) if n] or [host(article.url)]
+    sources = feeds_of(article, source_names)
     names = names or NameBook.for_report(report.markdown)
     fact = fact or key_fact(article, names, evidence=match.evidence)
-    published = article.published or now
     if fact.date is None:
-        fact = replace(fact, date=published.date())
+        fact = replace(fact, date=(article.published or now).date())
     number = max((r.number for r in report.references), default=0) + 1
     joiner = "、" if report.language.lower().startswith("zh") else " and "
     draft = draft_news(
@@ -89,25 +97,62 @@ def addition(
         headline=article.title,
         source=joiner.join(_short_name(n) for n in sources),
     )
+    made = from_article(
+        report,
+        article,
+        match,
+        fact,
+        kind=SuggestionKind.ADDITION,
+        section=section,
+        proposed_text=f"- {draft.text} [{number}]",
+        now=now,
+        sources=sources,
+    )
+    return replace(made, needs_translation=draft.needs_translation)
+
+
+def feeds_of(article: Article, source_names: Sequence[str]) -> list[str]:
+    """Every feed that carried the story, the first naming the reporter; the
+    article's own source, else its host, when none is known."""
+    return [n for n in (source_names or (article.source,)) if n] or [host(article.url)]
+
+
+def from_article(
+    report: Report,
+    article: Article,
+    match: Match,
+    fact: Fact,
+    *,
+    kind: SuggestionKind,
+    section: Section | None,
+    proposed_text: str,
+    now: datetime,
+    sources: Sequence[str],
+    target: str | None = None,
+) -> Suggestion:
+    """A suggestion made from an article: what every kind shares (the article, its
+    feeds, the excerpt, the new reference entry); ``target`` makes it an edit of a
+    statement the report already has."""
+    published = article.published or now
     return Suggestion(
         report=report.id,
-        section=section.id,
-        section_title=section.title,
-        kind=SuggestionKind.ADDITION,
+        section=section.id if section else match.section_id,
+        section_title=section.title if section else "",
+        kind=kind,
         score=match.score,
         title=article.title,
         url=article.url,
         published=article.published,
         source=sources[0],
         excerpt=quote(fact.sentence or match.evidence),
-        proposed_text=f"- {draft.text} [{number}]",
+        proposed_text=proposed_text,
         created_at=now,
         urls=(article.url,),
         reference=reference_entry(report, article, source=sources[0], published=published),
         features=dict(match.features),
+        target=target,
         fact=fact,
-        needs_translation=draft.needs_translation,
-        novelty=Novelty.NEW,
+        novelty=Novelty.NEW if target is None else Novelty.COVERED,
     )
 
 

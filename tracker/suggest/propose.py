@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tracker.statements import Statement, general_references, statements
-from tracker.suggest.additions import addition, host, quote, reference_entry
+from tracker.suggest.additions import addition, feeds_of, from_article
 from tracker.suggest.facts import key_fact
 from tracker.suggest.names import NameBook
 from tracker.suggest.novelty import cite_after, covering_statement, may_cite, summary_sections
 from tracker.suggest.revisions import find_revision
-from tracker.types import Article, Fact, Match, Novelty, Report, Suggestion, SuggestionKind
+from tracker.types import Article, Fact, Match, Report, Suggestion, SuggestionKind
 
 
 @dataclass(frozen=True)
@@ -108,27 +108,16 @@ def _edit(
     now: datetime,
     source_names: Sequence[str],
 ) -> Suggestion:
-    report = view.report
-    section = report.section(target.section_id)
-    sources = [n for n in (source_names or (article.source,)) if n] or [host(article.url)]
-    published = article.published or now
-    return Suggestion(
-        report=report.id,
-        section=target.section_id,
-        section_title=section.title if section else "",
+    section = view.report.section(target.section_id)
+    return from_article(
+        view.report,
+        article,
+        match,
+        fact,
         kind=kind,
-        score=match.score,
-        title=article.title,
-        url=article.url,
-        published=article.published,
-        source=sources[0],
-        excerpt=quote(fact.sentence or match.evidence),
+        section=section,
         proposed_text=replacement,
-        created_at=now,
-        urls=(article.url,),
-        reference=reference_entry(report, article, source=sources[0], published=published),
-        features=dict(match.features),
+        now=now,
+        sources=feeds_of(article, source_names),
         target=target.text,
-        fact=fact,
-        novelty=Novelty.COVERED,
     )
