@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -181,6 +181,27 @@ class Tracker:
         state it had before. Returns what was undone; empty when nothing was left."""
         with self._store() as store:
             return store.undo_last_decision(self.clock())
+
+    def compare_editions(self, report: str, old: EditionRecord, new: EditionRecord) -> str:
+        """The HTML page of edition ``new`` with what changed since ``old`` highlighted.
+
+        Raises :class:`~tracker.errors.TrackerError` when either file is missing.
+        """
+        from tracker.render import render_html
+
+        parsed = self.report(report)
+        try:
+            old_md = Path(old.path).read_text(encoding="utf-8")
+            new_md = Path(new.path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise TrackerError(f"an edition's file is missing: {exc}") from exc
+        return render_html(
+            new_md,
+            old_md,
+            title=parsed.title,
+            edition_date=date.fromisoformat(new.edition_date),
+            language=parsed.language,
+        )
 
     def editions(self, report: str) -> list[EditionRecord]:
         """The report's published editions, newest first."""

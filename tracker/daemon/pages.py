@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import quote
@@ -86,6 +85,9 @@ class ReviewBackend(Protocol):
     ) -> Decided: ...
     def undo(self) -> list[Decision]: ...
     def editions(self, report_id: str) -> list[EditionRecord]: ...  # raises TrackerError
+    def compare_editions(
+        self, report_id: str, old: EditionRecord, new: EditionRecord
+    ) -> str: ...  # raises TrackerError
     def overview(self) -> Status: ...
     def start_refresh(self) -> int: ...  # raises RefreshBusy or ShuttingDown
     def adopt_feed(self, feed_url: str) -> int: ...  # feeds added; raises TrackerError
@@ -326,26 +328,10 @@ class Pages:
         old = self._record(records, request.query.get("from"))
         new = self._record(records, request.query.get("to"))
 
-        def render() -> str | None:
-            from tracker.render import render_html
-
-            report = self.backend.report(report_id)
-            try:
-                old_md = Path(old.path).read_text(encoding="utf-8")
-                new_md = Path(new.path).read_text(encoding="utf-8")
-            except OSError:
-                return None
-            return render_html(
-                new_md,
-                old_md,
-                title=report.title,
-                edition_date=date.fromisoformat(new.edition_date),
-                language=report.language,
-            )
-
-        html = await self._call(render)
-        if html is None:
-            raise web.HTTPNotFound(text="an edition's file is missing")
+        try:
+            html = await self._call(self.backend.compare_editions, report_id, old, new)
+        except TrackerError as exc:
+            raise web.HTTPNotFound(text=str(exc)) from None
         return web.Response(text=html, content_type="text/html", headers=_EDITION_HEADERS)
 
     # -- operations ----------------------------------------------------------------

@@ -43,6 +43,9 @@ class ReviewMethods:
     def editions(self, report_id: str) -> list[EditionRecord]:
         return self.tracker.editions(report_id)
 
+    def compare_editions(self, report_id: str, old: EditionRecord, new: EditionRecord) -> str:
+        return self.tracker.compare_editions(report_id, old, new)
+
     def overview(self) -> Status:
         return self.tracker.status()
 
