@@ -19,7 +19,7 @@ from tracker.refresh import run_refresh
 from tracker.store import open_store
 from tracker.types import CitedStatus, SuggestionKind, SuggestionStatus
 
-SEED = Path(__file__).resolve().parents[1] / "reports" / "ai-2024-2025" / "report.md"
+SEED = Path(__file__).parent / "data" / "reports" / "seed.md"  # frozen: the live report changes
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
 REVIEW = (

@@ -14,7 +14,7 @@ import yaml
 from tracker.cli import app
 from tracker.demo.server import LocalServer
 
-SEED = Path(__file__).resolve().parents[1] / "reports" / "ai-2024-2025" / "report.md"
+SEED = Path(__file__).parent / "data" / "reports" / "seed.md"  # frozen: the live report changes
 
 
 def tracker(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

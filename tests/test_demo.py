@@ -31,7 +31,7 @@ class _Page(HTMLParser):
 
 def test_the_bundled_report_is_the_seed_report() -> None:
     bundled = REPO / "tracker" / "demo" / "data" / "report.md"
-    seed = REPO / "reports" / "ai-2024-2025" / "report.md"
+    seed = REPO / "tests" / "data" / "reports" / "seed.md"  # the frozen seed
     assert bundled.read_bytes() == seed.read_bytes()
 
 

@@ -19,7 +19,7 @@ from tracker.report import load_report
 from tracker.types import Article
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "reports" / "ai-2024-2025" / "report.md"
+SEED = Path(__file__).parent / "data" / "reports" / "seed.md"  # frozen: the live report changes
 DEV = Path(__file__).parent / "data" / "match_dev.yaml"
 
 

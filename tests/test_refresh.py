@@ -25,7 +25,7 @@ from tracker.refresh import run_refresh
 from tracker.store import open_store
 from tracker.urls import canonical_url
 
-SEED = Path(__file__).resolve().parents[1] / "reports" / "ai-2024-2025" / "report.md"
+SEED = Path(__file__).parent / "data" / "reports" / "seed.md"  # frozen: the live report changes
 NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 RECENT = datetime(2026, 11, 18, 9, 30, tzinfo=UTC)
 OLD = datetime(2025, 6, 1, tzinfo=UTC)  # before the report's `since`

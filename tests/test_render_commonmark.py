@@ -36,7 +36,7 @@ from tracker.report import parse_report
 from tracker.types import Suggestion, SuggestionKind, SuggestionStatus
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "reports" / "ai-2024-2025" / "report.md"
+SEED = Path(__file__).parent / "data" / "reports" / "seed.md"  # frozen: the live report changes
 DATA = ROOT / "tests" / "data" / "render"
 DAY = date(2026, 11, 20)
 

@@ -18,7 +18,7 @@ from tracker.report import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "reports" / "ai-2024-2025" / "report.md"
+SEED = Path(__file__).parent / "data" / "reports" / "seed.md"  # frozen: the live report changes
 ENGLISH = Path(__file__).parent / "data" / "reports" / "english.md"
 
 

@@ -25,7 +25,7 @@ from tracker.store import open_store
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data" / "opml"
 SHIPPED_CONFIG = ROOT / "sources.yaml"  # the project's own, comments and all
-SHIPPED_REPORT = ROOT / "reports" / "ai-2024-2025" / "report.md"
+SHIPPED_REPORT = Path(__file__).parent / "data" / "reports" / "seed.md"  # frozen seed
 MALFORMED: dict[str, str] = yaml.safe_load((DATA / "malformed.yaml").read_text(encoding="utf-8"))
 EDITS: dict[str, dict[str, str]] = yaml.safe_load((DATA / "edits.yaml").read_text(encoding="utf-8"))
 NEW_FEEDS = [

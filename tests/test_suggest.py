@@ -20,7 +20,7 @@ from tracker.suggest import (
 from tracker.types import Article, Match, SuggestionKind
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "reports" / "ai-2024-2025" / "report.md"
+SEED = Path(__file__).parent / "data" / "reports" / "seed.md"  # frozen: the live report changes
 ENGLISH = Path(__file__).parent / "data" / "reports" / "english.md"
 NOW = datetime(2026, 11, 21, 8, 0, tzinfo=UTC)
 

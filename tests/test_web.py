@@ -33,7 +33,7 @@ from tracker.refresh import run_refresh
 from tracker.store import open_store
 from tracker.types import Suggestion, SuggestionKind, SuggestionStatus
 
-SEED = Path(__file__).resolve().parents[1] / "reports" / "ai-2024-2025" / "report.md"
+SEED = Path(__file__).parent / "data" / "reports" / "seed.md"  # frozen: the live report changes
 DAY_1 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 DAY_2 = DAY_1 + timedelta(days=7)
 HOSTILE = "<script>alert('feed')</script>"

@@ -25,7 +25,7 @@ from tracker.demo.server import LocalServer
 from tracker.refresh import run_refresh
 from tracker.store import ShownSuggestions, open_store
 
-SEED = Path(__file__).resolve().parents[1] / "reports" / "ai-2024-2025" / "report.md"
+SEED = Path(__file__).parent / "data" / "reports" / "seed.md"  # frozen: the live report changes
 DAY_1 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 DAY_2 = DAY_1 + timedelta(days=7)
 
