@@ -38,3 +38,30 @@ def test_meaningful_differences_survive() -> None:
     )
     assert canonical_url("https://example.com/A") != canonical_url("https://example.com/a")
     assert canonical_url("http://example.com/a") != canonical_url("https://example.com/a")
+
+
+def test_generic_names_keep_distinct_pages_apart() -> None:
+    # ?ref=123 is the article id on some sites: two articles, two rows.
+    assert canonical_url("https://example.com/a?ref=123") != canonical_url(
+        "https://example.com/a?ref=124"
+    )
+    assert canonical_url("https://example.com/a?source=1") != canonical_url(
+        "https://example.com/a?source=2"
+    )
+
+
+def test_every_host_rule_has_a_case_in_the_table() -> None:
+    from urllib.parse import parse_qsl, urlsplit
+
+    from tracker.urls import _HOST_TRACKING_PARAMS
+
+    for host, names in _HOST_TRACKING_PARAMS.items():
+        stripped_here = set()
+        for raw, canonical in CASES:
+            parts = urlsplit(raw)
+            name = parts.hostname or ""
+            if name == host or name.endswith("." + host):
+                kept = {k.lower() for k, _ in parse_qsl(urlsplit(canonical).query)}
+                given = {k.lower() for k, _ in parse_qsl(parts.query)}
+                stripped_here |= given - kept
+        assert names <= stripped_here, f"{host}: no case strips {sorted(names - stripped_here)}"

@@ -1,7 +1,9 @@
 """Canonical form of article URLs, so one story reached by several links is one row.
 
 ``canonical_url`` lowercases the scheme and host, drops the default port, the
-fragment and tracking parameters, sorts what is left of the query and removes a
+fragment and tracking parameters (known click and campaign ids everywhere,
+generic names such as ``ref`` only on the hosts known to use them for
+tracking), sorts what is left of the query and removes a
 trailing slash from non-root paths. It is idempotent. It deliberately does not
 follow redirects, strip ``www.``, or touch path case: those change which
 resource is meant on some servers.
@@ -11,7 +13,11 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
-# Parameters that only say where a click came from. Matched case-insensitively.
+# Parameters that only ever say where a click came from, on any site: ad
+# click ids and mail-campaign tags. Generic names (``ref``, ``from``,
+# ``source``, ``share``, ``feature`` …) are not here: on some sites they
+# name the page itself (``?ref=123`` as an article id), and stripping them
+# everywhere merged distinct articles. Matched case-insensitively.
 _TRACKING_PARAMS = frozenset(
     {
         "fbclid",
@@ -25,35 +31,44 @@ _TRACKING_PARAMS = frozenset(
         "igshid",
         "mc_cid",
         "mc_eid",
-        "ref",
-        "ref_src",
-        "ref_url",
-        "referrer",
-        "spm",
-        "from",
-        "source",
         "_hsenc",
         "_hsmi",
         "mkt_tok",
         "oly_anon_id",
         "oly_enc_id",
         "vero_id",
-        "rss",
-        "cmpid",
-        "share",
-        "scene",  # WeChat share links
-        "sharer_shareinfo",
-        "sharer_shareinfo_first",
         "wt.mc_id",
         "wt_mc_id",
-        "ncid",
-        "sr_share",
-        "feature",  # youtube share=feature
-        "si",  # spotify / youtube share ids
     }
 )
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "__twitter", "_ga")
 
+# Generic names that are tracking only on the hosts listed, each known to use
+# them for the referrer or share channel and never to pick the page. A rule
+# for a domain covers its subdomains. One test case per rule in
+# tests/data/canonical_urls.json.
+_HOST_TRACKING_PARAMS: dict[str, frozenset[str]] = {
+    "amazon.com": frozenset({"ref", "ref_"}),
+    "bilibili.com": frozenset({"spm_id_from", "vd_source", "share_source", "share_medium"}),
+    "instagram.com": frozenset({"igsh"}),
+    "linkedin.com": frozenset({"trk", "trackingid"}),
+    "medium.com": frozenset({"source"}),
+    "mp.weixin.qq.com": frozenset(
+        {"scene", "sharer_shareinfo", "sharer_shareinfo_first", "from", "isappinstalled"}
+    ),
+    "open.spotify.com": frozenset({"si"}),
+    "reuters.com": frozenset({"taid"}),
+    "substack.com": frozenset({"r", "triedredirect"}),
+    "aliyun.com": frozenset({"spm"}),
+    "alibabacloud.com": frozenset({"spm"}),
+    "taobao.com": frozenset({"spm"}),
+    "tmall.com": frozenset({"spm"}),
+    "techcrunch.com": frozenset({"guccounter", "guce_referrer", "guce_referrer_sig"}),
+    "twitter.com": frozenset({"ref_src", "ref_url", "s", "t"}),
+    "x.com": frozenset({"ref_src", "ref_url", "s", "t"}),
+    "youtube.com": frozenset({"feature", "si"}),
+    "youtu.be": frozenset({"feature", "si"}),
+}
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 # Characters left unescaped in paths and query values; everything else is
@@ -61,9 +76,23 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 
 
-def _is_tracking(name: str) -> bool:
+def _host_rules(host: str) -> frozenset[str]:
+    """The host-specific tracking names for ``host`` or the nearest listed parent domain."""
+    labels = host.split(".")
+    for i in range(len(labels) - 1):
+        rule = _HOST_TRACKING_PARAMS.get(".".join(labels[i:]))
+        if rule is not None:
+            return rule
+    return frozenset()
+
+
+def _is_tracking(name: str, host_rules: frozenset[str]) -> bool:
     lowered = name.lower()
-    return lowered in _TRACKING_PARAMS or lowered.startswith(_TRACKING_PREFIXES)
+    return (
+        lowered in _TRACKING_PARAMS
+        or lowered.startswith(_TRACKING_PREFIXES)
+        or lowered in host_rules
+    )
 
 
 def _normalise_path(path: str) -> str:
@@ -100,8 +129,11 @@ def canonical_url(url: str) -> str:
     netloc = host  # credentials are dropped: never part of an article's identity
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         netloc = f"{host}:{port}"
+    rules = _host_rules(host)
     query_pairs = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not _is_tracking(k, rules)
     ]
     query_pairs.sort()
     query = urlencode(query_pairs, quote_via=quote, safe="-._~")
