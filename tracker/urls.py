@@ -1,9 +1,9 @@
 """Canonical form of article URLs, so one story reached by several links is one row.
 
 ``canonical_url`` lowercases the scheme and host, drops the default port, the
-fragment and tracking parameters (known click and campaign ids everywhere,
-generic names such as ``ref`` only on the hosts known to use them for
-tracking), sorts what is left of the query and removes a
+fragment and tracking parameters (known click and campaign ids everywhere;
+generic names such as ``ref`` only when their value names a channel, or on
+the hosts known to use them for tracking), sorts what is left of the query and removes a
 trailing slash from non-root paths. It is idempotent. It deliberately does not
 follow redirects, strip ``www.``, or touch path case: those change which
 resource is meant on some servers.
@@ -14,10 +14,8 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 # Parameters that only ever say where a click came from, on any site: ad
-# click ids and mail-campaign tags. Generic names (``ref``, ``from``,
-# ``source``, ``share``, ``feature`` …) are not here: on some sites they
-# name the page itself (``?ref=123`` as an article id), and stripping them
-# everywhere merged distinct articles. Matched case-insensitively.
+# click ids and campaign tags, names no site uses for anything else.
+# Matched case-insensitively.
 _TRACKING_PARAMS = frozenset(
     {
         "fbclid",
@@ -31,17 +29,36 @@ _TRACKING_PARAMS = frozenset(
         "igshid",
         "mc_cid",
         "mc_eid",
+        "ref_src",
+        "ref_url",
+        "spm",
         "_hsenc",
         "_hsmi",
         "mkt_tok",
         "oly_anon_id",
         "oly_enc_id",
         "vero_id",
+        "cmpid",
         "wt.mc_id",
         "wt_mc_id",
+        "ncid",
+        "sr_share",
     }
 )
 _TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "__twitter", "_ga")
+
+# Generic names (``ref``, ``from``, ``source``) name the page itself on some
+# sites (``?ref=123`` as an article id), so they are stripped only when their
+# value names a channel, as in ``?ref=rss`` or ``?from=timeline``, or on the
+# hosts below.
+_GENERIC_PARAMS = frozenset({"ref", "from", "source", "referrer"})
+_CHANNEL_VALUES = frozenset(
+    {
+        "rss", "feed", "feeds", "atom", "home", "homepage", "timeline", "newsletter",
+        "email", "mail", "twitter", "facebook", "linkedin", "reddit", "hn",
+        "hackernews", "share", "social", "copy", "direct",
+    }
+)  # fmt: skip
 
 # Generic names that are tracking only on the hosts listed, each known to use
 # them for the referrer or share channel and never to pick the page. A rule
@@ -59,13 +76,9 @@ _HOST_TRACKING_PARAMS: dict[str, frozenset[str]] = {
     "open.spotify.com": frozenset({"si"}),
     "reuters.com": frozenset({"taid"}),
     "substack.com": frozenset({"r", "triedredirect"}),
-    "aliyun.com": frozenset({"spm"}),
-    "alibabacloud.com": frozenset({"spm"}),
-    "taobao.com": frozenset({"spm"}),
-    "tmall.com": frozenset({"spm"}),
     "techcrunch.com": frozenset({"guccounter", "guce_referrer", "guce_referrer_sig"}),
-    "twitter.com": frozenset({"ref_src", "ref_url", "s", "t"}),
-    "x.com": frozenset({"ref_src", "ref_url", "s", "t"}),
+    "twitter.com": frozenset({"s", "t"}),
+    "x.com": frozenset({"s", "t"}),
     "youtube.com": frozenset({"feature", "si"}),
     "youtu.be": frozenset({"feature", "si"}),
 }
@@ -86,12 +99,13 @@ def _host_rules(host: str) -> frozenset[str]:
     return frozenset()
 
 
-def _is_tracking(name: str, host_rules: frozenset[str]) -> bool:
+def _is_tracking(name: str, value: str, host_rules: frozenset[str]) -> bool:
     lowered = name.lower()
     return (
         lowered in _TRACKING_PARAMS
         or lowered.startswith(_TRACKING_PREFIXES)
         or lowered in host_rules
+        or (lowered in _GENERIC_PARAMS and value.strip().lower() in _CHANNEL_VALUES)
     )
 
 
@@ -133,7 +147,7 @@ def canonical_url(url: str) -> str:
     query_pairs = [
         (k, v)
         for k, v in parse_qsl(parts.query, keep_blank_values=True)
-        if not _is_tracking(k, rules)
+        if not _is_tracking(k, v, rules)
     ]
     query_pairs.sort()
     query = urlencode(query_pairs, quote_via=quote, safe="-._~")
