@@ -17,18 +17,21 @@ from pathlib import Path
 TEMP_SUFFIX = ".tmp"
 
 
-def replace_file(path: Path, data: bytes) -> None:
+def replace_file(path: Path, data: bytes, *, mode: int | None = None) -> None:
     """Atomically make ``path`` hold ``data``, creating its folder if needed.
 
-    The file keeps the permissions it had; a new one gets the usual
-    ``0o666`` less the umask, not the private ``0o600`` of a temporary file,
-    so an edition is as readable as any file the user writes.
+    With ``mode`` the file gets exactly that mode (``0o600`` for private
+    files: mail, daemon state). Without it the file keeps the permissions it
+    had, and a new one gets the usual ``0o666`` less the umask, not the
+    private ``0o600`` of a temporary file, so an edition is as readable as
+    any file the user writes.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        mode = path.stat().st_mode & 0o777
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
+    if mode is None:
+        try:
+            mode = path.stat().st_mode & 0o777
+        except FileNotFoundError:
+            mode = 0o666 & ~_umask()
     fd, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
     try:
         os.fchmod(fd, mode)

@@ -5,6 +5,10 @@ it when the holding process dies, however it dies, so a crashed refresh never
 leaves a lock that has to be cleaned up by hand: the next caller simply gets
 it. The file's content (pid, start time, trigger) is only there to tell a
 waiting caller who holds the lock and since when.
+
+The file is opened with ``O_NOFOLLOW`` and created ``0600``: a symbolic link
+planted at its name is refused rather than followed (and truncated), and the
+holder's description is the owner's alone.
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from tracker.errors import LockError
+from tracker.errors import LockError, TrackerError
 
 LOCK_NAME = "refresh.lock"
+LOCK_MODE = 0o600
 
 
 @dataclass(frozen=True)
@@ -66,9 +71,7 @@ def refresh_lock(
     """
     state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / LOCK_NAME
-    # Opened for appending so that a failed attempt never truncates the
-    # holder's description of itself.
-    handle = path.open("a+", encoding="utf-8")
+    handle = _open_lock_file(path)
     try:
         _acquire(handle, path, state_dir, wait=wait, timeout=timeout)
         handle.seek(0)
@@ -82,6 +85,21 @@ def refresh_lock(
             fcntl.flock(handle, fcntl.LOCK_UN)
     finally:
         handle.close()
+
+
+def _open_lock_file(path: Path) -> TextIO:
+    # Opened for appending so that a failed attempt never truncates the
+    # holder's description of itself.
+    flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags, LOCK_MODE)
+    except OSError as exc:
+        if path.is_symlink():
+            raise TrackerError(
+                f"{path} is a symbolic link; the refresh lock never follows one: remove it"
+            ) from None
+        raise TrackerError(f"cannot open the refresh lock {path}: {exc}") from exc
+    return os.fdopen(fd, "a+", encoding="utf-8")
 
 
 def _acquire(

@@ -30,6 +30,7 @@ another database would bring its own migrations.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -85,6 +86,17 @@ def req_db_time(value: str) -> datetime:
     return parsed
 
 
+def _create_private(path: Path) -> None:
+    # SQLite would create the file 0644 under the usual umask; the store holds
+    # the editor's decisions and mail history, so a new one is 0600. SQLite
+    # gives its -wal and -shm files the database file's mode.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 class Db:
     """One connection to the store's SQLite file; errors come out as ``StoreError``.
 
@@ -95,6 +107,10 @@ class Db:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        try:
+            _create_private(path)
+        except OSError as exc:
+            raise StoreError(f"{path}: cannot create: {exc}") from exc
         try:
             # isolation_level=None: the sqlite3 module never opens transactions
             # behind our back; write() is the only place one begins.
