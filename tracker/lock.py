@@ -28,6 +28,7 @@ from tracker.errors import LockError, TrackerError
 
 LOCK_NAME = "refresh.lock"
 LOCK_MODE = 0o600
+PROC_LOCKS = "/proc/locks"
 
 
 @dataclass(frozen=True)
@@ -47,11 +48,49 @@ def read_holder(state_dir: Path) -> LockHolder:
 
 
 def is_locked(state_dir: Path) -> bool:
-    """True when some live process holds the refresh lock right now."""
+    """True when some live process holds the refresh lock right now.
+
+    Never takes the lock, not even for an instant, so a refresh starting at
+    the same moment cannot be turned away by the probe: on Linux the
+    kernel's table of locks (``/proc/locks``) is read for an ``flock`` on the
+    lock file's device and inode. Where that table is missing the lock is
+    tried and released at once, which can, rarely, make a simultaneous
+    ``refresh_lock(wait=False)`` fail.
+    """
     path = state_dir / LOCK_NAME
-    if not path.exists():
+    try:
+        info = path.stat(follow_symlinks=False)
+    except FileNotFoundError:
         return False
-    with path.open("a+") as handle:
+    held = _flock_in_proc_locks(info.st_dev, info.st_ino)
+    if held is not None:
+        return held
+    return _try_lock(path)
+
+
+def _flock_in_proc_locks(device: int, inode: int) -> bool | None:
+    """Whether ``/proc/locks`` lists an ``flock`` on the file; None without the table."""
+    try:
+        with open(PROC_LOCKS, encoding="ascii", errors="replace") as table:
+            lines = table.readlines()
+    except OSError:
+        return None
+    wanted = f"{os.major(device):02x}:{os.minor(device):02x}:{inode}"
+    for line in lines:
+        # "1: FLOCK  ADVISORY  WRITE 2794 fe:00:2146377 0 EOF"; lines with
+        # "->" are waiters, not holders.
+        fields = line.split()
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == wanted:
+            return True
+    return False
+
+
+def _try_lock(path: Path) -> bool:
+    try:
+        handle = _open_lock_file(path)
+    except TrackerError:
+        return False
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
