@@ -480,3 +480,14 @@ def test_stored_revisions_and_citations_reach_the_digest_grouped_in_their_sectio
     assert f"为此句补充引用：\n        {sentence}" in text
     assert f'<del style="text-decoration:line-through;">{row}</del>' in html
     assert "1 条新增、1 条修订和 1 条补充引用建议" in text
+
+
+def test_digest_since_on_the_command_line_is_midnight_in_the_schedule_time_zone(
+    tmp_path: Path, store: Store
+) -> None:
+    from tracker.cli.operate import _parse_day
+
+    config = make_config(tmp_path, schedule={"timezone": "Asia/Shanghai"})
+    since = _parse_day("2025-11-25")
+    result = run_digest(config, store, now=NOW, send=False, since=since)
+    assert result.period_start == datetime(2025, 11, 24, 16, tzinfo=UTC)

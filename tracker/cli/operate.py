@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import AbstractContextManager, nullcontext
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -92,10 +92,11 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 
 def _parse_day(value: str | None) -> datetime | None:
+    """``--since DATE`` as a naive midnight: the digest reads it in ``schedule.timezone``."""
     if value is None:
         return None
     try:
-        return datetime.combine(date.fromisoformat(value), time.min, tzinfo=UTC)
+        return datetime.combine(date.fromisoformat(value), time.min)
     except ValueError:
         fail(f"--since {value!r} is not a date (YYYY-MM-DD)", 2)
 
