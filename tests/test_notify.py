@@ -22,6 +22,7 @@ import pytest
 import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from pydantic import ValidationError
 
 from tracker.config import SmtpConfig
 from tracker.errors import NotifyError, PermanentNotifyError
@@ -802,3 +803,42 @@ def test_outbox_writes_one_parseable_file_and_replaces_it(tmp_path: Path) -> Non
 def test_outbox_refuses_names_that_leave_the_folder(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         write_outbox(b"x", tmp_path, "../escape.eml")
+
+
+# ------------------------------------------------- credentials on a plain connection
+
+
+@pytest.mark.parametrize("host", ["mail.example.org", "192.0.2.25", "127.evil.example"])
+def test_a_password_in_clear_to_another_machine_is_refused_at_load(host: str) -> None:
+    with pytest.raises(ValidationError, match="allow_plaintext_auth"):
+        SmtpConfig(host=host, security="none", username=USER, password_env="SMTP_PW")
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "::1", "[::1]"])
+def test_a_password_in_clear_to_this_machine_is_allowed(host: str) -> None:
+    assert not SmtpConfig(host=host, security="none", username=USER).credentials_in_clear
+
+
+def test_allow_plaintext_auth_lets_a_remote_login_through() -> None:
+    settings = SmtpConfig(
+        host="mail.example.org", security="none", username=USER, allow_plaintext_auth=True
+    )
+    assert not settings.credentials_in_clear
+    assert not SmtpConfig(host="mail.example.org", security="none").credentials_in_clear
+    assert not SmtpConfig(host="mail.example.org", username=USER).credentials_in_clear
+
+
+def test_send_refuses_a_password_in_clear_before_connecting(auth_server: Server) -> None:
+    # Built without validation, as a config loaded before the rule existed might be.
+    checked = auth_server.settings(username=USER, password_env="SMTP_PW")
+    settings = SmtpConfig.model_construct(**{**dict(checked), "host": "mail.example.org"})
+    with pytest.raises(PermanentNotifyError, match="in clear"):
+        send_message(
+            sample_message().as_bytes(),
+            settings,
+            sender="tracker@example.org",
+            recipients=["editor@example.org"],
+            environ={"SMTP_PW": PASSWORD},
+            sleep=lambda _: pytest.fail("a refusal is not retried"),
+        )
+    assert auth_server.handler.messages == []

@@ -175,6 +175,7 @@ class SmtpConfig(_Strict):
     timeout: float = Field(default=30.0, gt=0)
     retries: int = Field(default=3, ge=0, le=10)
     retry_backoff: float = Field(default=5.0, ge=0)
+    allow_plaintext_auth: bool = False
 
     @property
     def effective_port(self) -> int:
@@ -182,10 +183,33 @@ class SmtpConfig(_Strict):
             return self.port
         return {"ssl": 465, "starttls": 587, "none": 25}[self.security]
 
+    @property
+    def credentials_in_clear(self) -> bool:
+        """Whether a login would cross the network unencrypted and is not allowed to.
+
+        ``security: none`` with a user name sends the password as plain text;
+        that is refused unless the server is on this machine (a loopback
+        literal or ``localhost``) or ``allow_plaintext_auth`` says so.
+        """
+        if self.security != "none" or not self.username or self.allow_plaintext_auth:
+            return False
+        host = self.host.strip().strip("[]").lower().rstrip(".")
+        if host == "localhost":
+            return False
+        try:
+            return not ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return True
+
     @model_validator(mode="after")
     def _password_needs_user(self) -> SmtpConfig:
         if self.password_env and not self.username:
             raise ValueError("password_env is set but username is missing")
+        if self.credentials_in_clear:
+            raise ValueError(
+                f"security is none, so the password would cross the network to {self.host} "
+                "in clear: use starttls or ssl, or set allow_plaintext_auth: true"
+            )
         return self
 
 

@@ -12,7 +12,9 @@ The only module that imports smtplib. Its errors are translated here:
 The password is read from the environment variable named by
 ``smtp.password_env``, never from the config. STARTTLS is never skipped when
 configured: a server that does not offer it is a permanent error, not a
-silent downgrade.
+silent downgrade. Nor is a password sent over an unencrypted connection to
+another machine (``security: none``) unless ``allow_plaintext_auth`` says so:
+the config refuses it at load, and this module again before connecting.
 
 Once the server has accepted the DATA, the message counts as delivered even
 if saying goodbye fails; it is never sent a second time from here.
@@ -64,6 +66,11 @@ def send_message(
     """
     if not recipients:
         raise PermanentNotifyError("no recipients to send the digest to")
+    if settings.credentials_in_clear:
+        raise PermanentNotifyError(
+            f"SMTP {settings.host}: security is none, so the password would be sent in clear; "
+            "use starttls or ssl, or set email.smtp.allow_plaintext_auth: true"
+        )
     password = _password(settings, os.environ if environ is None else environ)
     context = ssl_context or ssl.create_default_context()
     attempts = settings.retries + 1
