@@ -10,7 +10,13 @@ from typing import Any
 import pytest
 
 from tracker.errors import ExtractError
-from tracker.pages import article_from_entry, article_from_page, decode_html, extract_page
+from tracker.pages import (
+    article_from_entry,
+    article_from_page,
+    decode_html,
+    extract_page,
+    html_title,
+)
 from tracker.textutil import content_hash
 from tracker.types import FeedEntry, PageContent
 
@@ -55,6 +61,48 @@ def test_mostly_utf8_with_stray_latin1_bytes() -> None:
     body = "<p>Mitgefühl wählen – café</p>".encode() + b"<p>Mitgef\xfchl</p>"
     text = decode_html(body, {})
     assert "Mitgefühl wählen – café" in text and "<p>Mitgefühl</p>" in text
+
+
+@pytest.mark.parametrize(
+    ("html", "title"),
+    [
+        ("<html><head><title>Plain</title></head>", "Plain"),
+        ('<TITLE lang="en">Upper &amp; case</Title>', "Upper & case"),
+        ("<title>\n  Spread\n  over lines </title>", "Spread over lines"),
+        ("<title>First</title><title>Second</title>", "First"),
+        ("<title>a <b>bold</b> word</title>", "a bold word"),
+        ("<title></title>", ""),
+        ("<p>no title here</p>", ""),
+        # Hostile: openings that never close, or never even end their tag.
+        ("<head>" + "<title>x" * 2000, ""),
+        ("<head>" + "<title " * 2000, ""),
+        ("<title " * 2000 + "><title>late</title>", "late"),
+        ("<title>x" * 2000 + "</title>", "x" * 2000),
+    ],
+)
+def test_html_title(html: str, title: str) -> None:
+    assert " ".join(html_title(html).split()) == title
+
+
+def test_html_title_of_the_sample_pages() -> None:
+    article = decode_html((DATA / "article.html").read_bytes(), {})
+    lying = decode_html((DATA / "lying-meta-gb2312.html").read_bytes(), {})
+    assert html_title(article) == "Lab releases open model with longer context - Example Tech News"
+    assert html_title(lying) == "开源大模型发布"
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"<meta " * 3000 + b'<meta charset="gb2312">',  # never-ended tags, then the real one
+        b"<meta>" * 3000 + b'<meta charset="gb2312">',
+        b'<meta name="x" content="y"><meta http-equiv="Content-Type" '
+        b'content="text/html; charset=gb2312">',
+    ],
+)
+def test_meta_charset_found_after_hostile_markup(head: bytes) -> None:
+    sentence = "简体中文测试"
+    assert sentence in decode_html(head + f"<p>{sentence}</p>".encode("gb2312"), {})
 
 
 def test_undeclared_latin1_page() -> None:

@@ -171,26 +171,31 @@ def _codec_name(label: str | None) -> str | None:
     return _SUPERSETS.get(name, name)
 
 
+# Bytes the UTF-8 decoder could not place come back, one each, as the lone
+# surrogates U+DC80..U+DCFF ("surrogateescape"); valid UTF-8 never yields those.
+_ESCAPED_BYTES = re.compile("[\udc80-\udcff]+")
+_ESCAPED_AS_CP1252 = {
+    0xDC00 + byte: bytes([byte]).decode("cp1252", errors="replace") for byte in range(0x80, 0x100)
+}
+
+
 def _utf8_with_fallback(body: bytes) -> tuple[str, int]:
     """Decode as UTF-8, reading each invalid byte as cp1252; return text and bad-byte count.
 
     Pages stitched from UTF-8 templates and Latin-1 snippets exist; this keeps
     both halves readable instead of replacing the odd bytes with U+FFFD.
+    One decoding pass and one substitution pass: linear however many bytes are bad.
     """
-    out: list[str] = []
     bad = 0
-    pos = 0
-    while pos < len(body):
-        try:
-            out.append(body[pos:].decode("utf-8"))
-            break
-        except UnicodeDecodeError as exc:
-            out.append(body[pos : pos + exc.start].decode("utf-8"))
-            chunk = body[pos + exc.start : pos + exc.end]
-            out.append(chunk.decode("cp1252", errors="replace"))
-            bad += len(chunk)
-            pos += exc.end
-    return "".join(out), bad
+
+    def as_cp1252(run: re.Match[str]) -> str:
+        nonlocal bad
+        escaped = run.group()
+        bad += len(escaped)
+        return escaped.translate(_ESCAPED_AS_CP1252)
+
+    text = _ESCAPED_BYTES.sub(as_cp1252, body.decode("utf-8", errors="surrogateescape"))
+    return text, bad
 
 
 def decode_document(body: bytes, declared: Iterable[str | None]) -> tuple[str, str]:
