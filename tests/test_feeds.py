@@ -191,3 +191,30 @@ def test_discover_feed_links() -> None:
 def test_discover_feed_links_survives_hostile_markup() -> None:
     hostile = '<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)"><<<>'
     assert discover_feed_links(hostile + "<![CDATA[", "https://x.example/") == []
+
+
+def test_control_and_bidi_characters_are_not_stored() -> None:
+    rss = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T\u0085</title>'
+        "<item><title>Safe\u202e txt.exe\u2066 \u009b2J</title><link>https://a.example/1</link>"
+        "<description>one\u202dtwo\u0090</description></item></channel></rss>"
+    ).encode()
+    json_feed = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": "J\u001b[2J",
+            "items": [
+                {
+                    "url": "https://a.example/2",
+                    "title": "OSC \u001b]8;;https://evil.example\u0007link\u001b]8;;\u0007",
+                    "content_text": "x\u0000y\u2069",
+                }
+            ],
+        }
+    ).encode()
+    shown = "\x00\x07\x1b\x85\x90\x9b\u202d\u202e\u2066\u2069"
+    for body in (rss, json_feed):
+        feed = parse_feed(body, url="https://a.example/feed", headers={}, source_name="s")
+        for text in (feed.title, *(t for e in feed.entries for t in (e.title, e.summary))):
+            assert not set(shown) & set(text), repr(text)
+    assert feed.entries[0].title == "OSC ]8;;https://evil.examplelink]8;;"

@@ -20,6 +20,7 @@ from typing import Any
 
 import feedparser
 
+from tracker.cleantext import strip_controls
 from tracker.errors import ExtractError
 from tracker.textutil import decode_document, header, html_to_text, normalise_whitespace
 from tracker.types import FeedEntry, ParsedFeed
@@ -63,7 +64,7 @@ def _dedup(entries: Iterable[FeedEntry]) -> tuple[FeedEntry, ...]:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(strip_controls(text).split())
 
 
 # --------------------------------------------------------------------------
@@ -90,8 +91,8 @@ def _detail_text(entry: Any, key: str) -> str:
     value = entry.get(key) or ""
     detail = entry.get(f"{key}_detail") or {}
     if detail.get("type") in _HTML_TYPES:
-        return html_to_text(value)
-    return normalise_whitespace(value)
+        return strip_controls(html_to_text(value))
+    return strip_controls(normalise_whitespace(value))
 
 
 def _richest_html(entry: Any) -> str:
@@ -268,7 +269,7 @@ def _parse_json_feed(
                 url=canonical_url(link),
                 link=link,
                 title=_one_line(html_to_text(str(item.get("title") or ""))),
-                summary=html_to_text(str(summary_source)),
+                summary=strip_controls(html_to_text(str(summary_source))),
                 content_html=content_html or "",
                 published=_parse_datetime(item.get("date_published"))
                 or _parse_datetime(item.get("date_modified")),

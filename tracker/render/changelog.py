@@ -24,7 +24,7 @@ import jinja2
 from tracker.render.edition import suggestion_order
 from tracker.render.edits import shown_replacement
 from tracker.render.labels import Labels, labels_for
-from tracker.render.mdtext import md_link, md_struck, md_text, safe_url
+from tracker.render.mdtext import md_link, md_report_text, md_struck, safe_url
 from tracker.report import section_label
 from tracker.types import CitedCheck, CitedStatus, Report, Suggestion, SuggestionKind
 
@@ -109,7 +109,7 @@ def prepend_changelog(existing: str | None, entry: str, *, title: str) -> str:
     """
     entry = entry.strip()
     if not existing or not existing.strip():
-        return f"# {md_text(title)}\n\n{entry}\n"
+        return f"# {md_report_text(title)}\n\n{entry}\n"
     lines = existing.splitlines()
     first_entry = next((i for i, ln in enumerate(lines) if ln.startswith("## ")), len(lines))
     header = "\n".join(lines[:first_entry]).strip()
@@ -117,7 +117,7 @@ def prepend_changelog(existing: str | None, entry: str, *, title: str) -> str:
     if _already_on_top(body, entry):
         return existing
     if not header.startswith("# "):
-        header = f"# {md_text(title)}\n\n{header}".strip()
+        header = f"# {md_report_text(title)}\n\n{header}".strip()
     parts = [header, entry] + ([body] if body else [])
     return "\n\n".join(parts) + "\n"
 
@@ -141,7 +141,7 @@ def _item(report: Report, s: Suggestion, labels: Labels) -> _Item:
     section = report.section(s.section)
     title = s.section_title or (section.title if section else "")
     return _Item(
-        section=md_text(section_label(s.section, title)),
+        section=md_report_text(section_label(s.section, title)),
         kind=labels.kinds[s.kind],
         status=labels.statuses[s.status],
         link=md_link(s.title or s.url, s.url),
@@ -155,7 +155,7 @@ def _detail(s: Suggestion, labels: Labels) -> str:
     if s.kind is SuggestionKind.REVISION:
         return f"{md_struck(s.target or '')} → {shown_replacement(s)}"
     if s.kind is SuggestionKind.CITATION:
-        return f"{labels.cited_for}{md_text(s.target or '')}"
+        return f"{labels.cited_for}{md_report_text(s.target or '')}"
     return ""
 
 

@@ -44,12 +44,23 @@ from tracker.render.edits import (
     EDIT_KINDS,
     Unplaced,
     apply_spans,
+    drafted_text,
     place_edits,
+    provisional_number,
     replacement_text,
     shown_replacement,
 )
 from tracker.render.labels import Labels, labels_for
-from tracker.render.mdtext import md_link, md_struck, md_text, safe_url
+from tracker.render.mdtext import (
+    md_drafted,
+    md_link,
+    md_reference,
+    md_report_text,
+    md_struck,
+    md_text,
+    md_url,
+    safe_url,
+)
 from tracker.report import ReferenceEntry, reference_entries
 from tracker.types import Report, Suggestion, SuggestionKind, SuggestionStatus
 from tracker.urls import canonical_url
@@ -156,7 +167,7 @@ def suggestion_order(s: Suggestion) -> tuple[int, int, str]:
 def final_addition_text(s: Suggestion, number: int) -> str:
     """An accepted addition's line (the editor's wording when they edited it), its
     provisional ``[N]`` replaced by ``[number]`` (added when the editor dropped it)."""
-    text = md_text(s.edited_text or s.proposed_text or s.title)
+    text = drafted_text(s) if s.edited_text or s.proposed_text else md_text(s.title)
     stripped = _TRAILING_MARKER.sub("", text)
     return f"{stripped} [{number}]"
 
@@ -176,9 +187,14 @@ def pending_item_text(s: Suggestion, labels: Labels, note: str | None = None) ->
     if s.kind is SuggestionKind.REVISION:
         parts = [f"{kind} {md_struck(s.target or '')} → {shown_replacement(s)}", source]
     elif s.kind is SuggestionKind.CITATION:
-        parts = [f"{kind} {md_text(s.target or '')} ← {source}"]
+        parts = [f"{kind} {md_report_text(s.target or '')} ← {source}"]
     else:
-        text = _LIST_MARKER.sub("", md_text(s.proposed_text or s.title))
+        provisional = provisional_number(s)
+        markers = () if provisional is None else (provisional,)
+        shown = (
+            md_drafted(s.proposed_text, markers=markers) if s.proposed_text else md_text(s.title)
+        )
+        text = _LIST_MARKER.sub("", shown)
         if s.kind is SuggestionKind.ADDITION:
             # The provisional number would clash with numbers given to accepted additions.
             text = _TRAILING_MARKER.sub("", text)
@@ -282,9 +298,9 @@ def _section_block(
 
 def _reference_text(s: Suggestion) -> str:
     if s.reference.strip():
-        return md_text(s.reference)
+        return md_reference(s.reference, s.url)
     year = f" ({s.published.year})." if s.published else ""
-    return md_text(f"{s.source}.{year} {s.title}. {safe_url(s.url)}")
+    return f"{md_text(s.source)}.{year} {md_text(s.title)}. {md_url(s.url)}"
 
 
 @dataclass

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from tracker.render.mdtext import md_text
+from tracker.render.mdtext import md_drafted
 from tracker.types import Report, Suggestion, SuggestionKind
 
 EDIT_KINDS = frozenset({SuggestionKind.REVISION, SuggestionKind.CITATION})
@@ -90,7 +90,7 @@ def replacement_text(s: Suggestion, number: int) -> str:
     the end of the sentence (before its closing punctuation) or of a row's
     last cell, so the new reference is always cited.
     """
-    text = md_text(s.edited_text or s.proposed_text)
+    text = drafted_text(s)
     provisional = provisional_number(s)
     marker = f"[{number}]"
     if provisional is not None and f"[{provisional}]" in text:
@@ -104,11 +104,21 @@ def replacement_text(s: Suggestion, number: int) -> str:
 def shown_replacement(s: Suggestion) -> str:
     """The replacement for review (the editor's wording once they gave one):
     escaped, without its provisional marker."""
-    text = md_text(s.edited_text or s.proposed_text)
+    text = drafted_text(s)
     provisional = provisional_number(s)
     if provisional is None:
         return text
     return re.sub(rf"\s*\[{provisional}\]", "", text)
+
+
+def drafted_text(s: Suggestion) -> str:
+    """The proposed text (the editor's once they gave one) as Markdown: feed words
+    escaped; the report's own markup of its target and its citation markers kept,
+    with the provisional one."""
+    own = {int(n) for n in _MARKER.findall(s.target or "")}
+    provisional = provisional_number(s)
+    markers = own if provisional is None else own | {provisional}
+    return md_drafted(s.edited_text or s.proposed_text, markers=markers, target=s.target or "")
 
 
 def apply_spans(markdown: str, replacements: Sequence[tuple[Span, str]]) -> dict[int, str | None]:
