@@ -3,6 +3,6 @@ caps, redirects, robots.txt, conditional requests) and
 :mod:`~tracker.fetch.guard` (which addresses may be reached)."""
 
 from tracker.fetch.fetcher import USER_AGENT, Fetcher, FetchPolicy
-from tracker.fetch.guard import address_refusal
+from tracker.fetch.guard import address_refusal, host_refusal
 
-__all__ = ["USER_AGENT", "FetchPolicy", "Fetcher", "address_refusal"]
+__all__ = ["USER_AGENT", "FetchPolicy", "Fetcher", "address_refusal", "host_refusal"]

@@ -8,7 +8,9 @@ What it enforces, in order, on every hop of a redirect chain:
 
 * scheme: only ``http`` and ``https`` (REFUSED otherwise);
 * address: the host's resolved addresses must be public unless the policy
-  allows private networks (:mod:`tracker.fetch.guard`). IP literals are
+  allows private networks (:mod:`tracker.fetch.guard`). Numeric hosts that
+  are not canonical dotted quads (``127.1``, ``2130706433``) and metadata
+  service names are refused before any lookup. IP literals are
   checked before connecting; names are checked inside the connector's
   resolver, so the connection can only ever go to an address that passed the
   check (no window for DNS rebinding). Cloud metadata addresses are refused
@@ -44,7 +46,12 @@ from yarl import URL
 
 from tracker import __version__
 from tracker.config import FetchConfig
-from tracker.fetch.guard import BlockedAddressError, GuardedResolver, address_refusal
+from tracker.fetch.guard import (
+    BlockedAddressError,
+    GuardedResolver,
+    address_refusal,
+    host_refusal,
+)
 from tracker.robots import RobotsRules
 from tracker.types import FetchOutcome, FetchRequest, FetchResult, Validators
 
@@ -320,7 +327,10 @@ class Fetcher:
         try:
             literal = ipaddress.ip_address(host.split("%", 1)[0])
         except ValueError:
-            return url  # a name: checked by the resolver when connecting
+            why_not = host_refusal(host)
+            if why_not is not None:
+                raise _refused(f"{host} is {why_not}") from None
+            return url  # a name: its addresses are checked by the resolver when connecting
         why = address_refusal(
             literal, allow_private=self.policy.allow_private_networks, exempt=self._exempt
         )
