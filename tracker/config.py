@@ -55,6 +55,9 @@ HttpUrl = Annotated[str, AfterValidator(_http_url)]
 ScheduleText = Annotated[str, AfterValidator(_schedule)]
 
 
+MIN_TOKEN_LENGTH = 16
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -139,6 +142,19 @@ class DaemonConfig(_Strict):
     token_env: str = "TRACKER_API_TOKEN"
     shutdown_grace_seconds: float = Field(default=30.0, ge=0)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @model_validator(mode="after")
+    def _token_long_enough(self) -> DaemonConfig:
+        # The token is the API's only credential: checked here, at load, so
+        # `tracker daemon` refuses a guessable one before it listens.
+        token = os.environ.get(self.token_env)
+        if token and len(token) < MIN_TOKEN_LENGTH:
+            raise ValueError(
+                f"${self.token_env} holds a token of {len(token)} characters; the control API "
+                f"wants at least {MIN_TOKEN_LENGTH} (e.g. python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))')"
+            )
+        return self
 
     @field_validator("listen")
     @classmethod

@@ -1,6 +1,8 @@
 """Client of the daemon's control API, for ``tracker refresh --via-daemon``.
 
-A one-off local HTTP call, so plain ``urllib.request``. The address comes
+A one-off local HTTP call, so plain ``urllib.request``, with an opener that
+ignores ``http_proxy`` and friends: the bearer token goes straight to the
+daemon, never to a proxy on the way. The address comes
 from ``daemon.listen`` (a wildcard bind is reached on loopback); the bearer
 token from the environment variable named by ``daemon.token_env``, when set.
 
@@ -23,6 +25,8 @@ from tracker.errors import LockError, TrackerError
 from tracker.lock import LOCK_NAME
 
 TIMEOUT_SECONDS = 90.0  # the daemon answers once the run record exists
+# An empty ProxyHandler: no proxy from the environment, ever.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def base_url(config: Config) -> str:
@@ -53,7 +57,7 @@ def _call(config: Config, method: str, path: str) -> Any:
     if token:
         request.add_header("Authorization", f"Bearer {token}")
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+        with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
             return json.loads(response.read().decode("utf-8"))
     except urllib.error.HTTPError as exc:
         with exc:

@@ -13,7 +13,8 @@ host in ``Host`` and, when it carries an ``Origin``, come from a local page:
 a web page the editor happens to open cannot drive the daemon through the
 browser (cross-site POST, DNS rebinding). When a token is configured every
 route but ``/healthz`` wants
-``Authorization: Bearer <token>`` and answers 401 without it. The health
+``Authorization: Bearer <token>`` (the scheme in any case) and answers 401
+without it, or with a header that is not UTF-8. The health
 check stays open so container and service managers can probe it without a
 secret; it reveals only the pid and the uptime.
 
@@ -53,6 +54,12 @@ class Backend(Protocol):
     def metrics(self) -> str: ...
 
 
+# A client must finish sending a request's headers this long after it
+# connects (or after the previous response): a slow drip of header bytes
+# cannot hold connections open. aiohttp's keep-alive timer is what enforces
+# it; a handler already running is never cut short by it.
+HEADER_TIMEOUT_SECONDS = 15.0
+
 _API_PATHS = frozenset({"/healthz", "/metrics"})
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -68,8 +75,10 @@ class ApiServer:
         token: str | None,
         *,
         review: ReviewBackend | None = None,
+        header_timeout: float = HEADER_TIMEOUT_SECONDS,
     ) -> None:
         self.backend = backend
+        self.header_timeout = header_timeout
         self.host = host
         self.port = port
         self.token = token
@@ -88,7 +97,9 @@ class ApiServer:
         app.router.add_get("/metrics", self._metrics)
         if self.pages is not None:
             self.pages.add_routes(app)
-        self._site = BackgroundSite(app, self.host, self.port, name="control-api")
+        self._site = _ApiSite(
+            app, self.host, self.port, name="control-api", header_timeout=self.header_timeout
+        )
         self.port = self._site.start()
 
     def stop(self) -> None:
@@ -110,18 +121,32 @@ class ApiServer:
         api = request.path in _API_PATHS or request.path.startswith("/api/")
         if self.pages is not None and not api:
             return await self.pages.guarded(request, handler)
-        if self.token and request.path != "/healthz":
-            given = request.headers.get("Authorization", "")
-            expected = f"Bearer {self.token}"
-            if not hmac.compare_digest(given.encode(), expected.encode()) and not (
-                self._page_session_reads(request)
-            ):
-                return web.json_response(
-                    {"error": "a bearer token is required"},
-                    status=401,
-                    headers={"WWW-Authenticate": 'Bearer realm="tracker"'},
-                )
+        if (
+            self.token
+            and request.path != "/healthz"
+            and not self._bearer_matches(request)
+            and not self._page_session_reads(request)
+        ):
+            return web.json_response(
+                {"error": "a bearer token is required"},
+                status=401,
+                headers={"WWW-Authenticate": 'Bearer realm="tracker"'},
+            )
         return await handler(request)
+
+    def _bearer_matches(self, request: web.Request) -> bool:
+        # RFC 9110: the scheme is case-insensitive. A header that is not UTF-8
+        # (aiohttp keeps its bytes as surrogate escapes) is a wrong token, not
+        # a server error.
+        assert self.token is not None
+        scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
+        if scheme.lower() != "bearer":
+            return False
+        try:
+            given = credentials.strip().encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return hmac.compare_digest(given, self.token.encode("utf-8"))
 
     def _page_session_reads(self, request: web.Request) -> bool:
         # The runs page polls /api/status while a refresh runs: a logged-in
@@ -157,3 +182,24 @@ class ApiServer:
     async def _metrics(self, request: web.Request) -> web.Response:
         text = await self._call(self.backend.metrics)
         return web.Response(body=text.encode("utf-8"), headers={"Content-Type": CONTENT_TYPE})
+
+
+class _ApiSite(BackgroundSite):
+    """The background site with aiohttp's idle timer as the header deadline."""
+
+    def __init__(self, *args: Any, header_timeout: float, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout = header_timeout
+
+    async def _bind(self) -> None:
+        self._runner = web.AppRunner(
+            self.app,
+            access_log=None,
+            handler_cancellation=self.handler_cancellation,
+            shutdown_timeout=self.shutdown_timeout,
+            keepalive_timeout=self.header_timeout,
+        )
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.requested_port, reuse_address=True)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
