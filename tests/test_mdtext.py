@@ -114,3 +114,28 @@ def test_control_and_bidi_characters_are_dropped():
 def test_our_own_markers_stay_markdown_feed_markup_does_not():
     drafted = md_drafted("- 2026-11-20, X: “*b* [7] <i>” [6]", markers=[6])
     assert drafted == "- 2026-11-20, X: “\\*b\\* \\[7\\] \\<i\\>” [6]"
+
+
+ROUND_TRIP_TITLES = [
+    "see https://evil.example/x [ 3] and ［ 4 ］",
+    "[9] Fake R. (2026). Planted entry. https://evil.example/planted",
+    "Lab says [1][2] were wrong, cf. [ 1 ]",
+    "the same number as ours: [3]",
+]
+
+
+@pytest.mark.parametrize("title", ROUND_TRIP_TITLES)
+def test_accepted_feed_text_adds_no_references_or_citations_when_parsed_back(report, title):
+    """An edition may be adopted as the report: feed text must not become a
+    reference entry, a citation, or a URL of the reference list."""
+    accepted = _addition(title, status=SuggestionStatus.ACCEPTED)
+    edition = render_edition(report, [accepted], edition_date=DAY)
+    reparsed = parse_report(edition, report_id="en", path="edition.md", language="en")
+
+    numbers = [r.number for r in reparsed.references]
+    assert numbers == [1, 2, 3]
+    assert reparsed.references[-1].url == accepted.url
+    assert "https://evil.example" not in " ".join(reparsed.cited_urls)
+    intro = reparsed.section("1")
+    assert intro is not None and set(intro.citations) == {1, 3}
+    assert reparsed.section("2.1").citations == (2,)

@@ -190,9 +190,10 @@ def pending_item_text(s: Suggestion, labels: Labels, note: str | None = None) ->
         parts = [f"{kind} {md_report_text(s.target or '')} ← {source}"]
     else:
         provisional = provisional_number(s)
-        markers = () if provisional is None else (provisional,)
         shown = (
-            md_drafted(s.proposed_text, markers=markers) if s.proposed_text else md_text(s.title)
+            md_drafted(s.proposed_text, provisional=provisional)
+            if s.proposed_text
+            else md_text(s.title)
         )
         text = _LIST_MARKER.sub("", shown)
         if s.kind is SuggestionKind.ADDITION:

@@ -76,11 +76,13 @@ def provisional_number(s: Suggestion) -> int | None:
 
     That is the marker the target does not carry (the report's own markers
     are ``<= max``, the provisional one is ``max + 1`` of the report it was
-    made for); None when there is none.
+    made for); None when there is none. Tracker writes it after the feed's
+    words, so it is the last such marker: a ``[9]`` quoted from a headline
+    comes before it.
     """
     own = {int(n) for n in _MARKER.findall(s.target or "")}
     new = [int(n) for n in _MARKER.findall(s.proposed_text) if int(n) not in own]
-    return max(new, default=None)
+    return new[-1] if new else None
 
 
 def replacement_text(s: Suggestion, number: int) -> str:
@@ -93,8 +95,8 @@ def replacement_text(s: Suggestion, number: int) -> str:
     text = drafted_text(s)
     provisional = provisional_number(s)
     marker = f"[{number}]"
-    if provisional is not None and f"[{provisional}]" in text:
-        return text.replace(f"[{provisional}]", marker)
+    if provisional is not None and (last := text.rfind(f"[{provisional}]")) >= 0:
+        return f"{text[:last]}{marker}{text[last + len(f'[{provisional}]') :]}"
     if _is_row(text):
         return f"{text[:-1].rstrip()}{marker} |"
     end = _SENTENCE_END.search(text)
@@ -108,7 +110,10 @@ def shown_replacement(s: Suggestion) -> str:
     provisional = provisional_number(s)
     if provisional is None:
         return text
-    return re.sub(rf"\s*\[{provisional}\]", "", text)
+    last = text.rfind(f"[{provisional}]")
+    if last < 0:
+        return text
+    return f"{text[:last].rstrip()}{text[last + len(f'[{provisional}]') :]}"
 
 
 def drafted_text(s: Suggestion) -> str:
@@ -117,8 +122,12 @@ def drafted_text(s: Suggestion) -> str:
     with the provisional one."""
     own = {int(n) for n in _MARKER.findall(s.target or "")}
     provisional = provisional_number(s)
-    markers = own if provisional is None else own | {provisional}
-    return md_drafted(s.edited_text or s.proposed_text, markers=markers, target=s.target or "")
+    return md_drafted(
+        s.edited_text or s.proposed_text,
+        markers=own,
+        provisional=provisional,
+        target=s.target or "",
+    )
 
 
 def apply_spans(markdown: str, replacements: Sequence[tuple[Span, str]]) -> dict[int, str | None]:

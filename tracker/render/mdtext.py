@@ -80,10 +80,15 @@ def md_struck(text: str) -> str:
     return f"~~{_close_backslashes(inner)}~~"
 
 
-def md_drafted(text: str, *, markers: Collection[int] = (), target: str = "") -> str:
+def md_drafted(
+    text: str, *, markers: Collection[int] = (), provisional: int | None = None, target: str = ""
+) -> str:
     """One line of text tracker drafted, from a feed's words (see above).
 
     ``markers`` are the citation numbers whose ``[N]`` stays a citation;
+    ``provisional`` is the new reference's marker, and only its last ``[N]``
+    stays one (tracker writes it after the feed's words, which may carry the
+    same number);
     ``target`` is the report text an edit replaces: what the drafted text
     shares with it is the report's own Markdown and stays so.
     """
@@ -97,6 +102,9 @@ def md_drafted(text: str, *, markers: Collection[int] = (), target: str = "") ->
     for marker in _MARKER.finditer(text):
         if int(marker.group(1)) in markers:
             kinds[marker.start() : marker.end()] = [_RAW] * (marker.end() - marker.start())
+    if provisional is not None and (last := text.rfind(f"[{provisional}]")) >= 0:
+        end = last + len(f"[{provisional}]")
+        kinds[last:end] = [_RAW] * (end - last)
     out: list[str] = []
     start = 0
     for end in range(1, len(text) + 1):
