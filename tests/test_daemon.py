@@ -47,7 +47,7 @@ from tracker.store import open_store
 from tracker.store.runs import RunRecord
 from tracker.triggers import fire_missed
 
-SEED = Path(__file__).resolve().parents[1] / "reports" / "ai-2024-2025" / "report.md"
+SEED = Path(__file__).resolve().parent / "data" / "reports" / "seed.md"
 T = TypeVar("T")
 
 # ---------------------------------------------------------------- the feed site

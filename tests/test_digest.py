@@ -30,7 +30,7 @@ from tracker.suggest import source_changed, source_gone
 from tracker.types import Fact, Report, Suggestion, SuggestionKind, SuggestionStatus
 
 REPO = Path(__file__).resolve().parents[1]
-SEED = REPO / "reports" / "ai-2024-2025" / "report.md"
+SEED = REPO / "tests" / "data" / "reports" / "seed.md"
 ENGLISH = REPO / "tests" / "data" / "reports" / "english.md"
 OLD_PAGE = (
     "Researchers study models like biologists study organisms.\nThey use sparse autoencoders.\n"

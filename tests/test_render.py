@@ -42,7 +42,7 @@ from tracker.types import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "reports" / "ai-2024-2025" / "report.md"
+SEED = ROOT / "tests" / "data" / "reports" / "seed.md"
 DATA = ROOT / "tests" / "data" / "render"
 DAY = date(2026, 11, 20)
 

@@ -30,7 +30,7 @@ from tracker.store import open_store
 from tracker.types import Report, Suggestion, SuggestionKind, SuggestionStatus
 
 ROOT = Path(__file__).resolve().parents[1]
-SEED = ROOT / "reports" / "ai-2024-2025" / "report.md"
+SEED = ROOT / "tests" / "data" / "reports" / "seed.md"
 DATA = ROOT / "tests" / "data" / "render"
 DAY = date(2026, 11, 20)
 DAY_1 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
