@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import time
+from collections.abc import Awaitable, Callable
 
 import pytest
+from aiohttp import web
 
 from tracker.demo.server import LocalServer
 from tracker.fetch import Fetcher, FetchPolicy, address_refusal, host_refusal
@@ -166,3 +169,68 @@ def test_literal_6to4_of_loopback_is_refused_without_connecting() -> None:
     result = fetch_one(FetchPolicy(connect_timeout=1.0), "http://[2002:7f00:1::]/feed")
     assert result.outcome is FetchOutcome.REFUSED
     assert result.error == "2002:7f00:1:: is a loopback address (127.0.0.1) inside an IPv6 address"
+
+
+# --------------------------------------------------------------------------
+# Slow servers
+
+
+def _drip(
+    first: bytes, every: float, count: int
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """A handler sending ``first``, then one byte every ``every`` seconds, ``count`` times:
+    never slow enough for the read timeout, far too slow to finish."""
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
+        await response.prepare(request)
+        await response.write(first)
+        for _ in range(count):
+            await asyncio.sleep(every)
+            await response.write(b" ")
+        return response
+
+    return handler
+
+
+def test_slow_drip_body_is_cut_off_at_the_total_deadline(local_server: LocalServer) -> None:
+    url = local_server.add_handler("/drip", _drip(b"<rss>", every=0.25, count=80))
+    policy = FetchPolicy(allow_private_networks=True, read_timeout=2.0, total_timeout=1.5)
+
+    started = time.monotonic()
+    result = fetch_one(policy, url)
+    took = time.monotonic() - started
+
+    assert (result.outcome, result.status) == (FetchOutcome.UNREACHABLE, 200)
+    assert result.error == "no complete response within the 1.5 s deadline"
+    assert result.body == b""
+    assert 1.4 < took < 6.0  # the drip alone would take 20 s
+
+
+def test_deadline_covers_the_whole_redirect_chain(local_server: LocalServer) -> None:
+    for n in range(5):
+        local_server.add_handler(f"/hop{n}", _slow_hop(n))
+    policy = FetchPolicy(allow_private_networks=True, read_timeout=2.0, total_timeout=1.5)
+
+    result = fetch_one(policy, local_server.url("/hop0"))
+
+    assert result.outcome is FetchOutcome.UNREACHABLE
+    assert result.error == "no complete response within the 1.5 s deadline"
+    assert len(result.redirects) < 5  # stopped partway, not at the redirect cap
+
+
+def _slow_hop(n: int) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handler(request: web.Request) -> web.StreamResponse:
+        await asyncio.sleep(0.6)
+        return web.Response(status=302, headers={"Location": f"/hop{n + 1}"})
+
+    return handler
+
+
+def test_a_fast_response_is_not_affected_by_the_deadline(local_server: LocalServer) -> None:
+    url = local_server.add_handler("/drip", _drip(b"<rss>", every=0.01, count=5))
+    policy = FetchPolicy(allow_private_networks=True, total_timeout=5.0)
+
+    result = fetch_one(policy, url)
+
+    assert (result.outcome, result.body) == (FetchOutcome.OK, b"<rss>     ")

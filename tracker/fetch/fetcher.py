@@ -17,7 +17,9 @@ What it enforces, in order, on every hop of a redirect chain:
   even when private networks are allowed;
 * robots.txt, for requests that ask for it;
 * redirects: followed by hand, at most ``max_redirects``, loops stopped;
-* time: separate connect and read (per socket read) timeouts;
+* time: separate connect and read (per socket read) timeouts, and a total
+  deadline for the whole request, redirects and body included, so a server
+  dripping one byte at a time cannot hold a fetch until the size cap;
 * size: the body is decompressed here, incrementally, and cut off as soon as
   the decompressed bytes pass ``max_body_bytes``, so neither an endless
   response nor a gzip bomb is ever held in memory.
@@ -70,11 +72,15 @@ class FetchPolicy:
     ``allowed_networks`` lists CIDR ranges exempt from the private-address
     guard (an intranet mirror, say) while everything else private stays
     refused; ``allow_private_networks`` lifts the guard entirely.
+    ``total_timeout`` bounds one ``fetch`` from start to last body byte,
+    redirects and robots.txt included; ``read_timeout`` only bounds the wait
+    for each next piece.
     """
 
     user_agent: str = USER_AGENT
     connect_timeout: float = 10.0
     read_timeout: float = 30.0
+    total_timeout: float = 60.0
     max_body_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
     max_connections: int = 128
@@ -260,7 +266,7 @@ class Fetcher:
         started = time.perf_counter()
         progress = _Progress(url=request.url)
         try:
-            result = await self._fetch(request, progress, self.policy.max_body_bytes)
+            result = await self._fetch_by_deadline(request, progress, self.policy.max_body_bytes)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -278,6 +284,20 @@ class Fetcher:
         return replace(result, elapsed=time.perf_counter() - started)
 
     # ------------------------------------------------------------------ internals
+
+    async def _fetch_by_deadline(
+        self, request: FetchRequest, progress: _Progress, cap: int
+    ) -> FetchResult:
+        total = self.policy.total_timeout
+        try:
+            async with asyncio.timeout(total) as deadline:
+                return await self._fetch(request, progress, cap)
+        except TimeoutError as exc:
+            if not deadline.expired():
+                raise  # one of aiohttp's own timeouts, translated as such
+            raise _Stop(
+                FetchOutcome.UNREACHABLE, f"no complete response within the {total} s deadline"
+            ) from exc
 
     async def _fetch(self, request: FetchRequest, progress: _Progress, cap: int) -> FetchResult:
         session = self._session
@@ -388,7 +408,7 @@ class Fetcher:
 
     async def _fetch_quietly(self, url: str, cap: int) -> FetchResult | None:
         try:
-            return await self._fetch(FetchRequest(url), _Progress(url=url), cap)
+            return await self._fetch_by_deadline(FetchRequest(url), _Progress(url=url), cap)
         except asyncio.CancelledError:
             raise
         except Exception:
