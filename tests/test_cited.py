@@ -111,18 +111,17 @@ def test_cited_sources_are_snapshotted_classified_and_mined_for_feeds(
     assert "web.archive.org/web/" in gone[0].proposed_text
     assert first.cited_gone == 2 and first.cited_changed == 0
 
-    # Nothing changed on the live pages: no new snapshot. The 404 is now a second
-    # failure in a row, which is enough; the unreachable host needs a third.
+    # Nothing changed on the live pages: no new snapshot. Two failures six hours
+    # apart are an outage, not a dead page.
     local_server.clear_log()
     run_refresh(config, clock=lambda: NOW + timedelta(hours=6))
     review_requests = [r for r in local_server.requests if r.path == "/review"]
     assert [r.status for r in review_requests] == [304]
     with open_store(config.database_path) as store:
         assert len(store.snapshots(urls[1])) == 1
-    assert {x.url for x in _suggestions(config) if x.kind == SuggestionKind.SOURCE_GONE} == {
-        urls[3],
-        urls[4],
-    }
+    assert [x.url for x in _suggestions(config) if x.kind == SuggestionKind.SOURCE_GONE] == [
+        urls[4]
+    ]
 
     # Whitespace churn is no change; new prose is.
     s.add("/review", page("The year in LLMs", REVIEW.replace(". ", ".   ")))
@@ -137,7 +136,12 @@ def test_cited_sources_are_snapshotted_classified_and_mined_for_feeds(
         assert len(store.snapshots(urls[1])) == 2
         [changed] = [x for x in store.suggestions() if x.kind == SuggestionKind.SOURCE_CHANGED]
     assert changed.url == urls[1] and "November" in changed.excerpt
-    # By now the 404 and the dead host failed often enough to be called gone.
+    # Four failed checks in eighteen hours are still an outage...
+    assert [x.url for x in _suggestions(config) if x.kind == SuggestionKind.SOURCE_GONE] == [
+        urls[4]
+    ]
+    # ...three days of them are a dead page.
+    run_refresh(config, clock=lambda: NOW + timedelta(days=3))
     assert {x.url for x in _suggestions(config) if x.kind == SuggestionKind.SOURCE_GONE} == {
         urls[3],
         urls[4],
@@ -263,7 +267,9 @@ def test_a_dead_reference_is_announced_once_whatever_becomes_of_the_changelog_fi
     # The editor starts the file afresh; what was announced is still announced.
     changelog.write_text("# Changelog\n\nOlder entries: see archive.md\n", encoding="utf-8")
     run_refresh(config, clock=lambda: NOW + timedelta(days=1))
-    # A second failure in a row: now the suggestion to cite an archived copy.
+    assert _suggestions(config) == []  # two failures in a day: not yet
+    run_refresh(config, clock=lambda: NOW + timedelta(days=3, hours=1))
+    # A third failure, three days after the first: now the suggestion to cite an archived copy.
     [suggested] = _suggestions(config)
     assert suggested.kind is SuggestionKind.SOURCE_GONE and suggested.url == urls[2]
     assert gone not in changelog.read_text(encoding="utf-8").splitlines()
@@ -272,11 +278,11 @@ def test_a_dead_reference_is_announced_once_whatever_becomes_of_the_changelog_fi
     for n in (4, 5):  # answered in full every time, so every check sees the move
         s.add(f"/ref/{n}", page(f"Reference {n}", REVIEW + f" Page {n}."), conditional=False)
     s.add_handler("/ref/3", _redirect(s, "/ref/4"))
-    run_refresh(config, clock=lambda: NOW + timedelta(days=2))
-    run_refresh(config, clock=lambda: NOW + timedelta(days=3))
-    s.add_handler("/ref/3", _redirect(s, "/ref/5"))
     run_refresh(config, clock=lambda: NOW + timedelta(days=4))
     run_refresh(config, clock=lambda: NOW + timedelta(days=5))
+    s.add_handler("/ref/3", _redirect(s, "/ref/5"))
+    run_refresh(config, clock=lambda: NOW + timedelta(days=6))
+    run_refresh(config, clock=lambda: NOW + timedelta(days=7))
     lines = [ln for ln in changelog.read_text(encoding="utf-8").splitlines() if urls[3] in ln]
     assert len(lines) == 2, lines
     assert s.url("/ref/5") in lines[0] and s.url("/ref/4") in lines[1]

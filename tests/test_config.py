@@ -87,6 +87,8 @@ BROKEN = [
         "email.smtp.security",
     ),
     (lambda d: d["feeds"].append(dict(d["feeds"][0])), "feeds"),
+    (lambda d: d.update(fetch={"total_timeout": 0}), "fetch.total_timeout"),
+    (lambda d: d.update(match={"gone_after_days": -1}), "match.gone_after_days"),
 ]
 
 
@@ -199,3 +201,12 @@ def test_cron_weekdays_fire_on_the_days_cron_means(text: str, days: set[str]) ->
         moment = trigger.get_next_fire_time(None, moment + timedelta(minutes=1))
         fired.add(moment.strftime("%a"))
     assert fired == days
+
+
+def test_fetch_deadlines_reach_the_fetch_policy(tmp_path: Path) -> None:
+    from tracker.fetch import FetchPolicy
+
+    data = minimal()
+    data["fetch"] = {"connect_timeout": 2, "read_timeout": 5, "total_timeout": 7.5}
+    policy = FetchPolicy.from_config(load_config(write_config(tmp_path, data)).fetch)
+    assert (policy.connect_timeout, policy.read_timeout, policy.total_timeout) == (2, 5, 7.5)

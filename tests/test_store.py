@@ -305,9 +305,14 @@ def test_record_cited_check_counts_consecutive_failures(store: Store) -> None:
         store.record_cited_check(url, status, T0 + timedelta(hours=i), error=None)
         for i, (status, _) in enumerate(sequence)
     ]
-    assert got == [expected for _, expected in sequence]
+    assert [g.count for g in got] == [expected for _, expected in sequence]
+    # A streak starts at its first failed check: hours 1 and 4 here.
+    assert [g.since for g in got] == [
+        None, *[T0 + timedelta(hours=1)] * 2, None, *[T0 + timedelta(hours=4)] * 3
+    ]  # fmt: skip
     # Another URL's streak is its own.
-    assert store.record_cited_check("https://cited.example/b", CitedStatus.GONE, T0) == 1
+    other = store.record_cited_check("https://cited.example/b", CitedStatus.GONE, T0)
+    assert (other.count, other.since) == (1, T0)
     assert [c[0] for c in store.cited_checks(url)] == [s for s, _ in sequence]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -246,10 +246,28 @@ def test_source_gone_policy_and_archive_url(seed):
     assert expected in suggestion.excerpt
     assert suggestion.section == next(s.id for s in seed.sections if 1 in s.citations)
     assert suggestion.title == reference.title
-    # 410 is final at once; 404 needs a second look.
+    # 410 is final at once; a 404 is one failure among others.
     assert source_gone(seed, reference, consecutive_failures=1, status="410", now=NOW) is not None
-    assert source_gone(seed, reference, consecutive_failures=1, status="404", now=NOW) is None
-    assert source_gone(seed, reference, consecutive_failures=2, status="gone", now=NOW) is not None
+    assert source_gone(seed, reference, consecutive_failures=2, status="404", now=NOW) is None
+
+
+@pytest.mark.parametrize(
+    ("failures", "span", "status", "gone"),
+    [
+        (4, timedelta(hours=18), "404", False),  # a refresh every 6 h through an outage
+        (4, timedelta(hours=18), "unreachable", False),
+        (3, timedelta(days=3), "404", True),
+        (3, timedelta(days=3), "unreachable", True),
+        (2, timedelta(days=9), "unreachable", False),  # long, but only two looks
+        (1, timedelta(0), "410", True),  # the server says gone for good
+    ],
+)
+def test_a_source_is_gone_after_failed_checks_spread_over_days(seed, failures, span, status, gone):
+    made = source_gone(
+        seed, seed.references[0], consecutive_failures=failures, status=status, now=NOW,
+        failing_since=NOW - span, min_failures=3, min_days=3,
+    )  # fmt: skip
+    assert (made is not None) is gone
 
 
 def test_source_gone_uses_last_good_snapshot_date(english):

@@ -101,6 +101,7 @@ class FetchConfig(_Strict):
     user_agent: str | None = None
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=30.0, gt=0)
+    total_timeout: float = Field(default=60.0, gt=0)  # a whole request: redirects, robots, body
     max_body_mb: float = Field(default=10.0, gt=0)
     max_redirects: int = Field(default=5, ge=0, le=20)
     concurrency: int = Field(default=128, ge=1, le=1024)
@@ -111,6 +112,7 @@ class FetchConfig(_Strict):
 class MatchConfig(_Strict):
     threshold: float | None = Field(default=None, ge=0, le=1)
     gone_after: int = Field(default=3, ge=1)  # checks before a dead source gets a suggestion
+    gone_after_days: float = Field(default=3.0, ge=0)  # ...and the days those checks must span
 
 
 class ScheduleConfig(_Strict):

@@ -186,7 +186,7 @@ def _write_config(
         "feeds": [{"name": f["name"], "url": server.url(f["path"])} for f in fixtures["feeds"]],
         "watch_cited": True,
         "fetch": {"allow_private_networks": True, "read_timeout": 10},
-        "match": {"gone_after": 1},
+        "match": {"gone_after": 1, "gone_after_days": 0},
     }
     if listen is not None:
         config["daemon"] = {"listen": listen}

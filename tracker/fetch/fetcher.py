@@ -95,6 +95,7 @@ class FetchPolicy:
             user_agent=fetch.user_agent or USER_AGENT,
             connect_timeout=fetch.connect_timeout,
             read_timeout=fetch.read_timeout,
+            total_timeout=fetch.total_timeout,
             max_body_bytes=int(fetch.max_body_mb * 1024 * 1024),
             max_redirects=fetch.max_redirects,
             max_connections=fetch.concurrency,

@@ -2,7 +2,7 @@
 
 A cited page is kept as a new snapshot only when its extracted text changed;
 every check is logged so that a source which stays unreachable over several
-refreshes, and only then, gets a "source-gone" suggestion.
+checks spread over days, and only then, gets a "source-gone" suggestion.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def check_cited(
     state: RunState,
     *,
     gone_after: int,
+    gone_after_days: float = 3.0,
     clock: Callable[[], datetime],
     events: RefreshEvents,
     offline: bool = False,
@@ -50,7 +51,7 @@ def check_cited(
         # The snapshot, the check and the suggestions they call for land together:
         # a snapshot stored without its suggestion would hide the change for good.
         with store.transaction():
-            _check_one(store, reports, result, state, gone_after, clock, offline)
+            _check_one(store, reports, result, state, (gone_after, gone_after_days), clock, offline)
         events.advance("cited", result.url)
 
 
@@ -59,7 +60,7 @@ def _check_one(
     reports: Sequence[Report],
     result: FetchResult,
     state: RunState,
-    gone_after: int,
+    gone_after: tuple[int, float],  # failed checks, and the days they must span
     clock: Callable[[], datetime],
     offline: bool,
 ) -> None:
@@ -69,7 +70,7 @@ def _check_one(
     state.cited.append(check)
     if offline and check.status is CitedStatus.UNREACHABLE:
         return
-    failures = store.record_cited_check(result.url, check.status, clock(), error=check.error)
+    streak = store.record_cited_check(result.url, check.status, clock(), error=check.error)
     for report, reference in _references_to(reports, result.url):
         suggestion: Suggestion | None = None
         if check.text_changed and old_text is not None and new_text is not None:
@@ -79,11 +80,13 @@ def _check_one(
             suggestion = source_gone(
                 report,
                 reference,
-                consecutive_failures=failures,
+                consecutive_failures=streak.count,
+                failing_since=streak.since,
                 # The HTTP status when there was one: a 410 is a removal, a 404 may pass.
                 status=str(result.status) if result.status else check.status,
                 now=state.now,
-                min_failures=gone_after,
+                min_failures=gone_after[0],
+                min_days=gone_after[1],
                 last_good=last_good.fetched_at.date() if last_good else None,
             )
         if suggestion is not None:

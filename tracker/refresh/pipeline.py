@@ -272,6 +272,7 @@ class _Refresh:
                     cited_results,
                     state,
                     gone_after=self.config.match.gone_after,
+                    gone_after_days=self.config.match.gone_after_days,
                     clock=self.clock,
                     events=self.events,
                     offline=offline,

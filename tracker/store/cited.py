@@ -1,8 +1,9 @@
 """Cited sources: every text version seen (snapshots) and a log of checks.
 
 Snapshots are append-only so an edition can always show what a source said
-when the report cited it. The check log exists to count consecutive failures:
-one unreachable check is weather, several in a row mean the source is gone.
+when the report cited it. The check log exists to measure failure streaks:
+one unreachable check is weather; a source is gone only after several failed
+checks in a row spread over days (the policy is ``suggest.sources``).
 Whether a new snapshot is warranted (did the text change?) is the caller's call.
 """
 
@@ -16,6 +17,20 @@ from tracker.store.schema import Domain, Migration, req_db_time, to_db_time
 from tracker.types import CitedStatus
 
 _HEALTHY = (CitedStatus.OK.value, CitedStatus.REDIRECTED.value)
+
+
+@dataclass(frozen=True)
+class FailureStreak:
+    """The failed checks in a row that end with the latest one.
+
+    ``since`` is when the first of them was made (None when the latest
+    check succeeded): a streak is judged by its length in time as well as in
+    checks, because refreshes every few hours would otherwise turn a short
+    outage into a dead reference.
+    """
+
+    count: int
+    since: datetime | None
 
 
 @dataclass(frozen=True)
@@ -87,22 +102,23 @@ class CitedSources(Domain):
 
     def record_cited_check(
         self, url: str, status: CitedStatus, at: datetime, error: str | None = None
-    ) -> int:
-        """Log a check; return how many failed checks in a row end with this one."""
+    ) -> FailureStreak:
+        """Log a check; return the streak of failed checks that ends with it."""
         with self._db.write():
             self._db.run(
                 "INSERT INTO cited_checks (url, status, error, checked_at) VALUES (?, ?, ?, ?)",
                 (url, str(status), error, to_db_time(at)),
             )
             if status.value in _HEALTHY:
-                return 0
-            streak = self._db.scalar(
-                """SELECT COUNT(*) FROM cited_checks
+                return FailureStreak(0, None)
+            row = self._db.one(
+                """SELECT COUNT(*) AS count, MIN(checked_at) AS since FROM cited_checks
                    WHERE url = ?1 AND id > COALESCE((SELECT MAX(id) FROM cited_checks
                                                      WHERE url = ?1 AND status IN (?2, ?3)), 0)""",
                 (url, *_HEALTHY),
             )
-        return int(streak)
+        assert row is not None
+        return FailureStreak(int(row["count"]), req_db_time(row["since"]))
 
     def cited_checks(self, url: str) -> list[tuple[CitedStatus, datetime, str | None]]:
         """(status, checked_at, error) of every check of ``url``, oldest first."""

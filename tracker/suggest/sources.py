@@ -3,9 +3,12 @@
 * :func:`source_changed` — a cited page changed materially (dates, counters,
   whitespace and boilerplate do not count).
 * :func:`source_gone` — a cited page keeps failing; propose an archived copy.
-  Policy: a 410 counts at once (the server says the page is gone for good);
-  404/"gone" counts after two consecutive checks (a single 404 is often a
-  deploy hiccup); anything else (timeouts, 5xx, DNS) after ``min_failures``.
+  Policy: a 410 counts at once (the server says the page is gone for good).
+  Anything else (404, timeouts, 5xx, DNS) counts only after ``min_failures``
+  failed checks in a row that span at least ``min_days``: with a refresh
+  every six hours, counting checks alone called a page dead after a
+  six-hour outage, and a site's bad deploy or a weekend's downtime is not a
+  dead reference.
 
 Plain functions: no I/O, no clock (``now`` is passed in).
 """
@@ -16,7 +19,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from tracker.report import REFERENCES_SECTION, report_date
 from tracker.suggest.additions import host, quote
@@ -195,13 +198,20 @@ def archive_url(url: str, day: date) -> str:
     return f"https://web.archive.org/web/{day:%Y%m%d}/{url}"
 
 
-def _failures_needed(status: str, min_failures: int) -> int:
-    status = status.strip().lower()
-    if status in {"410"}:
-        return 1
-    if status in {"404", "gone"}:
-        return min(2, min_failures)
-    return min_failures
+def _conclusive(
+    status: str,
+    failures: int,
+    failing_since: datetime | None,
+    now: datetime,
+    min_failures: int,
+    min_days: float,
+) -> bool:
+    if status.strip() == "410":
+        return failures >= 1
+    if failures < min_failures:
+        return False
+    # No start given (a caller without a check log): the count alone decides.
+    return failing_since is None or now - failing_since >= timedelta(days=min_days)
 
 
 def source_gone(
@@ -212,6 +222,8 @@ def source_gone(
     status: str,
     now: datetime,
     min_failures: int = 3,
+    failing_since: datetime | None = None,
+    min_days: float = 3.0,
     last_good: date | None = None,
 ) -> Suggestion | None:
     """A ``source-gone`` suggestion proposing an archived copy, or None while the
@@ -221,7 +233,7 @@ def source_gone(
     else the report's own date, else ``now``. ``proposed_text`` is the reference
     entry with its link replaced.
     """
-    if consecutive_failures < _failures_needed(status, min_failures):
+    if not _conclusive(status, consecutive_failures, failing_since, now, min_failures, min_days):
         return None
     day = last_good or report_date(report) or now.date()
     archived = archive_url(reference.url, day)
