@@ -328,6 +328,7 @@ def test_runs_on_schedule_survives_a_broken_reload_and_takes_a_valid_one(
     daemon.wait_healthy()
     state_file = daemon.settings.state_dir / "daemon.json"
     assert json.loads(state_file.read_text())["pid"] == daemon.proc.pid
+    assert state_file.stat().st_mode & 0o777 == 0o600  # private, like the database
 
     # No run before: one catch-up refresh at once, recorded as scheduled.
     first = poll(lambda: daemon.finished_runs("schedule"), 30, "the catch-up refresh")[0]

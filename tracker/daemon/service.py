@@ -472,7 +472,8 @@ class Daemon(ReviewMethods):
         }
         # replace_file gives each writer its own temporary: the scheduler and
         # worker threads may both write.
-        replace_file(self._state_path(), json.dumps(data, indent=2).encode("utf-8"))
+        # 0600 like the database: it names the config file and where the API listens.
+        replace_file(self._state_path(), json.dumps(data, indent=2).encode("utf-8"), mode=0o600)
 
     def _remove_state(self) -> None:
         path = self._state_path()
