@@ -27,12 +27,14 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlsplit
 
 from tracker.config import Config, FeedConfig, ReportConfig
 from tracker.errors import ExtractError, ReportError, TrackerError
 from tracker.fetch import Fetcher, FetchPolicy
 from tracker.lock import refresh_lock
 from tracker.refresh.cited import check_cited
+from tracker.refresh.network import network_down, probe_first
 from tracker.refresh.publish import publish_editions
 from tracker.refresh.state import (
     RefreshEvents,
@@ -247,24 +249,25 @@ class _Refresh:
             state.new_entries += len(new_entries)
             self._checkpoint()
 
-            # Pending entries include those a killed refresh stored but never fetched.
-            pending = self.store.entries_without_article()
-            if pending:
-                with state.timed("articles"):
-                    await self._collect_articles(fetcher, pending, state)
-            self._checkpoint()
             offline = len(results) > 1 and all(
                 r.outcome is FetchOutcome.UNREACHABLE for r in results
             )
-            if offline and cited_results:
+            # Pending entries include those a killed refresh stored but never fetched.
+            pending = self.store.entries_without_article()
+            if offline:
                 state.warnings.append(
                     SourceFailure(
                         "network",
                         "",
-                        "every source was unreachable: this run does not count "
-                        "against the cited sources",
+                        "every source was unreachable, the network looks down: "
+                        f"{len(pending)} article pages wait for the next refresh, "
+                        "and this run does not count against the cited sources",
                     )
                 )
+            elif pending:
+                with state.timed("articles"):
+                    await self._collect_articles(fetcher, pending, state)
+            self._checkpoint()
             with state.timed("cited"):
                 check_cited(
                     self.store,
@@ -391,7 +394,23 @@ class _Refresh:
         link_to_entry = {r.url: by_url[e.url] for r, e in zip(requests, entries, strict=True)}
 
         loop = asyncio.get_running_loop()
-        results = await fetcher.fetch_many(requests)
+        probe, rest = probe_first(requests)
+        results = await fetcher.fetch_many(probe)
+        if rest and network_down(results):
+            # The rest stay entries, not bare summaries: the next refresh fetches them.
+            # The probed few are stored as any failed page is, so a run whose hosts
+            # are really all dead still works its way through the backlog.
+            hosts = len({urlsplit(r.url).hostname for r in results})
+            state.warnings.append(
+                SourceFailure(
+                    "network",
+                    "",
+                    f"no article page answered from {hosts} hosts, the network looks down: "
+                    f"{len(rest)} article pages wait for the next refresh",
+                )
+            )
+            rest = []
+        results += await fetcher.fetch_many(rest) if rest else []
         for result in results:
             entry = link_to_entry[result.url]
             article: Article
