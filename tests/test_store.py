@@ -180,6 +180,31 @@ def test_bulk_fetch_records_and_validators(store: Store) -> None:
     assert len(store.sources()) == len(urls)
 
 
+def test_a_feeds_health_changes_are_logged_once_each(store: Store) -> None:
+    feed, page = "https://feeds.example/a.xml", "https://news.example/story"
+    outcomes = [  # hours after T0
+        (0, FetchOutcome.OK), (1, FetchOutcome.UNREACHABLE), (2, FetchOutcome.HTTP_ERROR),
+        (3, FetchOutcome.UNREACHABLE), (4, FetchOutcome.NOT_MODIFIED), (5, FetchOutcome.OK),
+    ]  # fmt: skip
+    for hour, outcome in outcomes:
+        for url, kind in ((feed, "feed"), (page, "page")):
+            store.record_fetches([
+                FetchRecord(url, kind, "A", outcome, None, None, f"down at {hour}",
+                            T0 + timedelta(hours=hour))
+            ])  # fmt: skip
+    new = "https://feeds.example/new.xml"  # broken from its first check
+    store.record_fetch(new, kind="feed", name="B", outcome=FetchOutcome.GONE, status=404,
+                       validators=None, error="404", at=T0 + timedelta(hours=6))  # fmt: skip
+
+    events = store.source_events(until=T0 + timedelta(days=1))
+    assert [(e.url, e.event, e.at, e.error) for e in events] == [
+        (feed, "failing", T0 + timedelta(hours=1), "down at 1"),  # not at 2 or 3: still failing
+        (feed, "recovered", T0 + timedelta(hours=4), None),  # not at 5: still healthy
+        (new, "failing", T0 + timedelta(hours=6), "404"),
+    ]  # article pages are not sources an editor watches
+    assert len(store.source_events(until=T0 + timedelta(hours=4))) == 1
+
+
 def test_unknown_source_kind_is_rejected(store: Store) -> None:
     with pytest.raises(ValueError, match="kind"):
         store.record_fetch("https://x.example", kind="podcast", name="x",

@@ -32,6 +32,7 @@ from tracker.store import (
     digests,
     drafts,
     editions,
+    health,
     open_store,
     parses,
     runs,
@@ -155,6 +156,7 @@ def test_the_history_holds_every_domain_migration_once_in_domain_order() -> None
         changelogs,
         drafts,
         parses,
+        health,
     )
     declared = [m.name for d in domains for m in d.MIGRATIONS]
     assert sorted(ALL_MIGRATIONS) == sorted(declared)

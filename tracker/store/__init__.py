@@ -39,6 +39,8 @@ is those classes together and adds only closing, ``transaction`` and
     draft_answer, put_draft_answer, draft_tokens_since
 ``parses.Parses`` (report_parses)
     parsed_report, put_parsed_report
+``health.Health`` (source_events, filled by triggers on sources)
+    source_events
 ``counts.Counts`` (none: each domain module's ``COUNTS``)
     counts
 
@@ -74,6 +76,7 @@ from tracker.store import (
     digests,
     drafts,
     editions,
+    health,
     parses,
     runs,
     schema,
@@ -88,6 +91,7 @@ from tracker.store.counts import Counts
 from tracker.store.digests import DigestRecord, Digests
 from tracker.store.drafts import DraftCacheView, Drafts
 from tracker.store.editions import EditionRecord, Editions, ShownSuggestions
+from tracker.store.health import Health, SourceEvent
 from tracker.store.parses import Parses
 from tracker.store.runs import RunRecord, Runs
 from tracker.store.sources import FeedCandidate, FetchRecord, SourceHealth, Sources
@@ -106,6 +110,7 @@ __all__ = [
     "RunRecord",
     "ShownSuggestions",
     "Snapshot",
+    "SourceEvent",
     "SourceHealth",
     "Store",
     "open_store",
@@ -125,6 +130,7 @@ _DOMAIN_MIGRATIONS = {
         changelogs,
         drafts,
         parses,
+        health,
     )
     for m in module.MIGRATIONS
 }
@@ -153,6 +159,7 @@ MIGRATIONS: tuple[schema.Migration, ...] = tuple(
         "changelogs.0001_create",
         "drafts.0001_create",
         "parses.0001_create",
+        "health.0001_source_events",
     )
 )
 
@@ -190,6 +197,7 @@ class Store(
     Changelogs,
     Drafts,
     Parses,
+    Health,
     Counts,
 ):
     """Every domain of the store over one connection. Obtain one with ``open_store``."""
