@@ -21,6 +21,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import Literal
 from urllib.parse import quote, urlsplit
 
 from tracker.notify.wording import (
@@ -40,10 +41,12 @@ from tracker.types import Suggestion, SuggestionKind
 __all__ = [
     "DigestData",
     "DigestItem",
+    "HealthChange",
     "KindGroup",
     "ReportDigest",
     "ReportOutline",
     "SectionGroup",
+    "SourceAlert",
     "compose_digest",
     "display_text",
     "one_line",
@@ -135,6 +138,29 @@ class ReportDigest:
 
 
 @dataclass(frozen=True)
+class HealthChange:
+    """A configured feed whose health differs between the period's start and end."""
+
+    name: str
+    url: str
+    state: Literal["failing", "recovered"]
+    since: datetime  # when the failing streak began
+    back_at: datetime | None  # when it recovered (recovered only)
+    error: str | None  # why the first check of the streak failed (failing only)
+
+
+@dataclass(frozen=True)
+class SourceAlert:
+    """A feed that started failing or came back in the period, worded for the digest."""
+
+    name: str
+    url: str
+    state: str  # "failing" or "recovered"
+    note: str  # "failing since 24 Nov" / "自11月24日起无法获取"
+    error: str | None
+
+
+@dataclass(frozen=True)
 class DigestData:
     """Everything the templates show; ``reports`` lists only reports with news."""
 
@@ -151,6 +177,7 @@ class DigestData:
     revisions: int = 0
     citations: int = 0
     queue_link: str | None = None  # the daemon's review queue, when digest.base_url is set
+    sources: tuple[SourceAlert, ...] = ()  # feeds that started failing or recovered
 
     @property
     def total(self) -> int:
@@ -158,7 +185,7 @@ class DigestData:
 
     @property
     def empty(self) -> bool:
-        return self.total == 0
+        return self.total == 0 and not self.sources
 
     @property
     def headline(self) -> str:
@@ -174,8 +201,10 @@ def compose_digest(
     period_end: datetime,
     timezone: tzinfo,
     base_url: str | None = None,
+    health: Sequence[HealthChange] = (),
 ) -> DigestData:
-    """Group ``suggestions`` per report (in ``outlines`` order) and per section.
+    """Group ``suggestions`` per report (in ``outlines`` order) and per section;
+    word the feeds' ``health`` changes.
 
     Suggestions of reports missing from ``outlines`` are left out; sections
     the outline does not know come after the known ones, ordered by id, and
@@ -223,7 +252,21 @@ def compose_digest(
         ),
         w=shared,
         queue_link=f"{base_url.rstrip('/')}/" if base_url else None,
+        sources=tuple(_source_alert(change, shared, timezone) for change in health),
     )
+
+
+def _source_alert(change: HealthChange, w: Wording, timezone: tzinfo) -> SourceAlert:
+    def day(moment: datetime) -> str:
+        return day_label(w, moment.astimezone(timezone).date(), with_year=False)
+
+    if change.state == "failing":
+        note = w.source_failing.format(day=day(change.since))
+    else:
+        assert change.back_at is not None
+        note = w.source_recovered.format(day=day(change.back_at), since=day(change.since))
+    error = one_line(change.error) if change.error else None
+    return SourceAlert(one_line(change.name), _safe_url(change.url), change.state, note, error)
 
 
 def one_line(text: str) -> str:

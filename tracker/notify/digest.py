@@ -17,6 +17,8 @@ Guarantees:
   run at the same ``now`` finds an empty period, and an explicit repeat of a
   recorded period is refused.
 * An empty period sends nothing unless ``digest.send_empty`` asks for a short note.
+  A feed that started failing or recovered makes a period worth a message, and
+  appears in that period's digest only.
 
 What it deliberately does not do: schedule itself (the daemon does), change
 any suggestion's status, or read the clock (``now`` comes in). A crash after
@@ -36,7 +38,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tracker.config import Config
-from tracker.notify.choose import digest_period, outline, pending_in_period, utc
+from tracker.notify.choose import (
+    digest_period,
+    health_changes,
+    outline,
+    pending_in_period,
+    utc,
+)
 from tracker.notify.compose import DigestData, compose_digest
 from tracker.notify.deliver import deliver
 from tracker.notify.message import build_message
@@ -155,6 +163,7 @@ def _prepare(
         period_end=end,
         timezone=ZoneInfo(config.schedule.timezone),
         base_url=config.digest.base_url,
+        health=health_changes(config, store, start, end),
     )
     rendered = render_digest(data)
     sender = config.email.from_ if config.email else FALLBACK_SENDER

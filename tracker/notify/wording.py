@@ -40,6 +40,9 @@ class Wording:
     replaced_text: str  # a revision's old text
     cited_sentence: str  # the sentence a citation cites the article for
     needs_translation: str
+    sources_heading: str  # feeds that started failing or recovered in the period
+    source_failing: str  # format with day=
+    source_recovered: str  # format with day= and since=
 
     @property
     def chinese(self) -> bool:
@@ -70,6 +73,9 @@ ZH = Wording(
     replaced_text="原文",
     cited_sentence="为此句补充引用",
     needs_translation="待翻译",
+    sources_heading="信息源状态变化",
+    source_failing="自{day}起无法获取",
+    source_recovered="{day}已恢复（自{since}起曾无法获取）",
 )
 
 EN = Wording(
@@ -99,6 +105,9 @@ EN = Wording(
     replaced_text="Current text",
     cited_sentence="Cite the article for",
     needs_translation="needs translation",
+    sources_heading="Feeds that stopped or came back",
+    source_failing="failing since {day}",
+    source_recovered="back since {day} (failing since {since})",
 )
 
 
