@@ -12,8 +12,8 @@ is those classes together and adds only closing, ``transaction`` and
 ``migrations``. The domains, their tables and their methods:
 
 ``sources.Sources`` (sources, feed_candidates)
-    validators, validators_for, record_fetch, record_fetches, sources, source,
-    add_feed_candidate, feed_candidates
+    validators, validators_for, record_fetch, record_fetches, plan_polls, sources,
+    source, add_feed_candidate, feed_candidates
 ``articles.Articles`` (entries, entry_sources, articles)
     add_entries, entry_sources, entries_without_article, mark_entries_skipped,
     add_article, articles, article, unmatched_articles, mark_matched,
@@ -94,7 +94,7 @@ from tracker.store.editions import EditionRecord, Editions, ShownSuggestions
 from tracker.store.health import Health, SourceEvent
 from tracker.store.parses import Parses
 from tracker.store.runs import RunRecord, Runs
-from tracker.store.sources import FeedCandidate, FetchRecord, SourceHealth, Sources
+from tracker.store.sources import FeedCandidate, FetchRecord, PollPlan, SourceHealth, Sources
 from tracker.store.suggestions import Decision, Suggestions
 from tracker.store.vectors import Vectors
 
@@ -107,6 +107,7 @@ __all__ = [
     "EditionRecord",
     "FeedCandidate",
     "FetchRecord",
+    "PollPlan",
     "RunRecord",
     "ShownSuggestions",
     "Snapshot",
@@ -160,6 +161,7 @@ MIGRATIONS: tuple[schema.Migration, ...] = tuple(
         "drafts.0001_create",
         "parses.0001_create",
         "health.0001_source_events",
+        "sources.0002_next_poll",
     )
 )
 

@@ -13,7 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tracker.store.schema import Domain, Migration, from_db_time, req_db_time, to_db_time
+from tracker.store.schema import (
+    Domain,
+    Migration,
+    from_db_time,
+    opt_db_time,
+    req_db_time,
+    to_db_time,
+)
 from tracker.types import FetchOutcome, Validators
 
 SOURCE_KINDS = ("feed", "cited", "page")
@@ -35,6 +42,11 @@ class SourceHealth:
     last_error: str | None
     etag: str | None
     last_modified: str | None
+    # When the next refresh may poll it (None: whenever the schedule says), and
+    # why: "backoff", "retry-after", "max-age" or "ttl" (tracker.refresh.backoff).
+    next_poll: datetime | None = None
+    next_poll_reason: str | None = None
+    ttl_minutes: int | None = None  # the <ttl> its last document declared
 
     @property
     def validators(self) -> Validators:
@@ -53,6 +65,19 @@ class FetchRecord:
     validators: Validators | None
     error: str | None
     at: datetime
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    """When a source may next be polled, and why; ``at`` None lets the schedule decide.
+
+    ``ttl_minutes`` is the ``<ttl>`` of its last feed document, kept so a 304
+    (no body) still knows it."""
+
+    url: str
+    at: datetime | None
+    reason: str | None
+    ttl_minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +115,15 @@ MIGRATIONS = [
                 PRIMARY KEY (page_url, feed_url)
             )""",
         ),
-    )
+    ),
+    Migration(
+        "sources.0002_next_poll",
+        (
+            "ALTER TABLE sources ADD COLUMN next_poll TEXT",
+            "ALTER TABLE sources ADD COLUMN next_poll_reason TEXT",
+            "ALTER TABLE sources ADD COLUMN ttl_minutes INTEGER",
+        ),
+    ),
 ]
 
 # Health columns follow the outcome: a success resets the failure streak and
@@ -189,6 +222,18 @@ class Sources(Domain):
         with self._db.write():
             self._db.run_many(_UPSERT, params)
 
+    def plan_polls(self, plans: Sequence[PollPlan]) -> None:
+        """Store each source's next poll time (sources not yet recorded are left alone)."""
+        params = [
+            (opt_db_time(p.at), p.reason if p.at else None, p.ttl_minutes, p.url) for p in plans
+        ]
+        with self._db.write():
+            self._db.run_many(
+                "UPDATE sources SET next_poll = ?, next_poll_reason = ?, ttl_minutes = ? "
+                "WHERE url = ?",
+                params,
+            )
+
     def sources(self, kind: str | None = None) -> list[SourceHealth]:
         if kind is None:
             rows = self._db.rows("SELECT * FROM sources ORDER BY kind, url")
@@ -238,4 +283,7 @@ def _health(row: dict[str, Any]) -> SourceHealth:
         last_error=row["last_error"],
         etag=row["etag"],
         last_modified=row["last_modified"],
+        next_poll=from_db_time(row["next_poll"]),
+        next_poll_reason=row["next_poll_reason"],
+        ttl_minutes=row["ttl_minutes"],
     )
