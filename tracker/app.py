@@ -95,6 +95,7 @@ class Tracker:
         feed_names: Sequence[str] | None = None,
         should_stop: Callable[[], bool] = lambda: False,
         on_started: Callable[[int], None] | None = None,
+        force: bool = False,
     ) -> RunSummary:
         """One full cycle for every report, under the state folder's refresh lock.
 
@@ -113,6 +114,7 @@ class Tracker:
             clock=self.clock,
             should_stop=should_stop,
             on_started=on_started,
+            force=force,
         )
 
     def refresh_via_daemon(self) -> int:

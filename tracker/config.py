@@ -107,6 +107,10 @@ class FetchConfig(_Strict):
     concurrency: int = Field(default=128, ge=1, le=1024)
     per_host: int = Field(default=6, ge=1, le=256)
     respect_robots: bool = True
+    # New entries one feed may bring in one refresh (the newest; older ones are dropped)
+    # and article pages one refresh fetches (the newest; the rest wait for the next).
+    max_entries_per_feed: int = Field(default=200, ge=1)
+    max_entries_per_run: int = Field(default=2000, ge=1)
 
 
 class MatchConfig(_Strict):

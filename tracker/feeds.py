@@ -317,6 +317,17 @@ def parse_feed(
         raise ExtractError(url, f"feed could not be parsed: {type(exc).__name__}: {exc}") from exc
 
 
-def filter_since(entries: Iterable[FeedEntry], since: date) -> tuple[FeedEntry, ...]:
-    """Drop entries published before ``since`` (a UTC calendar date); keep undated ones."""
-    return tuple(e for e in entries if e.published is None or e.published.date() >= since)
+def filter_since(
+    entries: Iterable[FeedEntry], since: date, *, undated_at: datetime | None = None
+) -> tuple[FeedEntry, ...]:
+    """Drop entries published before ``since`` (a UTC calendar date).
+
+    An undated entry counts as published at ``undated_at`` (the refresh that
+    first sees it); without one, undated entries are kept.
+    """
+
+    def day(entry: FeedEntry) -> date | None:
+        when = entry.published or undated_at
+        return None if when is None else when.astimezone(UTC).date()
+
+    return tuple(e for e in entries if (d := day(e)) is None or d >= since)

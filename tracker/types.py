@@ -144,6 +144,9 @@ class FeedEntry:
     feed_url: str
     source_name: str
     language: str | None
+    # When a refresh first stored it (set on entries read back from the store):
+    # the date of an entry that neither its feed nor its page dates.
+    first_seen: datetime | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

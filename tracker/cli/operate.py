@@ -26,6 +26,13 @@ def refresh(
     via_daemon: Annotated[
         bool, typer.Option("--via-daemon", help="Ask the running daemon to refresh now.")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Poll every feed now, even one waiting out its backoff, Retry-After or max-age.",
+        ),
+    ] = False,
 ) -> None:
     """Run one full cycle for every report: fetch, extract, match, suggest, publish."""
     tracker = open_tracker()
@@ -45,7 +52,7 @@ def refresh(
 
         display = progress_events(err())
     with errors(), display as events:
-        summary = tracker.refresh(trigger="cli", wait=wait, events=events)
+        summary = tracker.refresh(trigger="cli", wait=wait, events=events, force=force)
     if as_json:
         print_json(summary)
     else:

@@ -9,6 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from tracker.status import Status
+from tracker.store import SourceHealth
 
 
 def print_status(console: Console, status: Status) -> None:
@@ -53,7 +54,9 @@ def print_status(console: Console, status: Status) -> None:
         )
     console.print(runs)
 
-    sources = Table("source", "kind", "last success", "failures", "last error", title="sources")
+    sources = Table(
+        "source", "kind", "last success", "failures", "next poll", "last error", title="sources"
+    )
     for source in status.sources:
         # Cells are rich markup; names, URLs and errors come from outside.
         sources.add_row(
@@ -61,6 +64,7 @@ def print_status(console: Console, status: Status) -> None:
             source.kind,
             (_when(source.last_success) or "never")[:19],
             str(source.consecutive_failures),
+            _next_poll(source, status.now),
             escape(source.last_error or ""),
         )
     console.print(sources)
@@ -70,6 +74,15 @@ def print_status(console: Console, status: Status) -> None:
         for candidate in status.feed_candidates:
             candidates.add_row(escape(candidate.feed_url), escape(candidate.page_url))
         console.print(candidates)
+
+
+def _next_poll(source: SourceHealth, now: datetime) -> str:
+    """When a feed is polled next: a time held back (and why), or with the next refresh."""
+    if source.kind != "feed":
+        return ""
+    if source.next_poll is None or source.next_poll <= now:
+        return "next refresh"
+    return f"{source.next_poll.isoformat()[:19]} ({source.next_poll_reason or ''})"
 
 
 def _when(value: datetime | str | None) -> str:

@@ -39,7 +39,7 @@ import ipaddress
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 
@@ -262,6 +262,55 @@ class Fetcher:
 
         return list(await asyncio.gather(*(one(r) for r in requests)))
 
+    async def fetch_each(
+        self, requests: Sequence[FetchRequest], *, window: int
+    ) -> AsyncIterator[FetchResult]:
+        """Fetch concurrently and yield each result as it completes, in completion order.
+
+        At most ``window`` results exist at a time, in flight or waiting to be
+        taken: the next request starts only when the caller has taken (and is
+        done with) an earlier result, so however many requests there are, no
+        more than ``window`` bodies are ever held. Closing the iterator early
+        cancels the fetches still running.
+        """
+        if window < 1:
+            raise ValueError("window must be at least 1")
+        slots = asyncio.Semaphore(window)
+        done: asyncio.Queue[FetchResult | BaseException] = asyncio.Queue()
+        running: set[asyncio.Task[None]] = set()
+
+        async def one(request: FetchRequest) -> None:
+            try:
+                await done.put(await self.fetch(request))
+            except asyncio.CancelledError:
+                raise
+            except BaseException as exc:  # a bug, not a failed URL: surfaces in the caller
+                await done.put(exc)
+
+        async def start_all() -> None:
+            for request in requests:
+                await slots.acquire()
+                task = asyncio.create_task(one(request))
+                running.add(task)
+                task.add_done_callback(running.discard)
+
+        starter = asyncio.create_task(start_all())
+        try:
+            for _ in range(len(requests)):
+                item = await done.get()
+                if isinstance(item, BaseException):
+                    raise item
+                try:
+                    yield item
+                finally:
+                    del item  # the caller is done with this body: let it go
+                    slots.release()
+        finally:
+            pending = [starter, *running]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
     async def fetch(self, request: FetchRequest) -> FetchResult:
         """Fetch one URL. Never raises for a failure of that URL."""
         started = time.perf_counter()
@@ -382,7 +431,11 @@ class Fetcher:
                 etag=etag or request.validators.etag,
                 last_modified=last_modified or request.validators.last_modified,
             )
-            return replace(result, outcome=FetchOutcome.NOT_MODIFIED, validators=validators)
+            # Its headers too: Cache-Control says how long the confirmed copy stays fresh.
+            headers = {k.lower(): v for k, v in response.headers.items()}
+            return replace(
+                result, outcome=FetchOutcome.NOT_MODIFIED, validators=validators, headers=headers
+            )
         if 200 <= status < 300:
             body = await _read_capped(response, cap)
             # The body is handed over decoded, so its encoding headers no longer apply.

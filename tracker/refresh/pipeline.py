@@ -27,14 +27,14 @@ import logging
 import os
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import urlsplit
 
 from tracker.config import Config, FeedConfig, ReportConfig
 from tracker.errors import ExtractError, ReportError, TrackerError
 from tracker.fetch import Fetcher, FetchPolicy
 from tracker.lock import refresh_lock
+from tracker.refresh import backoff
+from tracker.refresh.articles import collect_articles, store_new_entries, take_newest
 from tracker.refresh.cited import check_cited
-from tracker.refresh.network import network_down, probe_first
 from tracker.refresh.publish import publish_editions
 from tracker.refresh.state import (
     RefreshEvents,
@@ -46,7 +46,6 @@ from tracker.refresh.state import (
 from tracker.refresh.suggesting import match_and_suggest
 from tracker.store import FetchRecord, Store, open_store
 from tracker.types import (
-    Article,
     CitedStatus,
     FeedEntry,
     FetchOutcome,
@@ -72,20 +71,27 @@ def run_refresh(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     should_stop: Callable[[], bool] = lambda: False,
     on_started: Callable[[int], None] | None = None,
+    force: bool = False,
 ) -> RunSummary:
     """Run one refresh under the state folder's lock and return its summary.
 
     ``due_only`` (scheduled runs) skips feeds whose own ``every`` interval has
     not elapsed since their last check; ``feed_names`` limits the run to some
-    feeds. ``should_stop`` is polled between stages: when it turns true the
-    run ends early, recorded as interrupted, with everything done so far kept.
+    feeds. A feed waiting out its backoff, ``Retry-After``, max-age or ttl
+    (:mod:`tracker.refresh.backoff`) is skipped unless ``force``. ``should_stop``
+    is polled between stages: when it turns true the run ends early, recorded
+    as interrupted, with everything done so far kept.
     Raises :class:`~tracker.errors.LockError` when another refresh is running.
     """
     with refresh_lock(config.state_dir, trigger=trigger, wait=wait):
         store = open_store(config.database_path)
         try:
             return _Refresh(config, store, events or SilentEvents(), clock, should_stop).run(
-                trigger=trigger, due_only=due_only, feed_names=feed_names, on_started=on_started
+                trigger=trigger,
+                due_only=due_only,
+                feed_names=feed_names,
+                on_started=on_started,
+                force=force,
             )
         finally:
             store.close()
@@ -115,6 +121,7 @@ class _Refresh:
         due_only: bool,
         feed_names: Sequence[str] | None,
         on_started: Callable[[int], None] | None,
+        force: bool = False,
     ) -> RunSummary:
         started = self.clock()
         state = RunState(now=started)
@@ -127,6 +134,8 @@ class _Refresh:
         try:
             reports = self._load_reports(state)
             feeds = self._feeds_to_poll(feed_names, due_only, started)
+            if not force:
+                feeds = self._hold_back(feeds, started, state)
             asyncio.run(self._collect(reports, feeds, state))
             self._checkpoint()
             with state.timed("match"):
@@ -212,6 +221,23 @@ class _Refresh:
             due.append(feed)
         return due
 
+    def _hold_back(
+        self, feeds: list[FeedConfig], now: datetime, state: RunState
+    ) -> list[FeedConfig]:
+        """The feeds whose next poll time has come; failing ones held back are one warning."""
+        health = {s.url: s for s in self.store.sources(kind="feed")}
+        if waiting := backoff.waiting([health[f.url] for f in feeds if f.url in health], now):
+            first = min(h.next_poll for h in waiting if h.next_poll)
+            state.warnings.append(
+                SourceFailure(
+                    "backoff",
+                    "",
+                    f"{len(waiting)} failing feeds wait for their next poll, the first at "
+                    f"{first.isoformat(timespec='seconds')}; refresh --force polls them now",
+                )
+            )
+        return [f for f in feeds if backoff.due(health.get(f.url), now)]
+
     async def _collect(
         self,
         reports: list[tuple[ReportConfig, Report]],
@@ -265,8 +291,18 @@ class _Refresh:
                     )
                 )
             elif pending:
+                pending, waiting = take_newest(pending, self.config.fetch.max_entries_per_run)
+                state.warnings.extend(waiting)
                 with state.timed("articles"):
-                    await self._collect_articles(fetcher, pending, state)
+                    await collect_articles(
+                        fetcher,
+                        pending,
+                        state,
+                        store=self.store,
+                        events=self.events,
+                        clock=self.clock,
+                        respect_robots=self.config.fetch.respect_robots,
+                    )
             self._checkpoint()
             with state.timed("cited"):
                 check_cited(
@@ -313,7 +349,11 @@ class _Refresh:
                     at=now,
                 )
             )
-        self.store.record_fetches(batch)
+        with self.store.transaction():
+            self.store.record_fetches(batch)
+            feeds = [result for result, kind, _ in records if kind == "feed"]
+            health = {s.url: s for s in self.store.sources(kind="feed")}
+            self.store.plan_polls([backoff.plan(r, health.get(r.url), now) for r in feeds])
 
     def _record_validators(self, records: list[tuple[FetchResult, str, str]]) -> None:
         """Keep the validators of documents whose content is now stored."""
@@ -358,12 +398,20 @@ class _Refresh:
                 self.events.advance("feeds", result.url)
             if parsed.warning:
                 state.warnings.append(SourceFailure(feed.name, result.url, parsed.warning))
-            found = parsed.entries if since is None else filter_since(parsed.entries, since)
+            found = parsed.entries
+            if since is not None:
+                found = filter_since(found, since, undated_at=self.clock())
             entries.extend(found)
             parsed_ok.append((result, "feed", feed.name))
         with self.store.transaction():
-            new = self.store.add_entries(entries, self.clock())
+            new, capped = store_new_entries(
+                self.store,
+                entries,
+                per_feed=self.config.fetch.max_entries_per_feed,
+                now=self.clock(),
+            )
             self._record_validators(parsed_ok)
+        state.warnings.extend(capped)
         return new
 
     def _record_parse_failure(self, feed: FeedConfig, result: FetchResult, reason: str) -> None:
@@ -379,61 +427,6 @@ class _Refresh:
             error=f"not a feed: {reason}",
             at=self.clock(),
         )
-
-    async def _collect_articles(
-        self, fetcher: Fetcher, entries: list[FeedEntry], state: RunState
-    ) -> None:
-        from tracker.pages import article_from_entry, article_from_page, extract_page
-
-        self.events.stage("articles", len(entries))
-        by_url = {e.url: e for e in entries}
-        requests = [
-            FetchRequest(e.link or e.url, respect_robots=self.config.fetch.respect_robots)
-            for e in entries
-        ]
-        link_to_entry = {r.url: by_url[e.url] for r, e in zip(requests, entries, strict=True)}
-
-        loop = asyncio.get_running_loop()
-        probe, rest = probe_first(requests)
-        results = await fetcher.fetch_many(probe)
-        if rest and network_down(results):
-            # The rest stay entries, not bare summaries: the next refresh fetches them.
-            # The probed few are stored as any failed page is, so a run whose hosts
-            # are really all dead still works its way through the backlog.
-            hosts = len({urlsplit(r.url).hostname for r in results})
-            state.warnings.append(
-                SourceFailure(
-                    "network",
-                    "",
-                    f"no article page answered from {hosts} hosts, the network looks down: "
-                    f"{len(rest)} article pages wait for the next refresh",
-                )
-            )
-            rest = []
-        results += await fetcher.fetch_many(rest) if rest else []
-        for result in results:
-            entry = link_to_entry[result.url]
-            article: Article
-            if result.ok:
-                try:
-                    page = await loop.run_in_executor(
-                        None,
-                        lambda r=result: extract_page(  # type: ignore[misc]
-                            r.body, url=r.final_url or r.url, headers=r.headers
-                        ),
-                    )
-                    article = article_from_page(entry, page)
-                except ExtractError as exc:
-                    state.warnings.append(SourceFailure(entry.source_name, result.url, exc.reason))
-                    article = article_from_entry(entry)
-            else:
-                state.warnings.append(
-                    SourceFailure(entry.source_name, result.url, failure_reason(result))
-                )
-                article = article_from_entry(entry)
-            self.store.add_article(article, self.clock())
-            state.new_articles += 1
-            self.events.advance("articles", result.url)
 
     def _summary(self, run_id: int, started: datetime, state: RunState, outcome: str) -> RunSummary:
         return RunSummary(

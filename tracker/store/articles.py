@@ -222,6 +222,7 @@ def _entry(r: dict[str, Any]) -> FeedEntry:
         feed_url=r["feed_url"],
         source_name=r["source_name"],
         language=r["language"],
+        first_seen=from_db_time(r["first_seen"]),
     )
 
 
