@@ -102,6 +102,7 @@ class FetchConfig(_Strict):
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=30.0, gt=0)
     total_timeout: float = Field(default=60.0, gt=0)  # a whole request: redirects, robots, body
+    stage_timeout: float = Field(default=900.0, gt=0)  # a refresh's fetching of sources, of pages
     max_body_mb: float = Field(default=10.0, gt=0)
     max_redirects: int = Field(default=5, ge=0, le=20)
     concurrency: int = Field(default=128, ge=1, le=1024)

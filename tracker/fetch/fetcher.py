@@ -39,7 +39,7 @@ import ipaddress
 import time
 import zlib
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from types import TracebackType
 
@@ -264,7 +264,7 @@ class Fetcher:
 
     async def fetch_each(
         self, requests: Sequence[FetchRequest], *, window: int
-    ) -> AsyncIterator[FetchResult]:
+    ) -> AsyncGenerator[FetchResult, None]:
         """Fetch concurrently and yield each result as it completes, in completion order.
 
         At most ``window`` results exist at a time, in flight or waiting to be

@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable, Sequence
+from contextlib import aclosing
 from dataclasses import replace
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -146,9 +147,11 @@ async def collect_articles(
         result = probed.pop(0)
         await _store_article(link_to_entry[result.url], result, state, store, clock)
         events.advance("articles", result.url)
-    async for result in fetcher.fetch_each(rest, window=WINDOW):
-        await _store_article(link_to_entry[result.url], result, state, store, clock)
-        events.advance("articles", result.url)
+    # aclosing: a stage deadline that cancels this loop cancels the fetches at once.
+    async with aclosing(fetcher.fetch_each(rest, window=WINDOW)) as results:
+        async for result in results:
+            await _store_article(link_to_entry[result.url], result, state, store, clock)
+            events.advance("articles", result.url)
 
 
 async def _store_article(
