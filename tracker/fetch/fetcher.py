@@ -54,6 +54,7 @@ from tracker.fetch.guard import (
     address_refusal,
     host_refusal,
 )
+from tracker.fetch.inflate import Inflater
 from tracker.robots import RobotsRules
 from tracker.types import FetchOutcome, FetchRequest, FetchResult, Validators
 
@@ -136,37 +137,7 @@ class _Progress:
 
 
 # --------------------------------------------------------------------------
-# Decompression with a ceiling
-
-
-class _Inflater:
-    """Incremental gzip/deflate decoding that never yields more than asked."""
-
-    def __init__(self, encoding: str) -> None:
-        self._gzip = encoding in ("gzip", "x-gzip")
-        # "deflate" is zlib-wrapped by the standard but raw in the wild.
-        self._raw_fallback = not self._gzip
-        self._z = zlib.decompressobj(47 if self._gzip else 15)
-        self._started = False
-
-    def decompress(self, data: bytes, limit: int) -> bytes:
-        try:
-            out = self._z.decompress(data, limit)
-        except zlib.error:
-            if not (self._raw_fallback and not self._started):
-                raise
-            self._z = zlib.decompressobj(-15)
-            out = self._z.decompress(data, limit)
-        self._started = True
-        # Concatenated gzip members are legal; decode them all.
-        while self._gzip and self._z.eof and self._z.unused_data and len(out) < limit:
-            rest = self._z.unused_data
-            self._z = zlib.decompressobj(47)
-            out += self._z.decompress(rest, limit - len(out))
-        return out
-
-    def flush(self) -> bytes:
-        return self._z.flush()
+# Reading a body with a ceiling
 
 
 async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes:
@@ -176,7 +147,7 @@ async def _read_capped(response: aiohttp.ClientResponse, cap: int) -> bytes:
         if response.content_length is not None and response.content_length > cap:
             raise _too_large(cap)
     elif encoding in ("gzip", "x-gzip", "deflate"):
-        inflater = _Inflater(encoding)
+        inflater = Inflater(encoding)
     else:
         raise _Stop(FetchOutcome.HTTP_ERROR, f"unsupported Content-Encoding {encoding!r}")
     body = bytearray()

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from tracker.errors import ExtractError
 from tracker.fetch import Fetcher
+from tracker.refresh.deadline import stage_deadline_reason
 from tracker.refresh.network import network_down, probe_first
 from tracker.refresh.state import RefreshEvents, RunState, failure_reason
 from tracker.store import Store
@@ -114,12 +115,33 @@ async def collect_articles(
     events: RefreshEvents,
     clock: Callable[[], datetime],
     respect_robots: bool,
+    deadline: float,
 ) -> None:
-    """Fetch, extract and store the article of every entry, one page at a time.
+    """Fetch, extract and store the article of every entry, one page at a time,
+    within ``deadline`` seconds (``fetch.stage_timeout``): the pages not done
+    by then stay entries, fetched by the next refresh.
 
     One page per host for the first few hosts is tried first; when they all
     fail to answer, the network looks down and the rest stay entries.
     """
+    try:
+        async with asyncio.timeout(deadline):
+            await _collect(fetcher, entries, state, store, events, clock, respect_robots)
+    except TimeoutError:
+        waiting = len(store.entries_without_article())
+        reason = f"{stage_deadline_reason(deadline)}: {waiting} article pages wait"
+        state.warnings.append(SourceFailure("articles", "", f"{reason} for the next refresh"))
+
+
+async def _collect(
+    fetcher: Fetcher,
+    entries: Sequence[FeedEntry],
+    state: RunState,
+    store: Store,
+    events: RefreshEvents,
+    clock: Callable[[], datetime],
+    respect_robots: bool,
+) -> None:
     events.stage("articles", len(entries))
     by_url = {e.url: e for e in entries}
     requests = [FetchRequest(e.link or e.url, respect_robots=respect_robots) for e in entries]

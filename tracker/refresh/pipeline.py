@@ -35,7 +35,7 @@ from tracker.lock import refresh_lock
 from tracker.refresh import backoff
 from tracker.refresh.articles import collect_articles, store_new_entries, take_newest
 from tracker.refresh.cited import check_cited
-from tracker.refresh.deadline import fetch_all_within, stage_deadline_reason
+from tracker.refresh.deadline import fetch_all_within
 from tracker.refresh.publish import publish_editions
 from tracker.refresh.state import (
     RefreshEvents,
@@ -300,7 +300,16 @@ class _Refresh:
                 pending, waiting = take_newest(pending, self.config.fetch.max_entries_per_run)
                 state.warnings.extend(waiting)
                 with state.timed("articles"):
-                    await self._collect_articles(fetcher, pending, state)
+                    await collect_articles(
+                        fetcher,
+                        pending,
+                        state,
+                        store=self.store,
+                        events=self.events,
+                        clock=self.clock,
+                        respect_robots=self.config.fetch.respect_robots,
+                        deadline=self.config.fetch.stage_timeout,
+                    )
             self._checkpoint()
             with state.timed("cited"):
                 check_cited(
@@ -316,28 +325,6 @@ class _Refresh:
                 )
             self._record_validators([(r, "cited", "cited") for r in cited_results if r.ok])
             state.requests.update(fetcher.stats)
-
-    async def _collect_articles(
-        self, fetcher: Fetcher, pending: list[FeedEntry], state: RunState
-    ) -> None:
-        """The article stage, ended by ``fetch.stage_timeout``: the pages not done by
-        then stay entries, fetched by the next refresh."""
-        seconds = self.config.fetch.stage_timeout
-        try:
-            async with asyncio.timeout(seconds):
-                await collect_articles(
-                    fetcher,
-                    pending,
-                    state,
-                    store=self.store,
-                    events=self.events,
-                    clock=self.clock,
-                    respect_robots=self.config.fetch.respect_robots,
-                )
-        except TimeoutError:
-            waiting = len(self.store.entries_without_article())
-            reason = f"{stage_deadline_reason(seconds)}: {waiting} article pages wait"
-            state.warnings.append(SourceFailure("articles", "", f"{reason} for the next refresh"))
 
     def _advance(self, stage: str) -> Callable[[FetchResult], None]:
         def advance(result: FetchResult) -> None:
