@@ -17,12 +17,14 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
 import yaml
+
+# The same three stories, pages and feed the CLI workflow test serves.
+from test_workflow import DAY_1, serve
 
 from tracker.config import load_config
 from tracker.daemon.api import ApiServer
@@ -34,48 +36,8 @@ from tracker.store import open_store
 from tracker.types import Suggestion, SuggestionKind, SuggestionStatus
 
 SEED = Path(__file__).parent / "data" / "reports" / "seed.md"  # frozen: the live report changes
-DAY_1 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 DAY_2 = DAY_1 + timedelta(days=7)
 HOSTILE = "<script>alert('feed')</script>"
-
-STORIES = {
-    "coding-agents": (
-        "Coding agents now open pull requests on their own",
-        "Anthropic's Claude Code can now run coding tasks in the background and open a pull "
-        "request when the tests pass. Codex CLI and Gemini CLI added similar asynchronous modes.",
-    ),
-    "open-image-model": (
-        "Qwen releases a new open-weight image model",
-        "The Qwen team released an open-weight image generation model under Apache 2.0 that "
-        "runs on a single consumer GPU and follows editing instructions closely.",
-    ),
-    "interpretability": (
-        "Sparse autoencoders map a model's features",
-        "Interpretability researchers used sparse autoencoders to find features inside a large "
-        "language model, tracing how the model handles true and false statements differently.",
-    ),
-}
-
-
-def _feed(server: LocalServer) -> str:
-    items = ""
-    for slug, (title, text) in STORIES.items():
-        url = server.add(
-            f"/news/{slug}",
-            f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
-            f"<p>{text}</p></article></body></html>",
-        )
-        items += (
-            f"<item><title>{title}</title><link>{url}</link>"
-            f"<pubDate>{format_datetime(DAY_1 - timedelta(days=1))}</pubDate>"
-            f"<description>{text}</description></item>"
-        )
-    return server.add(
-        "/feed.xml",
-        f'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>{items}'
-        "</channel></rss>",
-        content_type="application/rss+xml",
-    )
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +53,7 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                     "reports": [
                         {"id": "ai", "path": "report.md", "language": "zh", "since": "2026-02-11"}
                     ],
-                    "feeds": [{"name": "News", "url": _feed(server)}],
+                    "feeds": [{"name": "News", "url": serve(server)}],
                     "watch_cited": False,
                     "fetch": {"allow_private_networks": True},
                 }
