@@ -219,6 +219,10 @@ class SuggestionKind(StrEnum):
     SOURCE_GONE = "source-gone"  # a cited page is gone: cite an archived copy
     REVISION = "revision"  # replace a report sentence or table row with a newer value
     CITATION = "citation"  # cite the article for a sentence that already states the news
+    # Claim checks (a cited sentence against the passage of its own source that supports it):
+    CLAIM_CHANGED = "claim-changed"  # the supporting passage now reads differently
+    CLAIM_ORPHANED = "claim-orphaned"  # the supporting passage is gone from the page
+    UNSUPPORTED_CLAIM = "unsupported-claim"  # the cited page never said it
 
 
 class Novelty(StrEnum):
@@ -246,6 +250,54 @@ class Fact:
     date: date | None
     numbers: tuple[str, ...]
     sentence: str
+
+
+class ClaimStatus(StrEnum):
+    """Where a cited sentence stands against the page it cites."""
+
+    UNCHECKED = "unchecked"  # no snapshot of its cited page yet
+    SUPPORTED = "supported"  # a passage of the cited page supports it (as anchored)
+    UNSUPPORTED = "unsupported"  # no passage of the cited page supports it
+    CHANGED = "changed"  # the supporting passage now reads differently
+    ORPHANED = "orphaned"  # the supporting passage is gone from the page
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A report sentence, list item or table row that cites a reference.
+
+    ``id`` is stable while the sentence's text and section stay the same (a
+    hash of report, section and text), so a verdict follows the sentence and
+    not its position. ``numbers``, ``dates`` and ``names`` are as written.
+    """
+
+    id: str
+    report: str
+    section: str
+    text: str  # verbatim from the report's Markdown, as an edit would target it
+    references: tuple[int, ...]
+    kind: str  # "sentence", "item" or "row"
+    numbers: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    names: tuple[str, ...] = ()
+    status: ClaimStatus = ClaimStatus.UNCHECKED
+
+
+@dataclass(frozen=True)
+class PassageEvidence:
+    """What a claim suggestion shows beside its claim: the cited passage, before and now.
+
+    For ``claim-changed`` both ``before`` and ``after`` are set; for
+    ``claim-orphaned`` ``after`` is None and ``archived_url`` links the last
+    archived copy when there is one; for ``unsupported-claim`` ``before`` is
+    None and ``after`` is the best candidate passage, ``score`` its support.
+    """
+
+    reference: int  # the reference number the claim cites
+    before: str | None
+    after: str | None
+    score: float
+    archived_url: str | None = None
 
 
 class SuggestionStatus(StrEnum):
@@ -299,6 +351,8 @@ class Suggestion:
     # keeps the headline in its own language for the editor to translate.
     needs_translation: bool = False
     novelty: Novelty = Novelty.NEW
+    # Claim suggestions: the cited passage the claim rests on, before and now.
+    evidence: PassageEvidence | None = None
 
 
 # --------------------------------------------------------------------------
