@@ -35,6 +35,7 @@ from tracker.store import (
     health,
     open_store,
     parses,
+    rechecks,
     runs,
     schema,
     sources,
@@ -157,6 +158,7 @@ def test_the_history_holds_every_domain_migration_once_in_domain_order() -> None
         drafts,
         parses,
         health,
+        rechecks,
     )
     declared = [m.name for d in domains for m in d.MIGRATIONS]
     assert sorted(ALL_MIGRATIONS) == sorted(declared)

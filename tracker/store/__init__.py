@@ -41,6 +41,8 @@ is those classes together and adds only closing, ``transaction`` and
     parsed_report, put_parsed_report
 ``health.Health`` (source_events, filled by triggers on sources)
     source_events
+``rechecks.Rechecks`` (recheck_statements)
+    rechecks_listed, record_rechecks
 ``counts.Counts`` (none: each domain module's ``COUNTS``)
     counts
 
@@ -78,6 +80,7 @@ from tracker.store import (
     editions,
     health,
     parses,
+    rechecks,
     runs,
     schema,
     sources,
@@ -93,6 +96,7 @@ from tracker.store.drafts import DraftCacheView, Drafts
 from tracker.store.editions import EditionRecord, Editions, ShownSuggestions
 from tracker.store.health import Health, SourceEvent
 from tracker.store.parses import Parses
+from tracker.store.rechecks import Rechecks
 from tracker.store.runs import RunRecord, Runs
 from tracker.store.sources import FeedCandidate, FetchRecord, PollPlan, SourceHealth, Sources
 from tracker.store.suggestions import Decision, Suggestions
@@ -132,6 +136,7 @@ _DOMAIN_MIGRATIONS = {
         drafts,
         parses,
         health,
+        rechecks,
     )
     for m in module.MIGRATIONS
 }
@@ -162,6 +167,7 @@ MIGRATIONS: tuple[schema.Migration, ...] = tuple(
         "parses.0001_create",
         "health.0001_source_events",
         "sources.0002_next_poll",
+        "rechecks.0001_create",
     )
 )
 
@@ -200,6 +206,7 @@ class Store(
     Drafts,
     Parses,
     Health,
+    Rechecks,
     Counts,
 ):
     """Every domain of the store over one connection. Obtain one with ``open_store``."""

@@ -1,0 +1,23 @@
+"""The store remembers which dated statements a sent digest listed, per report."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tracker.store import open_store
+
+T0 = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
+
+
+def test_listed_statements_are_remembered_per_report_and_survive_reopening(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "state.db"
+    with open_store(path) as store:
+        assert store.rechecks_listed("r") == frozenset()
+        store.record_rechecks("r", ["截至2025年12月30日的排名：", "目前最强的模型是X。"], at=T0)
+        store.record_rechecks("r", ["目前最强的模型是X。"], at=T0)  # again: no error, no duplicate
+    with open_store(path) as store:
+        assert store.rechecks_listed("r") == {"截至2025年12月30日的排名：", "目前最强的模型是X。"}
+        assert store.rechecks_listed("other") == frozenset()
