@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from postgres import postgres_cluster, postgres_url  # noqa: F401  (fixtures for every test)
 
 from tracker.demo.server import LocalServer
 
