@@ -1,0 +1,167 @@
+"""A claim re-checked against a newer copy of its cited page.
+
+:func:`recheck` re-anchors the claim's passage (:mod:`tracker.claims.anchor`)
+and decides where the claim stands:
+
+* ``unchanged`` or ``moved``: the passage is there word for word; the claim
+  stands as it stood (``SUPPORTED``): nothing to tell the editor, however much
+  of the page around it churned or moved.
+* ``changed``: the passage reads differently. When a figure or date the claim
+  states was in the old passage and the new passage gives another of the same
+  kind in its place, the claim is stale: ``CHANGED``, with ``revision`` = the
+  claim sentence with that figure replaced, written as the report writes
+  figures. Otherwise, when the new passage still supports the claim
+  (:func:`tracker.claims.support.support_score` at the support threshold) the
+  passage was only reworded: ``SUPPORTED`` and re-anchored, no suggestion;
+  when it no longer does, ``CHANGED`` without a revision.
+* ``orphaned``: no passage was found by position or wording. One more try by
+  meaning: the page's best supporting passage is taken as the old one
+  reworded when it embeds close to the old passage itself
+  (``PARAPHRASE_MIN``) and still supports the claim, so a rewording that
+  changed the sentences around it too is not taken for a removal. Otherwise
+  ``ORPHANED``.
+
+Pure; the refresh turns ``CHANGED`` into a ``claim-changed`` suggestion and
+``ORPHANED`` into ``claim-orphaned``, and stores the new anchor. What it does
+not do: decide whether the claim was supported in the first place (that is
+:func:`tracker.claims.support.find_support` on the first snapshot).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tracker.claims.anchor import CHANGED, ORPHANED, Anchor, anchor_at, reanchor
+from tracker.claims.support import (
+    SUPPORTED_MIN,
+    Embed,
+    find_support,
+    support_score,
+)
+from tracker.figures import Figure, figures_in, format_zh, same_figure
+from tracker.types import Claim, ClaimStatus
+
+# The old passage and the page's best passage for the claim embed at least
+# this close when the one is the other reworded (cosine of the matcher's
+# embeddings; same-language paraphrases score 0.8-0.95, different sentences
+# about the same subject 0.5-0.75 on the claims evaluation).
+PARAPHRASE_MIN = 0.8
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Where a claim stands on a newer copy of its page.
+
+    ``verdict`` is the re-anchoring's (``unchanged``, ``moved``, ``changed``,
+    ``orphaned``); ``status`` is the claim's; ``before`` the old passage,
+    ``after`` the new one (None when orphaned); ``anchor`` the new anchor to
+    keep (None when orphaned); ``revision`` the claim sentence rewritten with
+    the page's new figure, when one of its figures went stale.
+    """
+
+    status: ClaimStatus
+    verdict: str
+    before: str
+    after: str | None
+    anchor: Anchor | None
+    revision: str | None
+
+
+def recheck(claim: Claim, anchor: Anchor, new_text: str, *, embed: Embed | None = None) -> Verdict:
+    """Re-anchor ``claim``'s passage in ``new_text`` and judge it (see the module doc)."""
+    found = reanchor(anchor, new_text)
+    if found.verdict == ORPHANED or found.anchor is None:
+        reworded = _reworded_elsewhere(claim, anchor, new_text, embed)
+        if reworded is None:
+            return Verdict(ClaimStatus.ORPHANED, ORPHANED, anchor.exact, None, None, None)
+        new = reworded
+    elif found.verdict != CHANGED:
+        kept = found.anchor
+        return Verdict(ClaimStatus.SUPPORTED, found.verdict, anchor.exact, kept.exact, kept, None)
+    else:
+        new = found.anchor
+    revision = revised_claim(claim, anchor.exact, new.exact)
+    if revision is not None:
+        return Verdict(ClaimStatus.CHANGED, CHANGED, anchor.exact, new.exact, new, revision)
+    if _stale_figure(claim, anchor.exact, new.exact) is None and (
+        support_score(claim, new.exact, embed=embed) >= SUPPORTED_MIN
+    ):
+        return Verdict(ClaimStatus.SUPPORTED, CHANGED, anchor.exact, new.exact, new, None)
+    return Verdict(ClaimStatus.CHANGED, CHANGED, anchor.exact, new.exact, new, None)
+
+
+def revised_claim(claim: Claim, before: str, after: str) -> str | None:
+    """The claim with its stale figure replaced by the new passage's, or None.
+
+    A figure is stale when the old passage stated it and the new one does
+    not but states another of the same kind and unit (a date another date).
+    The replacement is written as the claim writes figures: Chinese
+    magnitudes in a Chinese claim ("15亿美元"), as the page writes it otherwise.
+    """
+    stale = _stale_figure(claim, before, after)
+    if stale is None:
+        return None
+    old, new = stale
+    if new is None:
+        return None
+    text = claim.text
+    return text[: old.start] + _written_like(new, old) + text[old.end :]
+
+
+def _stale_figure(claim: Claim, before: str, after: str) -> tuple[Figure, Figure | None] | None:
+    """A claim figure the old passage stated and the new one no longer does, with the
+    new passage's figure that took its place (None when none did)."""
+    old_figures, new_figures = figures_in(before), figures_in(after)
+    for figure in figures_in(claim.text):
+        if figure.kind == "date" and figure.unit == "year":
+            continue  # a bare year is context, rarely the claim's point
+        was = any(same_figure(figure, f) for f in old_figures)
+        still = any(same_figure(figure, f) for f in new_figures)
+        if was and not still:
+            replaced = [
+                f
+                for f in new_figures
+                if _same_kind(f, figure) and not any(same_figure(f, o) for o in old_figures)
+            ]
+            return figure, replaced[0] if replaced else None
+    return None
+
+
+def _same_kind(a: Figure, b: Figure) -> bool:
+    if a.kind == "date" or b.kind == "date":
+        return a.kind == b.kind
+    kinds = {a.kind, b.kind}
+    return (a.kind == b.kind or kinds == {"count", "plain"}) and a.unit == b.unit
+
+
+def _written_like(new: Figure, old: Figure) -> str:
+    if old.kind == "date" and new.kind == "date" and _CJK.search(old.text):
+        # Keep the claim's precision: a month stays a month.
+        written = format_zh(new)
+        if old.unit == "month" and new.unit == "day":
+            return written.split("月")[0] + "月"
+        return written
+    if _CJK.search(old.text) or old.text.startswith("$"):
+        return format_zh(new)
+    return new.text
+
+
+def _reworded_elsewhere(
+    claim: Claim, anchor: Anchor, new_text: str, embed: Embed | None
+) -> Anchor | None:
+    """The page's best passage for the claim, if it is the old passage reworded."""
+    best = find_support(claim, new_text, embed=embed)
+    if not best.supported:
+        return None
+    if embed is None:
+        from tracker.match import embed as model_embed
+
+        embed = model_embed
+    vectors = embed([anchor.exact, best.passage])
+    if float(vectors[0] @ vectors[1]) < PARAPHRASE_MIN:
+        return None
+    context = max(len(anchor.prefix), len(anchor.suffix), 1)
+    return anchor_at(new_text, best.start, best.end, context=context)
