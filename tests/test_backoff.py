@@ -230,3 +230,49 @@ def test_refresh_force_polls_a_feed_in_backoff_and_status_shows_next_polls(
     assert polled(s, "/down.xml") == 2
     assert json.loads(forced.stdout)["sources_failed"] == 1
     assert "--force" in tracker_cli(path, "refresh", "--help").stdout
+
+
+HTML_PAGE = (
+    "<!doctype html><html><head><title>Welcome</title></head><body><p>Not a feed.</p></body></html>"
+)
+
+
+def test_a_feed_url_serving_html_backs_off_like_a_dead_feed_with_one_event(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    s = local_server
+    html = s.add("/feed.xml", HTML_PAGE, content_type="text/html")
+    fine = s.add("/fine.xml", rss(), content_type=RSS)
+    config = load_config(write_config(tmp_path, {"html": html, "fine": fine}))
+
+    when = NOW
+    delays = []
+    for n in range(1, 6):
+        summary = run_refresh(config, clock=lambda w=when: w)
+        assert [f.source for f in summary.failures] == ["html"]
+        h = health(config, html)
+        # The parse failure counts as this refresh's one check: a streak that grows.
+        assert h.consecutive_failures == n, h
+        assert h.last_error is not None and h.last_error.startswith("not a feed")
+        assert (h.next_poll, h.next_poll_reason) == (when + backoff_delay(html, n), "backoff")
+        delays.append(h.next_poll - when)
+        # Before its time it is left alone; the healthy feed is polled as ever.
+        refresh_at(config, when + delays[-1] * 0.5)
+        assert polled(s, "/feed.xml") == n
+        when = h.next_poll
+    assert delays == sorted(delays) and delays[-1] > 4 * delays[0]
+    assert polled(s, "/fine.xml") == 10
+
+    # One "failing" event for the whole streak, not a failing and a recovered per refresh.
+    with open_store(config.database_path) as store:
+        events = store.source_events(until=when + timedelta(days=1))
+    assert [(e.url, e.event) for e in events] == [(html, "failing")]
+
+    # Serving a feed again, it recovers: one event, and nothing holds it back.
+    s.add("/feed.xml", rss(), content_type=RSS)
+    refresh_at(config, when)
+    recovered = health(config, html)
+    assert recovered.consecutive_failures == 0 and recovered.next_poll is None
+    with open_store(config.database_path) as store:
+        events = store.source_events(until=when + timedelta(days=1))
+    assert [(e.url, e.event) for e in events] == [(html, "failing"), (html, "recovered")]

@@ -47,8 +47,15 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])  # nothing listens here once the socket closes
 
 
-def cite(tmp_path: Path, urls: dict[int, str]) -> Config:
-    """The seed report with its reference URLs replaced, and a config watching them."""
+def cite(tmp_path: Path, urls: dict[int, str], recheck_days: float | None = 0) -> Config:
+    """The seed report with its reference URLs replaced, and a config watching them.
+
+    These tests follow a page's changes and death refresh by refresh, so healthy
+    pages are checked on every refresh (``recheck_days`` 0); None keeps the
+    product's default interval."""
+    match: dict[str, float] = {"gone_after": 3}
+    if recheck_days is not None:
+        match["cited_recheck_days"] = recheck_days
     markdown = SEED.read_text(encoding="utf-8")
     for number, url in urls.items():
         markdown = re.sub(
@@ -65,7 +72,7 @@ def cite(tmp_path: Path, urls: dict[int, str]) -> Config:
                 "reports": [{"id": "ai", "path": "report.md", "since": "2026-02-11"}],
                 "watch_cited": True,
                 "fetch": {"allow_private_networks": True, "connect_timeout": 2, "read_timeout": 2},
-                "match": {"gone_after": 3},
+                "match": match,
             }
         ),
         encoding="utf-8",

@@ -125,6 +125,8 @@ def test_steady_state_refresh_imports_nothing_heavy(tmp_path: Path) -> None:
                     "feeds": [{"name": name, "url": url} for name, url in feeds.items()],
                     "watch_cited": True,
                     "fetch": {"allow_private_networks": True, "respect_robots": False},
+                    # The cited page's 304 is part of the steady state checked here.
+                    "match": {"cited_recheck_days": 0},
                 }
             ),
             encoding="utf-8",

@@ -118,6 +118,9 @@ class MatchConfig(_Strict):
     threshold: float | None = Field(default=None, ge=0, le=1)
     gone_after: int = Field(default=3, ge=1)  # checks before a dead source gets a suggestion
     gone_after_days: float = Field(default=3.0, ge=0)  # ...and the days those checks must span
+    # Days before a cited page whose last check succeeded is fetched again (0: every
+    # refresh); failing pages are checked on every refresh (tracker.refresh.recheck).
+    cited_recheck_days: float = Field(default=7.0, ge=0)
 
 
 class ScheduleConfig(_Strict):
@@ -258,6 +261,9 @@ class EmailConfig(_Strict):
 class DigestConfig(_Strict):
     send_empty: bool = False
     base_url: HttpUrl | None = None  # public address of the daemon's pages, for links
+    # A statement "as of" a date (截至…, 目前, latest, rankings) older than this many
+    # months is listed once under "statements to re-check" (tracker.claims.dated).
+    recheck_after_months: int = Field(default=6, ge=1, le=120)
 
 
 class DraftConfig(_Strict):

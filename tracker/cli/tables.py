@@ -77,8 +77,9 @@ def print_status(console: Console, status: Status) -> None:
 
 
 def _next_poll(source: SourceHealth, now: datetime) -> str:
-    """When a feed is polled next: a time held back (and why), or with the next refresh."""
-    if source.kind != "feed":
+    """When a feed is polled next, or a cited page checked next: a time held back (and why),
+    or with the next refresh."""
+    if source.kind not in ("feed", "cited"):
         return ""
     if source.next_poll is None or source.next_poll <= now:
         return "next refresh"

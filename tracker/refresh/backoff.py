@@ -3,9 +3,11 @@
 Without this a feed that fails is polled on every refresh forever. After each
 poll a feed gets a next-poll time (``PollPlan``), stored with its health:
 
-- after its n-th failure in a row, exponential backoff: ``BACKOFF_BASE`` doubled
-  per further failure, capped at ``BACKOFF_MAX``, shortened by a jitter of up to
-  ``JITTER`` that is a hash of the URL and n. Deterministic, so tests (and people
+- after its n-th failure in a row (a failed fetch, or a document that is not a
+  feed: a URL serving HTML is as dead as one serving errors), exponential
+  backoff: ``BACKOFF_BASE`` doubled per further failure, capped at
+  ``BACKOFF_MAX``, shortened by a jitter of up to ``JITTER`` that is a hash of
+  the URL and n. Deterministic, so tests (and people
   reading ``tracker status``) see the same times, yet two feeds that fail together
   are not retried together. With a refresh every 6 h the first few failures
   cost no scheduled poll (15 min, 30 min, 1 h …); a feed dead for days is tried
@@ -102,11 +104,14 @@ def feed_ttl(body: bytes) -> int | None:
     return minutes or None
 
 
-def plan(result: FetchResult, health: SourceHealth | None, now: datetime) -> PollPlan:
+def plan(
+    result: FetchResult, health: SourceHealth | None, now: datetime, *, failed: bool = False
+) -> PollPlan:
     """The next poll of a feed just fetched; ``health`` is its row as recorded for this
-    fetch (its failure streak already counts it)."""
+    fetch (its failure streak already counts it). ``failed`` marks a document that
+    arrived but is not a feed: a failure like any other, whatever its HTTP outcome."""
     url = result.url
-    if result.outcome not in _HEALTHY:
+    if failed or result.outcome not in _HEALTHY:
         failures = health.consecutive_failures if health else 1
         wait = retry_after(result.headers, now) if result.status in (429, 503) else None
         if wait is not None:

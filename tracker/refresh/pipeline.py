@@ -32,20 +32,15 @@ from tracker.config import Config, FeedConfig, ReportConfig
 from tracker.errors import ExtractError, ReportError, TrackerError
 from tracker.fetch import Fetcher, FetchPolicy
 from tracker.lock import refresh_lock
-from tracker.refresh import backoff
+from tracker.refresh import backoff, recheck
 from tracker.refresh.articles import collect_articles, store_new_entries, take_newest
 from tracker.refresh.cited import check_cited
 from tracker.refresh.deadline import fetch_all_within
 from tracker.refresh.publish import publish_editions
-from tracker.refresh.state import (
-    RefreshEvents,
-    RunState,
-    SilentEvents,
-    Stopped,
-    failure_reason,
-)
+from tracker.refresh.source_health import record_fetched, record_parsed, record_validators
+from tracker.refresh.state import RefreshEvents, RunState, SilentEvents, Stopped
 from tracker.refresh.suggesting import match_and_suggest
-from tracker.store import FetchRecord, Store, open_store
+from tracker.store import Store, open_store
 from tracker.types import (
     CitedStatus,
     FeedEntry,
@@ -79,7 +74,9 @@ def run_refresh(
     ``due_only`` (scheduled runs) skips feeds whose own ``every`` interval has
     not elapsed since their last check; ``feed_names`` limits the run to some
     feeds. A feed waiting out its backoff, ``Retry-After``, max-age or ttl
-    (:mod:`tracker.refresh.backoff`) is skipped unless ``force``. ``should_stop``
+    (:mod:`tracker.refresh.backoff`), and a healthy cited page checked less than
+    ``match.cited_recheck_days`` ago (:mod:`tracker.refresh.recheck`), are skipped
+    unless ``force``. ``should_stop``
     is polled between stages: when it turns true the run ends early, recorded
     as interrupted, with everything done so far kept.
     Raises :class:`~tracker.errors.LockError` when another refresh is running.
@@ -137,7 +134,7 @@ class _Refresh:
             feeds = self._feeds_to_poll(feed_names, due_only, started)
             if not force:
                 feeds = self._hold_back(feeds, started, state)
-            asyncio.run(self._collect(reports, feeds, state))
+            asyncio.run(self._collect(reports, feeds, state, force=force))
             self._checkpoint()
             with state.timed("match"):
                 match_and_suggest(
@@ -239,16 +236,31 @@ class _Refresh:
             )
         return [f for f in feeds if backoff.due(health.get(f.url), now)]
 
+    @property
+    def _recheck(self) -> timedelta:
+        return timedelta(days=self.config.match.cited_recheck_days)
+
+    def _cited_to_check(
+        self, reports: list[tuple[ReportConfig, Report]], force: bool, now: datetime
+    ) -> dict[str, None]:
+        """The reports' cited URLs due for a check (:mod:`tracker.refresh.recheck`)."""
+        if not self.config.watch_cited:
+            return {}
+        cited = dict.fromkeys(url for _, report in reports for url in report.cited_urls)
+        if force:
+            return cited
+        health = {s.url: s for s in self.store.sources(kind="cited")}
+        return {url: None for url in cited if recheck.due(health.get(url), now, self._recheck)}
+
     async def _collect(
         self,
         reports: list[tuple[ReportConfig, Report]],
         feeds: list[FeedConfig],
         state: RunState,
+        *,
+        force: bool,
     ) -> None:
-        cited_urls: dict[str, None] = {}
-        if self.config.watch_cited:
-            for _, report in reports:
-                cited_urls.update(dict.fromkeys(report.cited_urls))
+        cited_urls = self._cited_to_check(reports, force, state.now)
         feed_by_url = {f.url: f for f in feeds}
         validators = self.store.validators_for([*feed_by_url, *cited_urls])
         requests = [FetchRequest(url, validators.get(url) or Validators()) for url in feed_by_url]
@@ -273,7 +285,9 @@ class _Refresh:
                 records.append((result, kind, name))
                 (feed_results if kind == "feed" else cited_results).append(result)
             with state.timed("store"):
-                self._record_fetches(records, state)
+                record_fetched(
+                    self.store, records, state, now=self.clock(), recheck_interval=self._recheck
+                )
             self._checkpoint()
 
             with state.timed("parse"):
@@ -323,7 +337,9 @@ class _Refresh:
                     events=self.events,
                     offline=offline,
                 )
-            self._record_validators([(r, "cited", "cited") for r in cited_results if r.ok])
+            record_validators(
+                self.store, [(r, "cited", "cited") for r in cited_results if r.ok], now=self.clock()
+            )
             state.requests.update(fetcher.stats)
 
     def _advance(self, stage: str) -> Callable[[FetchResult], None]:
@@ -331,46 +347,6 @@ class _Refresh:
             self.events.advance(stage, result.url)
 
         return advance
-
-    def _record_fetches(self, records: list[tuple[FetchResult, str, str]], state: RunState) -> None:
-        now = self.clock()
-        batch = []
-        for result, kind, name in records:
-            healthy = result.outcome in (FetchOutcome.OK, FetchOutcome.NOT_MODIFIED)
-            if kind == "feed":
-                if healthy:
-                    state.sources_ok += 1
-                else:
-                    state.fail(name, result.url, failure_reason(result))
-            # A new document's validators are kept only once it has been processed
-            # (_record_validators): stored now, a refresh killed before then would
-            # get a 304 next time and never see its news.
-            unchanged = result.outcome is FetchOutcome.NOT_MODIFIED
-            batch.append(
-                _fetch_record(
-                    result,
-                    kind,
-                    name,
-                    validators=result.validators if unchanged else None,
-                    error=None if healthy else failure_reason(result),
-                    at=now,
-                )
-            )
-        with self.store.transaction():
-            self.store.record_fetches(batch)
-            feeds = [result for result, kind, _ in records if kind == "feed"]
-            health = {s.url: s for s in self.store.sources(kind="feed")}
-            self.store.plan_polls([backoff.plan(r, health.get(r.url), now) for r in feeds])
-
-    def _record_validators(self, records: list[tuple[FetchResult, str, str]]) -> None:
-        """Keep the validators of documents whose content is now stored."""
-        now = self.clock()
-        self.store.record_fetches(
-            [
-                _fetch_record(result, kind, name, validators=result.validators, error=None, at=now)
-                for result, kind, name in records
-            ]
-        )
 
     def _parse_feeds(
         self,
@@ -386,6 +362,7 @@ class _Refresh:
 
         entries: list[FeedEntry] = []
         parsed_ok: list[tuple[FetchResult, str, str]] = []
+        not_feeds: list[tuple[FetchResult, str, str]] = []
         self.events.stage("feeds", len(fresh))
         for result in fresh:
             feed = feed_by_url[result.url]
@@ -399,7 +376,7 @@ class _Refresh:
             except ExtractError as exc:
                 state.sources_ok -= 1
                 state.fail(feed.name, result.url, exc.reason)
-                self._record_parse_failure(feed, result, exc.reason)
+                not_feeds.append((result, feed.name, exc.reason))
                 continue
             finally:
                 self.events.advance("feeds", result.url)
@@ -417,23 +394,10 @@ class _Refresh:
                 per_feed=self.config.fetch.max_entries_per_feed,
                 now=self.clock(),
             )
-            self._record_validators(parsed_ok)
+            # Each feed's one health record of this refresh, now that its fate is known.
+            record_parsed(self.store, parsed_ok, not_feeds, now=self.clock())
         state.warnings.extend(capped)
         return new
-
-    def _record_parse_failure(self, feed: FeedConfig, result: FetchResult, reason: str) -> None:
-        # The document arrived but is not a feed: count it as a failure of the
-        # source and forget its validators, so the next refresh fetches it whole.
-        self.store.record_fetch(
-            result.url,
-            kind="feed",
-            name=feed.name,
-            outcome=FetchOutcome.HTTP_ERROR,
-            status=result.status,
-            validators=Validators(),
-            error=f"not a feed: {reason}",
-            at=self.clock(),
-        )
 
     def _summary(self, run_id: int, started: datetime, state: RunState, outcome: str) -> RunSummary:
         return RunSummary(
@@ -465,27 +429,6 @@ def _parse_key(markdown: str, report: ReportConfig) -> str:
     parts = (PARSER_VERSION, __version__, report.id, str(report.path), report.language, markdown)
     # Exact bytes: a change of line breaks moves every line number a parse holds.
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _fetch_record(
-    result: FetchResult,
-    kind: str,
-    name: str,
-    *,
-    validators: Validators | None,
-    error: str | None,
-    at: datetime,
-) -> FetchRecord:
-    return FetchRecord(
-        url=result.url,
-        kind=kind,
-        name=name,
-        outcome=result.outcome,
-        status=result.status,
-        validators=validators,
-        error=error,
-        at=at,
-    )
 
 
 def _earliest_since(reports: Sequence[ReportConfig]) -> date | None:
