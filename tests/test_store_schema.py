@@ -29,6 +29,7 @@ from tracker.store import (
     articles,
     changelogs,
     cited,
+    claims,
     digests,
     drafts,
     editions,
@@ -159,6 +160,7 @@ def test_the_history_holds_every_domain_migration_once_in_domain_order() -> None
         parses,
         health,
         rechecks,
+        claims,
     )
     declared = [m.name for d in domains for m in d.MIGRATIONS]
     assert sorted(ALL_MIGRATIONS) == sorted(declared)

@@ -43,6 +43,9 @@ is those classes together and adds only closing, ``transaction`` and
     source_events
 ``rechecks.Rechecks`` (recheck_statements)
     rechecks_listed, record_rechecks
+``claims.Claims`` (claim_indexes, claims, claim_anchors, claim_verdicts)
+    claim_index_key, sync_claims, claims, claim, claim_anchors, put_claim_anchor,
+    record_claim_verdict, claim_verdicts, claim_suggested
 ``counts.Counts`` (none: each domain module's ``COUNTS``)
     counts
 
@@ -75,6 +78,7 @@ from tracker.store import (
     articles,
     changelogs,
     cited,
+    claims,
     digests,
     drafts,
     editions,
@@ -90,6 +94,7 @@ from tracker.store import (
 from tracker.store.articles import Articles
 from tracker.store.changelogs import ChangelogEntryRecord, Changelogs, CitedReported
 from tracker.store.cited import CitedSources, Snapshot
+from tracker.store.claims import ClaimAnchor, Claims, ClaimVerdict
 from tracker.store.counts import Counts
 from tracker.store.digests import DigestRecord, Digests
 from tracker.store.drafts import DraftCacheView, Drafts
@@ -105,6 +110,8 @@ from tracker.store.vectors import Vectors
 __all__ = [
     "ChangelogEntryRecord",
     "CitedReported",
+    "ClaimAnchor",
+    "ClaimVerdict",
     "Decision",
     "DigestRecord",
     "DraftCacheView",
@@ -137,6 +144,7 @@ _DOMAIN_MIGRATIONS = {
         parses,
         health,
         rechecks,
+        claims,
     )
     for m in module.MIGRATIONS
 }
@@ -168,6 +176,8 @@ MIGRATIONS: tuple[schema.Migration, ...] = tuple(
         "health.0001_source_events",
         "sources.0002_next_poll",
         "rechecks.0001_create",
+        "claims.0001_create",
+        "suggestions.0004_evidence",
     )
 )
 
@@ -207,6 +217,7 @@ class Store(
     Parses,
     Health,
     Rechecks,
+    Claims,
     Counts,
 ):
     """Every domain of the store over one connection. Obtain one with ``open_store``."""

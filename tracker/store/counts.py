@@ -7,7 +7,17 @@ snapshot of the file.
 
 from __future__ import annotations
 
-from tracker.store import articles, cited, digests, editions, runs, sources, suggestions, vectors
+from tracker.store import (
+    articles,
+    cited,
+    claims,
+    digests,
+    editions,
+    runs,
+    sources,
+    suggestions,
+    vectors,
+)
 from tracker.store.schema import Domain
 
 QUERIES: dict[str, str] = {
@@ -19,6 +29,7 @@ QUERIES: dict[str, str] = {
     **vectors.COUNTS,
     **editions.COUNTS,
     **digests.COUNTS,
+    **claims.COUNTS,
 }
 
 

@@ -1,6 +1,7 @@
 """Suggested edits and the editor's decisions on them.
 
-Every field of ``types.Suggestion`` round-trips. Every decision is also
+Every field of ``types.Suggestion`` round-trips (a claim suggestion's
+``evidence`` as five nullable columns). Every decision is also
 logged (``decisions``: one row per suggestion, a ``batch`` per call, with
 the state it replaced), which is what lets the last decision be undone;
 ``edited_text`` is the editor's wording of an accepted suggestion, kept
@@ -28,7 +29,14 @@ from tracker.store.schema import (
     req_db_time,
     to_db_time,
 )
-from tracker.types import Fact, Novelty, Suggestion, SuggestionKind, SuggestionStatus
+from tracker.types import (
+    Fact,
+    Novelty,
+    PassageEvidence,
+    Suggestion,
+    SuggestionKind,
+    SuggestionStatus,
+)
 
 MIGRATIONS = [
     Migration(
@@ -93,6 +101,17 @@ MIGRATIONS = [
             "ALTER TABLE suggestions ADD COLUMN novelty TEXT NOT NULL DEFAULT 'new'",
         ),
     ),
+    # A claim suggestion's evidence (types.PassageEvidence): set together, or all null.
+    Migration(
+        "suggestions.0004_evidence",
+        (
+            "ALTER TABLE suggestions ADD COLUMN evidence_reference INTEGER",
+            "ALTER TABLE suggestions ADD COLUMN evidence_before TEXT",
+            "ALTER TABLE suggestions ADD COLUMN evidence_after TEXT",
+            "ALTER TABLE suggestions ADD COLUMN evidence_score REAL",
+            "ALTER TABLE suggestions ADD COLUMN evidence_archived_url TEXT",
+        ),
+    ),
 ]
 
 
@@ -129,15 +148,17 @@ class Suggestions(Domain):
                 """INSERT INTO suggestions (report, section, section_title, kind, score, title, url,
                        published, source, excerpt, proposed_text, created_at, urls, status,
                        reference, features, decided_at, edited_text, target, fact, drafter,
-                       needs_translation, novelty)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                       needs_translation, novelty, evidence_reference, evidence_before,
+                       evidence_after, evidence_score, evidence_archived_url)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+                           ?, ?, ?, ?, ?)""",
                 (
                     s.report, s.section, s.section_title, str(s.kind), float(s.score), s.title,
                     s.url, opt_db_time(s.published), s.source, s.excerpt, s.proposed_text,
                     to_db_time(s.created_at), json.dumps(urls, ensure_ascii=False), str(s.status),
                     s.reference, json.dumps({k: float(v) for k, v in s.features.items()}),
                     opt_db_time(s.decided_at), s.edited_text, s.target, _fact_json(s.fact),
-                    s.drafter, int(s.needs_translation), str(s.novelty),
+                    s.drafter, int(s.needs_translation), str(s.novelty), *_evidence_row(s.evidence),
                 ),
             )  # fmt: skip
             suggestion_id = cursor.lastrowid
@@ -315,6 +336,25 @@ def _suggestion(r: dict[str, Any]) -> Suggestion:
         drafter=r["drafter"],
         needs_translation=bool(r["needs_translation"]),
         novelty=Novelty(r["novelty"]),
+        evidence=_evidence(r),
+    )
+
+
+def _evidence_row(e: PassageEvidence | None) -> tuple[object, ...]:
+    if e is None:
+        return (None, None, None, None, None)
+    return (e.reference, e.before, e.after, float(e.score), e.archived_url)
+
+
+def _evidence(r: dict[str, Any]) -> PassageEvidence | None:
+    if r["evidence_reference"] is None:
+        return None
+    return PassageEvidence(
+        reference=int(r["evidence_reference"]),
+        before=r["evidence_before"],
+        after=r["evidence_after"],
+        score=float(r["evidence_score"] or 0.0),
+        archived_url=r["evidence_archived_url"],
     )
 
 
