@@ -16,14 +16,15 @@ configured report's.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
+from tracker.notify.claims import CLAIM_KINDS, ClaimSection, claim_sections
+from tracker.notify.rechecks import RecheckItem
+from tracker.notify.text import display_text, one_line, safe_url, shorten
 from tracker.notify.wording import (
     EN,
     Wording,
@@ -60,8 +61,6 @@ SUBJECT_TITLE_CHARS = 80
 _CITED_KINDS = frozenset({SuggestionKind.SOURCE_CHANGED, SuggestionKind.SOURCE_GONE})
 # How a section's suggestions are grouped, in this order.
 _SECTION_KINDS = (SuggestionKind.ADDITION, SuggestionKind.REVISION, SuggestionKind.CITATION)
-_SPACES = re.compile(r"\s+")
-_LIST_MARKER = re.compile(r"^[-*+]\s+")
 
 
 @dataclass(frozen=True)
@@ -127,10 +126,13 @@ class ReportDigest:
     groups: tuple[SectionGroup, ...]  # additions, revisions, citations by section in report order
     cited: tuple[DigestItem, ...]  # cited sources that changed or went away, in report order
     w: Wording = EN  # this report's wording
+    claims: tuple[ClaimSection, ...] = ()  # claim checks by section, in report order
+    rechecks: tuple[RecheckItem, ...] = ()  # dated statements past their age, listed once
 
     @property
     def count(self) -> int:
-        return sum(len(g.items) for g in self.groups) + len(self.cited)
+        claims = sum(len(c.items) for c in self.claims)
+        return sum(len(g.items) for g in self.groups) + len(self.cited) + claims
 
     @property
     def count_label(self) -> str:
@@ -178,14 +180,17 @@ class DigestData:
     citations: int = 0
     queue_link: str | None = None  # the daemon's review queue, when digest.base_url is set
     sources: tuple[SourceAlert, ...] = ()  # feeds that started failing or recovered
+    claims: int = 0  # claim checks: passages changed or gone, claims their source lacks
+    rechecks: int = 0  # dated statements to re-check
 
     @property
     def total(self) -> int:
-        return self.additions + self.revisions + self.citations + self.changed + self.gone
+        edits = self.additions + self.revisions + self.citations
+        return edits + self.changed + self.gone + self.claims
 
     @property
     def empty(self) -> bool:
-        return self.total == 0 and not self.sources
+        return self.total == 0 and not self.sources and not self.rechecks
 
     @property
     def headline(self) -> str:
@@ -202,9 +207,10 @@ def compose_digest(
     timezone: tzinfo,
     base_url: str | None = None,
     health: Sequence[HealthChange] = (),
+    rechecks: Mapping[str, Sequence[RecheckItem]] | None = None,
 ) -> DigestData:
     """Group ``suggestions`` per report (in ``outlines`` order) and per section;
-    word the feeds' ``health`` changes.
+    word the feeds' ``health`` changes; list each report's ``rechecks`` (by report id).
 
     Suggestions of reports missing from ``outlines`` are left out; sections
     the outline does not know come after the known ones, ordered by id, and
@@ -218,16 +224,18 @@ def compose_digest(
     reports: list[ReportDigest] = []
     for outline in outlines:
         own = by_report.get(outline.id, [])
-        if own:
-            reports.append(_report_digest(outline, own, timezone, base_url))
+        due = tuple((rechecks or {}).get(outline.id, ()))
+        if own or due:
+            reports.append(_report_digest(outline, own, timezone, base_url, due))
 
     in_sections = [i.kind for r in reports for g in r.groups for i in g.items]
     additions, revisions, citations = (in_sections.count(kind) for kind in _SECTION_KINDS)
     changed = sum(1 for r in reports for i in r.cited if i.kind == SuggestionKind.SOURCE_CHANGED)
     gone = sum(1 for r in reports for i in r.cited if i.kind == SuggestionKind.SOURCE_GONE)
+    claims = sum(len(c.items) for r in reports for c in r.claims)
     shared = wording_for(outlines[0].language if outlines else None)
     label = period_label(period_start, period_end, timezone, shared.language)
-    total = len(in_sections) + changed + gone
+    total = len(in_sections) + changed + gone + claims
     return DigestData(
         period_start=period_start,
         period_end=period_end,
@@ -249,10 +257,13 @@ def compose_digest(
             changed=changed,
             gone=gone,
             label=label,
+            claims=claims,
         ),
         w=shared,
         queue_link=f"{base_url.rstrip('/')}/" if base_url else None,
         sources=tuple(_source_alert(change, shared, timezone) for change in health),
+        claims=claims,
+        rechecks=sum(len(r.rechecks) for r in reports),
     )
 
 
@@ -266,46 +277,7 @@ def _source_alert(change: HealthChange, w: Wording, timezone: tzinfo) -> SourceA
         assert change.back_at is not None
         note = w.source_recovered.format(day=day(change.back_at), since=day(change.since))
     error = one_line(change.error) if change.error else None
-    return SourceAlert(one_line(change.name), _safe_url(change.url), change.state, note, error)
-
-
-def one_line(text: str) -> str:
-    """Collapse every kind of line break, control character and space run into one space."""
-    cleaned = "".join(
-        " " if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in text
-    )
-    return _SPACES.sub(" ", cleaned).strip()
-
-
-def _paragraphs(text: str) -> str:
-    """Keep paragraph breaks of a multi-line text but drop control characters and CRs."""
-    lines = (one_line(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def _shorten(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    space = cut.rfind(" ")
-    if space > limit * 0.7:  # prefer a word boundary when the text has words
-        cut = cut[:space]
-    return cut.rstrip(" ,.;:，。；：") + "…"
-
-
-def _safe_url(url: str) -> str:
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        return ""
-    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") or ch == " " for ch in url):
-        return ""
-    return url
-
-
-def display_text(text: str) -> str:
-    """A proposed text for reading: paragraphs kept, Markdown list markers taken off."""
-    return "\n".join(_LIST_MARKER.sub("", line) for line in _paragraphs(text).split("\n"))
+    return SourceAlert(one_line(change.name), safe_url(change.url), change.state, note, error)
 
 
 def _item(
@@ -320,7 +292,7 @@ def _item(
     if base_url and s.id is not None:
         link = f"{base_url.rstrip('/')}/suggestions/{quote(ident)}"
     section_title = one_line(dict(outline.sections).get(s.section) or s.section_title)
-    url = _safe_url(s.url)
+    url = safe_url(s.url)
     source = one_line(s.source)
     excerpt = one_line(s.excerpt)
     proposed = display_text(s.proposed_text)
@@ -343,7 +315,7 @@ def _item(
         url=url,
         source=source,
         published=day_label(w, s.published.astimezone(timezone).date()) if s.published else "",
-        excerpt=_shorten(excerpt, EXCERPT_CHARS),
+        excerpt=shorten(excerpt, EXCERPT_CHARS),
         proposed_text=proposed,
         accept=f"tracker accept {ident}",
         reject=f"tracker reject {ident}",
@@ -379,10 +351,11 @@ def _report_digest(
     suggestions: list[Suggestion],
     timezone: tzinfo,
     base_url: str | None,
+    rechecks: tuple[RecheckItem, ...] = (),
 ) -> ReportDigest:
     # Best first inside a section's group of a kind; id breaks ties so the order is stable.
     ordered = sorted(suggestions, key=lambda s: (-s.score, s.id if s.id is not None else 0))
-    edits = [s for s in ordered if s.kind not in _CITED_KINDS]
+    edits = [s for s in ordered if s.kind not in _CITED_KINDS and s.kind not in CLAIM_KINDS]
     cited = [s for s in suggestions if s.kind in _CITED_KINDS]
 
     w = wording_for(outline.language)
@@ -413,6 +386,14 @@ def _report_digest(
         groups=tuple(groups),
         cited=tuple(_item(s, timezone, base_url, outline, w) for s in cited),
         w=w,
+        claims=claim_sections(
+            suggestions,
+            w=w,
+            titles=dict(titles),
+            section_order=section_order,
+            base_url=base_url,
+        ),
+        rechecks=rechecks,
     )
 
 
@@ -447,5 +428,5 @@ def _by_kind(
 
 
 def _subject(w: Wording, total: int, reports: Sequence[ReportDigest], label: str) -> str:
-    title = _shorten(reports[0].title, SUBJECT_TITLE_CHARS) if reports else ""
+    title = shorten(reports[0].title, SUBJECT_TITLE_CHARS) if reports else ""
     return one_line(subject_line(w, total, title, max(len(reports) - 1, 0), label))

@@ -38,6 +38,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from tracker.config import Config
+from tracker.errors import ReportError
 from tracker.notify.choose import (
     digest_period,
     health_changes,
@@ -48,7 +49,10 @@ from tracker.notify.choose import (
 from tracker.notify.compose import DigestData, compose_digest
 from tracker.notify.deliver import deliver
 from tracker.notify.message import build_message
+from tracker.notify.rechecks import RecheckItem, due_rechecks
 from tracker.notify.render import render_digest
+from tracker.notify.wording import wording_for
+from tracker.report import load_report
 from tracker.store import Store
 
 FALLBACK_SENDER = "tracker@localhost"
@@ -80,6 +84,8 @@ class PreparedDigest:
     message: EmailMessage
     sender: str
     recipients: tuple[str, ...]
+    # Per report id, the texts of the dated statements it lists: recorded once it is sent.
+    rechecked: dict[str, list[str]]
 
     @property
     def message_id(self) -> str:
@@ -144,6 +150,8 @@ def run_digest(
         recipients=list(prepared.recipients),
         outbox_path=str(outbox_path) if outbox_path else None,
     )
+    for report_id, texts in prepared.rechecked.items():
+        store.record_rechecks(report_id, texts, at=now)
     return _result(prepared, sent=True, outbox_path=outbox_path, attempts=delivery.attempts)
 
 
@@ -156,6 +164,7 @@ def _prepare(
     now: datetime,
     to: Sequence[str] | None,
 ) -> PreparedDigest:
+    rechecks, rechecked = _rechecks(config, store, now=now)
     data = compose_digest(
         pending_in_period(config, store, start, end),
         [outline(report) for report in config.reports],
@@ -164,6 +173,7 @@ def _prepare(
         timezone=ZoneInfo(config.schedule.timezone),
         base_url=config.digest.base_url,
         health=health_changes(config, store, start, end),
+        rechecks=rechecks,
     )
     rendered = render_digest(data)
     sender = config.email.from_ if config.email else FALLBACK_SENDER
@@ -183,7 +193,39 @@ def _prepare(
         message=message,
         sender=sender,
         recipients=recipients,
+        rechecked=rechecked,
     )
+
+
+def _rechecks(
+    config: Config, store: Store, *, now: datetime
+) -> tuple[dict[str, list[RecheckItem]], dict[str, list[str]]]:
+    """Each report's dated statements due for re-checking and not listed before; a report
+    that cannot be read has none (its digest says what else there is)."""
+    timezone = ZoneInfo(config.schedule.timezone)
+    today = now.astimezone(timezone).date()
+    items: dict[str, list[RecheckItem]] = {}
+    texts: dict[str, list[str]] = {}
+    for report_config in config.reports:
+        try:
+            report = load_report(
+                report_config.path, report_id=report_config.id, language=report_config.language
+            )
+        except ReportError:
+            continue
+        due = due_rechecks(
+            report,
+            report_config,
+            store,
+            today=today,
+            after_months=config.digest.recheck_after_months,
+            w=wording_for(report_config.language),
+            timezone=timezone,
+        )
+        if due:
+            items[report.id] = [item for _, item in due]
+            texts[report.id] = [statement.text for statement, _ in due]
+    return items, texts
 
 
 def _outbox_name(start: datetime, end: datetime) -> str:

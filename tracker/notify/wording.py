@@ -43,6 +43,19 @@ class Wording:
     sources_heading: str  # feeds that started failing or recovered in the period
     source_failing: str  # format with day=
     source_recovered: str  # format with day= and since=
+    # Claim checks (tracker.notify.claims): a cited sentence against its cited passage.
+    claims_heading: str  # a section's group of claim suggestions
+    claim_kinds: dict[str, str]  # by suggestion kind
+    claim: str  # the report sentence concerned
+    passage_before: str  # the cited passage as it read
+    passage_after: str  # as it reads now
+    passage_candidate: str  # the closest passage of a page that does not say it
+    archived_copy: str
+    revised_claim: str  # the proposed revision of the sentence
+    # Dated statements past their age (tracker.notify.rechecks).
+    rechecks_heading: str
+    recheck_age: str  # format with months= and day=
+    recheck_news: str  # newer articles on the same subject
 
     @property
     def chinese(self) -> bool:
@@ -76,6 +89,21 @@ ZH = Wording(
     sources_heading="信息源状态变化",
     source_failing="自{day}起无法获取",
     source_recovered="{day}已恢复（自{since}起曾无法获取）",
+    claims_heading="引文核对",
+    claim_kinds={
+        "claim-changed": "引文已变",
+        "claim-orphaned": "引文已不在原页",
+        "unsupported-claim": "来源未见此说法",
+    },
+    claim="报告原句",
+    passage_before="原引文",
+    passage_after="现引文",
+    passage_candidate="来源中最接近的段落",
+    archived_copy="存档副本",
+    revised_claim="建议改为",
+    rechecks_heading="待复核的时效性陈述",
+    recheck_age="已过 {months} 个月（截至{day}）",
+    recheck_news="此后的相关文章",
 )
 
 EN = Wording(
@@ -108,6 +136,21 @@ EN = Wording(
     sources_heading="Feeds that stopped or came back",
     source_failing="failing since {day}",
     source_recovered="back since {day} (failing since {since})",
+    claims_heading="Cited claims to check",
+    claim_kinds={
+        "claim-changed": "passage changed",
+        "claim-orphaned": "passage gone",
+        "unsupported-claim": "not found in its source",
+    },
+    claim="Report sentence",
+    passage_before="Cited passage, before",
+    passage_after="Cited passage, now",
+    passage_candidate="Closest passage of the source",
+    archived_copy="archived copy",
+    revised_claim="Proposed revision",
+    rechecks_heading="Statements to re-check",
+    recheck_age="{months} months old (as of {day})",
+    recheck_news="Newer articles on the subject",
 )
 
 
@@ -188,14 +231,17 @@ def summary_line(
     label: str,
     revisions: int = 0,
     citations: int = 0,
+    claims: int = 0,
 ) -> str:
-    """One closing sentence with the counts (revisions and citations when there are any)."""
+    """One closing sentence with the counts (revisions, citations and claim checks when there
+    are any)."""
     if w.chinese:
         if not reports:
             return f"{label}没有修改建议。"
         kinds = [f"{additions} 条新增"]
         kinds += [f"{revisions} 条修订"] if revisions else []
         kinds += [f"{citations} 条补充引用"] if citations else []
+        kinds += [f"{claims} 条引文核对"] if claims else []
         edits = _joined(kinds, "、", "和 ")
         return (
             f"{label}：{reports} 份报告的 {sections} 个章节共有 {edits}建议；"
@@ -206,6 +252,7 @@ def summary_line(
     english = [plural(additions, "suggested addition")]
     english += [plural(revisions, "revision")] if revisions else []
     english += [plural(citations, "citation")] if citations else []
+    english += [plural(claims, "cited claim") + " to check"] if claims else []
     return (
         f"{label}: {_joined(english, ', ', ' and ')} in {plural(sections, 'section')}"
         f" of {plural(reports, 'report')}, {plural(changed, 'cited source')} changed, {gone} gone."
