@@ -18,6 +18,7 @@ import pytest
 
 from tracker.config import Config, parse_config
 from tracker.notify.digest import _prepare, run_digest
+from tracker.render.edition import render_edition
 from tracker.report import load_report
 from tracker.store import Store, open_store
 from tracker.types import PassageEvidence, Report, Suggestion, SuggestionKind
@@ -207,3 +208,52 @@ def test_statements_are_not_recorded_when_the_digest_is_only_shown(
     assert store.rechecks_listed("ai") == frozenset()
     assert run_digest(config, store, now=later, send=True).sent
     assert len(store.rechecks_listed("ai")) >= 10
+
+
+def test_the_edition_marks_a_changed_claim_in_its_sections_pending_block(report: Report) -> None:
+    hostile = claim_suggestion(
+        SuggestionKind.CLAIM_CHANGED,
+        id=7,
+        proposed_text=REVISED,
+        evidence=PassageEvidence(reference=1, before=BEFORE, after=AFTER + HOSTILE, score=0.8),
+    )
+    edition = render_edition(report, [hostile], edition_date=NOW.date())
+    block = edition[edition.index("> **待审更新**") :]
+    item = next(line for line in block.split("\n") if line.startswith("> - "))
+    assert item.startswith("> - **引文已变** " + CLAIM)
+    # The old passage struck, the new one shown, the revision as a tracked change.
+    assert item.index("原引文：~~") < item.index("现引文：") < item.index("建议修订：~~")
+    assert f"~~{CLAIM}~~ → {REVISED}" in item.replace("\\", "")
+    assert "tracker accept 7" in item
+    # The page's words are text, not markup.
+    assert "<script>" not in item and "\\<script\\>" in item
+    # In the section it concerns, and the report's own sentence is still there as written.
+    section_end = edition.index("## 四、")
+    assert edition.index(CLAIM) < edition.index("> **待审更新**") < section_end
+
+
+def test_the_edition_shows_lost_and_unsupported_claims_with_their_evidence(
+    report: Report,
+) -> None:
+    lost = claim_suggestion(
+        SuggestionKind.CLAIM_ORPHANED,
+        id=8,
+        evidence=PassageEvidence(
+            reference=1,
+            before=BEFORE,
+            after=None,
+            score=0.0,
+            archived_url="https://web.archive.org/web/2026/https://simonwillison.net/x",
+        ),
+    )
+    unsupported = claim_suggestion(
+        SuggestionKind.UNSUPPORTED_CLAIM,
+        id=9,
+        evidence=PassageEvidence(reference=1, before=None, after="Something else.", score=0.31),
+    )
+    edition = render_edition(report, [lost, unsupported], edition_date=NOW.date())
+    items = [line for line in edition.split("\n") if line.startswith("> - ")]
+    assert items[0].startswith("> - **引文已不在原页** ")
+    assert "[存档副本](<https://web.archive.org/web/2026/https://simonwillison.net/x>)" in items[0]
+    assert items[1].startswith("> - **来源未见此说法** ")
+    assert "来源中最接近的段落（0.31）：Something else." in items[1]

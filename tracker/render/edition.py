@@ -18,7 +18,9 @@
 * pending suggestions are listed in a quoted "待审更新" / "Pending review"
   block at the end of their section, with source link and id: a revision as
   a tracked change (``~~old~~ → new``), a citation with the sentence it
-  cites the article for, and those still to be translated marked so;
+  cites the article for, a claim check with its cited passage before and
+  now (:mod:`tracker.render.claimtext`), and those still to be translated
+  marked so;
 * rejected ones (and other reports' suggestions) never appear.
 
 The report's own text is otherwise left byte-for-byte as written — no
@@ -40,6 +42,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from tracker.markdown import Block, parse_blocks
+from tracker.render.claimtext import CLAIM_KINDS, claim_parts
 from tracker.render.edits import (
     EDIT_KINDS,
     Unplaced,
@@ -188,6 +191,8 @@ def pending_item_text(s: Suggestion, labels: Labels, note: str | None = None) ->
         parts = [f"{kind} {md_struck(s.target or '')} → {shown_replacement(s)}", source]
     elif s.kind is SuggestionKind.CITATION:
         parts = [f"{kind} {md_report_text(s.target or '')} ← {source}"]
+    elif s.kind in CLAIM_KINDS:
+        parts = claim_parts(s, labels, kind)
     else:
         provisional = provisional_number(s)
         shown = (

@@ -33,6 +33,12 @@ class Labels:
     not_applied: str  # an accepted revision or citation whose target is gone
     not_a_row: str  # an accepted table-row revision whose replacement is no such row
     cited_for: str  # before the sentence a citation cites the article for
+    # Claim checks (tracker.render.claimtext): labels inside a pending claim item.
+    passage_before: str
+    passage_after: str
+    passage_candidate: str  # format with score=
+    archived_copy: str
+    revised_claim: str
 
 
 _ZH = Labels(
@@ -47,6 +53,9 @@ _ZH = Labels(
         SuggestionKind.SOURCE_GONE: "来源失效",
         SuggestionKind.REVISION: "修订",
         SuggestionKind.CITATION: "补充引用",
+        SuggestionKind.CLAIM_CHANGED: "引文已变",
+        SuggestionKind.CLAIM_ORPHANED: "引文已不在原页",
+        SuggestionKind.UNSUPPORTED_CLAIM: "来源未见此说法",
     },
     statuses={
         SuggestionStatus.PENDING: "待审",
@@ -67,6 +76,11 @@ _ZH = Labels(
     not_applied="已采纳，但报告中已找不到这段原文，未自动修改，请手动编辑",
     not_a_row="已采纳，但替换文本不是同样列数的表格行，未自动修改，请手动编辑",
     cited_for="引用于：",
+    passage_before="原引文：",
+    passage_after="现引文：",
+    passage_candidate="来源中最接近的段落（{score}）：",
+    archived_copy="存档副本",
+    revised_claim="建议修订：",
 )
 
 _EN = Labels(
@@ -81,6 +95,9 @@ _EN = Labels(
         SuggestionKind.SOURCE_GONE: "source gone",
         SuggestionKind.REVISION: "revision",
         SuggestionKind.CITATION: "citation",
+        SuggestionKind.CLAIM_CHANGED: "cited passage changed",
+        SuggestionKind.CLAIM_ORPHANED: "cited passage gone",
+        SuggestionKind.UNSUPPORTED_CLAIM: "not found in its source",
     },
     statuses={
         SuggestionStatus.PENDING: "pending",
@@ -103,6 +120,11 @@ _EN = Labels(
     not_a_row="accepted, but the replacement is not a table row with as many cells: "
     "not applied, edit by hand",
     cited_for="cited for: ",
+    passage_before="cited passage was: ",
+    passage_after="now reads: ",
+    passage_candidate="closest passage ({score}): ",
+    archived_copy="archived copy",
+    revised_claim="proposed revision: ",
 )
 
 

@@ -80,6 +80,14 @@ def md_struck(text: str) -> str:
     return f"~~{_close_backslashes(inner)}~~"
 
 
+def md_struck_text(text: str) -> str:
+    """``~~text~~`` for untrusted text (a page's passage), escaped ("" for no text)."""
+    inner = md_text(text)
+    if not inner:
+        return ""
+    return f"~~{_close_backslashes(inner)}~~"
+
+
 def md_drafted(
     text: str, *, markers: Collection[int] = (), provisional: int | None = None, target: str = ""
 ) -> str:
