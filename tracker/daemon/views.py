@@ -19,7 +19,15 @@ KIND_LABELS = {
     SuggestionKind.CITATION: "citation",
     SuggestionKind.SOURCE_CHANGED: "source changed",
     SuggestionKind.SOURCE_GONE: "source gone",
+    SuggestionKind.CLAIM_CHANGED: "claim: passage changed",
+    SuggestionKind.CLAIM_ORPHANED: "claim: passage gone",
+    SuggestionKind.UNSUPPORTED_CLAIM: "claim: not in its source",
 }
+# Suggestions that replace their target sentence with their text (when they have one).
+_REPLACING = frozenset({SuggestionKind.REVISION, SuggestionKind.CLAIM_CHANGED})
+_CLAIM_KINDS = frozenset(
+    {SuggestionKind.CLAIM_CHANGED, SuggestionKind.CLAIM_ORPHANED, SuggestionKind.UNSUPPORTED_CLAIM}
+)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -93,29 +101,37 @@ class Piece:
     """A run of section text in a preview: kept, removed or inserted."""
 
     text: str
-    change: str  # "same", "del" or "ins"
+    change: str  # "same", "del", "ins", or "mark" (the sentence a claim check concerns)
 
 
 def preview(section_text: str | None, s: Suggestion) -> list[Piece]:
     """The section's text with the suggestion applied, changes marked.
 
-    A revision replaces its target sentence where it stands; a citation adds
-    its text after the target; an addition (and anything else) goes at the
-    end of the section. The editor's wording wins over the proposed text.
-    An approximation of the edition (no reference renumbering), for review.
+    A revision (and a changed claim's proposed revision) replaces its target
+    sentence where it stands; a citation adds its text after the target; an
+    addition (and anything else) goes at the end of the section. A claim
+    check with no revision changes nothing: its sentence is only marked. The
+    editor's wording wins over the proposed text. An approximation of the
+    edition (no reference renumbering), for review.
     """
     text = section_text or ""
     new = s.edited_text or s.proposed_text
     target = s.target or ""
+    if s.kind in _CLAIM_KINDS and not new:
+        if target and target in text:
+            before, _, after = text.partition(target)
+            marked = (Piece(before, "same"), Piece(target, "mark"), Piece(after, "same"))
+            return [p for p in marked if p.text]
+        return [Piece(text, "same")] if text else []
     if target and target in text:
         before, _, after = text.partition(target)
-        if s.kind is SuggestionKind.REVISION:
+        if s.kind in _REPLACING:
             middle = [Piece(target, "del"), Piece(new, "ins")]
         else:
             middle = [Piece(target, "same"), Piece(" " + new, "ins")]
         return [p for p in (Piece(before, "same"), *middle, Piece(after, "same")) if p.text]
     pieces = [Piece(text, "same")] if text else []
-    if s.kind is SuggestionKind.REVISION and target:
+    if s.kind in _REPLACING and target:
         pieces.append(Piece("\n\n" + target, "del"))
     pieces.append(Piece(("\n\n" if text else "") + new, "ins"))
     return pieces
