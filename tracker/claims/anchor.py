@@ -66,6 +66,9 @@ _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+|[\u3400-\u9fff]", re.UNICO
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _SENTENCE_END = re.compile(r"(?<=[。！？；.!?])[\"'”’)\]]*\s+|(?<=[。！？；])|\n\s*")
 _FOLD = re.compile(r"[\W_]+", re.UNICODE)
+# A line that reads as a heading: short, without closing punctuation.
+_HEADING = re.compile(r"[^\n.!?。！？:：;；\"”’)）]{0,60}")
+_HEADING_MAX_WORDS = 7
 
 
 @dataclass(frozen=True)
@@ -111,10 +114,13 @@ def reanchor(anchor: Anchor, text: str) -> Reanchored:
         verdict = UNCHANGED if beside >= 0.5 or start == anchor.start else MOVED
         return Reanchored(verdict, anchor_at(text, start, end, context=context), 1.0)
     best: tuple[float, int, int] | None = None
+    was_heading = looks_like_heading(anchor.exact)
     for start, end, needed in _candidates(anchor, text):
         start, end = _trim(text, start, end)
         if not _plausible_length(end - start, len(anchor.exact)):
             continue
+        if looks_like_heading(text[start:end]) and not was_heading:
+            continue  # a sentence that left a heading like it behind is gone
         score = similarity(anchor.exact, text[start:end])
         if score >= needed and (best is None or score > best[0]):
             best = (score, start, end)
@@ -145,6 +151,16 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     if last < len(text):
         spans.append(_trim(text, last, len(text)))
     return [(s, e) for s, e in spans if e - s >= 2]
+
+
+def looks_like_heading(text: str) -> bool:
+    """A short line without closing punctuation ("Coding agents and Claude Code").
+
+    Such a line is no passage of its own: its words come back in the sentences
+    under it, so an anchor on it would wander, and a sentence removed from under
+    it is not found again in it.
+    """
+    return bool(_HEADING.fullmatch(text.strip())) and len(text.split()) <= _HEADING_MAX_WORDS
 
 
 # ----------------------------------------------------------------- exact search
@@ -267,10 +283,10 @@ def _best_sentences(anchor: Anchor, text: str) -> tuple[float, int, int] | None:
     spans = sentence_spans(text)
     bags = [_tokens(text[s:e]) for s, e in spans]
     best: tuple[float, int, int] | None = None
-    for i, (start, _) in enumerate(spans):
+    for i, (start, end) in enumerate(spans):
         for j in (i, i + 1):
-            if j >= len(spans):
-                continue
+            if j >= len(spans) or (j > i and "\n\n" in text[end : spans[j][0]]):
+                continue  # a pair stays inside one paragraph
             bag = bags[i] if j == i else bags[i] + bags[j]
             total = size + sum(bag.values())
             score = 2 * sum((quote & bag).values()) / total

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tracker.claims.anchor import sentence_spans
+from tracker.claims.anchor import looks_like_heading, sentence_spans
 from tracker.figures import Figure, figures_in, same_figure
 from tracker.glossary import TermIndex, build_terms
 from tracker.types import Claim
@@ -66,6 +66,7 @@ _MAX_EMBED_CHARS = 400  # a passage is cut to this before embedding (the model's
 
 _CITATION = re.compile(r"[\[［]\d{1,4}(?:[,，\-–]\s*\d{1,4})*[\]］]")
 _MARKUP = re.compile(r"[*_`|]+")
+_LABEL_COLON = re.compile(r"(?<![0-9０-９])：(?=[0-9０-９])")
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,20 @@ def find_supports(
 
 def support_score(claim: Claim, passage: str, *, embed: Embed | None = None) -> float:
     """How well one passage supports a claim, on the same scale as :func:`find_support`."""
+    return support_scores(claim, [passage], embed=embed)[0]
+
+
+def support_scores(
+    claim: Claim, passages: Sequence[str], *, embed: Embed | None = None
+) -> list[float]:
+    """:func:`support_score` for several passages, embedded in one call."""
     embed = embed or _default_embed()
-    vectors = embed([claim_text(claim), passage[:_MAX_EMBED_CHARS]])
-    return _Scorer(claim).score(float(vectors[0] @ vectors[1]), passage)
+    vectors = embed([claim_text(claim), *(p[:_MAX_EMBED_CHARS] for p in passages)])
+    scorer = _Scorer(claim)
+    return [
+        scorer.score(float(vector @ vectors[0]), passage)
+        for vector, passage in zip(vectors[1:], passages, strict=True)
+    ]
 
 
 def claim_text(claim: Claim) -> str:
@@ -120,12 +132,21 @@ def claim_text(claim: Claim) -> str:
 
 def claim_figures(claim: Claim) -> list[Figure]:
     """The figures of a claim that a page should state too (bare years left out)."""
-    return [f for f in figures_in(claim_text(claim)) if not (f.kind == "date" and f.unit == "year")]
+    found = figures_in_claim(claim_text(claim))
+    return [f for f in found if not (f.kind == "date" and f.unit == "year")]
+
+
+def figures_in_claim(text: str) -> list[Figure]:
+    """:func:`tracker.figures.figures_in` for a report sentence, where a full-width colon
+    before a number introduces it ("2024年最佳模型：30分钟以下") rather than being part
+    of a time, which is how figures_in reads any colon before digits. The colon is
+    swapped for a comma of the same length, so offsets stay the text's."""
+    return figures_in(_LABEL_COLON.sub("，", text))
 
 
 def candidate_passages(page_text: str) -> list[tuple[int, int, bool]]:
     """Each sentence of the page and each pair of neighbouring sentences: (start, end, is_pair)."""
-    spans = sentence_spans(page_text)
+    spans = [(s, e) for s, e in sentence_spans(page_text) if not looks_like_heading(page_text[s:e])]
     found = [(s, e, False) for s, e in spans]
     for (s, _), (_, e) in itertools.pairwise(spans):
         if "\n\n" not in page_text[s:e]:  # a pair stays inside one paragraph

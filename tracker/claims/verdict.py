@@ -36,8 +36,9 @@ from tracker.claims.anchor import CHANGED, ORPHANED, Anchor, anchor_at, reanchor
 from tracker.claims.support import (
     SUPPORTED_MIN,
     Embed,
+    figures_in_claim,
     find_support,
-    support_score,
+    support_scores,
 )
 from tracker.figures import Figure, figures_in, format_zh, same_figure
 from tracker.types import Claim, ClaimStatus
@@ -47,6 +48,9 @@ from tracker.types import Claim, ClaimStatus
 # embeddings; same-language paraphrases score 0.8-0.95, different sentences
 # about the same subject 0.5-0.75 on the claims evaluation).
 PARAPHRASE_MIN = 0.8
+# A reworded passage still supports its claim when it scores at the support
+# threshold, or at most this much less than the old passage did.
+REWORD_TOLERANCE = 0.1
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -86,11 +90,19 @@ def recheck(claim: Claim, anchor: Anchor, new_text: str, *, embed: Embed | None 
     revision = revised_claim(claim, anchor.exact, new.exact)
     if revision is not None:
         return Verdict(ClaimStatus.CHANGED, CHANGED, anchor.exact, new.exact, new, revision)
-    if _stale_figure(claim, anchor.exact, new.exact) is None and (
-        support_score(claim, new.exact, embed=embed) >= SUPPORTED_MIN
+    if _stale_figure(claim, anchor.exact, new.exact) is None and _still_supports(
+        claim, anchor.exact, new.exact, embed
     ):
         return Verdict(ClaimStatus.SUPPORTED, CHANGED, anchor.exact, new.exact, new, None)
     return Verdict(ClaimStatus.CHANGED, CHANGED, anchor.exact, new.exact, new, None)
+
+
+def _still_supports(claim: Claim, before: str, after: str, embed: Embed | None) -> bool:
+    """Whether the new passage supports the claim: at the support threshold, or no
+    less than the old passage did (a claim that was weakly supported from the start
+    is not news because its passage was reworded)."""
+    old, new = support_scores(claim, [before, after], embed=embed)
+    return new >= min(SUPPORTED_MIN, old - REWORD_TOLERANCE)
 
 
 def revised_claim(claim: Claim, before: str, after: str) -> str | None:
@@ -115,7 +127,7 @@ def _stale_figure(claim: Claim, before: str, after: str) -> tuple[Figure, Figure
     """A claim figure the old passage stated and the new one no longer does, with the
     new passage's figure that took its place (None when none did)."""
     old_figures, new_figures = figures_in(before), figures_in(after)
-    for figure in figures_in(claim.text):
+    for figure in figures_in_claim(claim.text):
         if figure.kind == "date" and figure.unit == "year":
             continue  # a bare year is context, rarely the claim's point
         was = any(same_figure(figure, f) for f in old_figures)
