@@ -53,7 +53,9 @@ def cite(tmp_path: Path, urls: dict[int, str], recheck_days: float | None = 0) -
     These tests follow a page's changes and death refresh by refresh, so healthy
     pages are checked on every refresh (``recheck_days`` 0); None keeps the
     product's default interval."""
-    match: dict[str, float] = {"gone_after": 3}
+    # These tests are about whole pages (snapshots, moves, deaths, source-changed):
+    # the cited sentences' own checks are tests/test_claims_refresh.py's.
+    match: dict[str, float | bool] = {"gone_after": 3, "check_claims": False}
     if recheck_days is not None:
         match["cited_recheck_days"] = recheck_days
     markdown = SEED.read_text(encoding="utf-8")

@@ -121,6 +121,10 @@ class MatchConfig(_Strict):
     # Days before a cited page whose last check succeeded is fetched again (0: every
     # refresh); failing pages are checked on every refresh (tracker.refresh.recheck).
     cited_recheck_days: float = Field(default=7.0, ge=0)
+    # Check each cited sentence against the passage of its page that supports it
+    # (tracker.refresh.claim_checks). Off, a changed cited page gets one whole-page
+    # "source-changed" suggestion, as before claim checks.
+    check_claims: bool = True
 
 
 class ScheduleConfig(_Strict):

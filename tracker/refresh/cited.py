@@ -3,6 +3,15 @@
 A cited page is kept as a new snapshot only when its extracted text changed;
 every check is logged so that a source which stays unreachable over several
 checks spread over days, and only then, gets a "source-gone" suggestion.
+
+A page that some claim of the report cites (a cited sentence: see
+:mod:`tracker.refresh.claim_checks`) is judged passage by passage when it
+changes: the claims whose passages changed or vanished get suggestions of
+their own, and a change that touches no cited passage gets none (the
+changelog still records it). Only a page no claim cites still gets the
+whole-page "source-changed" suggestion. Claims are indexed, and passages
+anchored, whether or not any page was fetched this time, so a sentence the
+editor just added is checked against the snapshot already stored.
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from tracker.errors import ExtractError
+from tracker.refresh.claim_checks import ClaimChecks
 from tracker.refresh.state import RefreshEvents, RunState, failure_reason
 from tracker.store import Store
 from tracker.types import (
@@ -33,6 +43,7 @@ def check_cited(
     *,
     gone_after: int,
     gone_after_days: float = 3.0,
+    check_claims: bool = True,
     clock: Callable[[], datetime],
     events: RefreshEvents,
     offline: bool = False,
@@ -42,17 +53,30 @@ def check_cited(
     ``offline`` (every source of the run was unreachable) means the fault is
     most likely this machine's network: unreachable cited pages are then not
     counted towards "gone", so an outage never ends in a pile of suggestions
-    to replace every reference with an archived copy.
+    to replace every reference with an archived copy. ``check_claims`` off
+    leaves the report's cited sentences unchecked.
     """
-    if not results:
-        return
-    events.stage("cited", len(results))
+    claims = ClaimChecks(
+        store,
+        reports,
+        enabled=check_claims,
+        now=state.now,
+        clock=clock,
+        store_suggestion=lambda s: store_suggestion(store, s),
+    )
+    claims.index()
+    if results:
+        events.stage("cited", len(results))
     for result in results:
         # The snapshot, the check and the suggestions they call for land together:
         # a snapshot stored without its suggestion would hide the change for good.
         with store.transaction():
-            _check_one(store, reports, result, state, (gone_after, gone_after_days), clock, offline)
+            _check_one(
+                store, reports, result, state, (gone_after, gone_after_days), clock, offline, claims
+            )
         events.advance("cited", result.url)
+    # First snapshots, and new claims citing pages already snapshotted.
+    state.suggestions.extend(claims.anchor_new())
 
 
 def _check_one(
@@ -63,6 +87,7 @@ def _check_one(
     gone_after: tuple[int, float],  # failed checks, and the days they must span
     clock: Callable[[], datetime],
     offline: bool,
+    claims: ClaimChecks,
 ) -> None:
     from tracker.suggest import source_changed, source_gone
 
@@ -73,7 +98,11 @@ def _check_one(
     streak = store.record_cited_check(result.url, check.status, clock(), error=check.error)
     for report, reference in _references_to(reports, result.url):
         suggestion: Suggestion | None = None
-        if check.text_changed and old_text is not None and new_text is not None:
+        if check.text_changed and claims.watches(report, reference):
+            snapshot = store.latest_snapshot(result.url)
+            if snapshot is not None:
+                state.suggestions.extend(claims.recheck(report, snapshot))
+        elif check.text_changed and old_text is not None and new_text is not None:
             suggestion = source_changed(report, reference, old_text, new_text, now=state.now)
         elif check.status in _DEAD and not _gone_already_suggested(store, report.id, result.url):
             last_good = store.latest_snapshot(result.url)

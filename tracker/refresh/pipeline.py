@@ -333,6 +333,7 @@ class _Refresh:
                     state,
                     gone_after=self.config.match.gone_after,
                     gone_after_days=self.config.match.gone_after_days,
+                    check_claims=self.config.match.check_claims,
                     clock=self.clock,
                     events=self.events,
                     offline=offline,

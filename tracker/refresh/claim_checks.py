@@ -1,0 +1,338 @@
+"""Claim checks in a refresh: each cited sentence against the passage of its page.
+
+Three moments, each storing what it decides (through ``Store``'s claims
+domain) and the suggestions it calls for:
+
+* **index** (every refresh, cheap): a report whose text changed since its
+  claims were indexed gets its index rebuilt (:func:`tracker.claims.index.claims_of`);
+  an unchanged one is recognised by a key of its text and never parsed.
+* **re-check** (a cited page got a new text): every passage anchored on it
+  is found again (:func:`tracker.claims.verdict.recheck`). Unchanged, moved
+  or merely reworded: nothing to say. Changed: a ``claim-changed``
+  suggestion, with the claim revised when a figure it quotes changed.
+  Orphaned: one ``claim-orphaned`` suggestion, with the archived copy's link.
+  A claim the page did not support is looked for again on the new text.
+* **anchor** (a claim and a page it cites that has a snapshot but no anchor
+  yet: a first snapshot, a new sentence in the report, a run killed half
+  way): the supporting passage is found (:func:`tracker.claims.support.find_supports`)
+  and anchored; a claim with none gets one ``unsupported-claim`` suggestion,
+  never a second for the same claim and page.
+
+The embedding model is the matcher's, loaded only when a page has claims
+to check (a refresh in which nothing changed loads nothing). What it does
+not do: fetch or snapshot pages (:mod:`tracker.refresh.cited`), or decide
+whether a page changed at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from tracker.store import ClaimAnchor, ClaimVerdict, Store
+from tracker.types import Claim, ClaimStatus, Reference, Report, Suggestion
+
+if TYPE_CHECKING:
+    from tracker.claims.anchor import Anchor
+    from tracker.claims.support import Embed
+    from tracker.store.cited import Snapshot
+
+ANCHORED, UNSUPPORTED = "anchored", "unsupported"
+
+
+def index_key(report: Report) -> str:
+    """What a report's claim index depends on, hashed: its id, its text, the index version."""
+    from tracker.claims.index import INDEX_VERSION
+
+    parts = (INDEX_VERSION, report.id, report.markdown)
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class ClaimChecks:
+    """The claim checks of one refresh, over the reports it loaded."""
+
+    def __init__(
+        self,
+        store: Store,
+        reports: Sequence[Report],
+        *,
+        enabled: bool = True,
+        now: datetime,
+        clock: Callable[[], datetime],
+        store_suggestion: Callable[[Suggestion], Suggestion],
+    ) -> None:
+        self.store = store
+        # Disabled (match.check_claims: false), it checks nothing and watches no page.
+        self.reports = list(reports) if enabled else []
+        self.now = now
+        self.clock = clock
+        self._store_suggestion = store_suggestion
+        self._claims: dict[str, dict[str, Claim]] = {}
+
+    # -- index ------------------------------------------------------------------
+
+    def index(self) -> None:
+        """Rebuild the claim index of every report whose text changed since the last one."""
+        for report in self.reports:
+            key = index_key(report)
+            if self.store.claim_index_key(report.id) == key:
+                continue
+            from tracker.claims.index import claims_of
+
+            self.store.sync_claims(report.id, claims_of(report), key=key, at=self.clock())
+            self._claims.pop(report.id, None)
+
+    def claims(self, report: Report) -> dict[str, Claim]:
+        """The report's current claims by id (read once per refresh)."""
+        if report.id not in self._claims:
+            self._claims[report.id] = {c.id: c for c in self.store.claims(report=report.id)}
+        return self._claims[report.id]
+
+    def watches(self, report: Report, reference: Reference) -> bool:
+        """Whether some claim of ``report`` cites ``reference``: then its page's changes
+        are judged passage by passage, not as a whole page."""
+        return any(r.id == report.id for r in self.reports) and any(
+            reference.number in c.references for c in self.claims(report).values()
+        )
+
+    # -- re-check -------------------------------------------------------------------
+
+    def recheck(self, report: Report, snapshot: Snapshot) -> list[Suggestion]:
+        """Judge every anchor of ``report``'s claims on ``snapshot``'s page against its new
+        text; store the verdicts and new anchors; return the suggestions made."""
+        from tracker.claims.anchor import Anchor, anchor_at
+        from tracker.claims.support import find_support
+        from tracker.claims.verdict import recheck
+
+        claims = self.claims(report)
+        references = {r.number: r for r in report.references}
+        made: list[Suggestion] = []
+        for stored in self.store.claim_anchors(url=snapshot.url):
+            claim = claims.get(stored.claim_id)
+            reference = references.get(stored.reference)
+            if claim is None or reference is None:
+                continue  # another report's claim
+            if stored.status is ClaimStatus.UNSUPPORTED:
+                support = find_support(claim, snapshot.text, embed=self.embed)
+                status = ClaimStatus.SUPPORTED if support.supported else ClaimStatus.UNSUPPORTED
+                self._put(
+                    stored,
+                    anchor_at(snapshot.text, support.start, support.end),
+                    snapshot,
+                    support.score,
+                    status,
+                )
+                verdict = ANCHORED if support.supported else UNSUPPORTED
+                self._log(stored, snapshot, verdict, status, support.score, None, support.passage)
+                continue
+            old = Anchor(stored.exact, stored.prefix, stored.suffix, stored.start, stored.end)
+            found = recheck(claim, old, snapshot.text, embed=self.embed)
+            suggestion: Suggestion | None = None
+            if found.status is ClaimStatus.ORPHANED:
+                if stored.status is not ClaimStatus.ORPHANED:  # told once per disappearance
+                    suggestion = self._made(self._orphaned(report, claim, reference, stored))
+                # The old anchor stays: the passage may come back.
+                self._put(stored, old, None, stored.score, ClaimStatus.ORPHANED)
+            elif found.status is ClaimStatus.CHANGED and found.anchor is not None:
+                from tracker.claims.proposals import claim_changed
+
+                suggestion = self._made(
+                    claim_changed(
+                        report,
+                        claim,
+                        reference,
+                        before=found.before,
+                        after=found.after or "",
+                        score=stored.score,
+                        revision=found.revision,
+                        now=self.now,
+                    )
+                )
+                self._put(stored, found.anchor, snapshot, stored.score, ClaimStatus.CHANGED)
+            elif found.anchor is not None:
+                # Unchanged, moved or reworded: the claim stands as it stood (a claim
+                # already found changed stays so until the report's sentence changes).
+                keep = stored.status if stored.status is ClaimStatus.CHANGED else None
+                self._put(
+                    stored, found.anchor, snapshot, stored.score, keep or ClaimStatus.SUPPORTED
+                )
+            if suggestion is not None:
+                made.append(suggestion)
+            self._log(
+                stored,
+                snapshot,
+                found.verdict,
+                found.status,
+                stored.score,
+                found.before,
+                found.after,
+                suggestion,
+            )
+        return made
+
+    def _orphaned(
+        self, report: Report, claim: Claim, reference: Reference, stored: ClaimAnchor
+    ) -> Suggestion:
+        from tracker.claims.proposals import claim_orphaned
+
+        return claim_orphaned(
+            report,
+            claim,
+            reference,
+            before=stored.exact,
+            score=stored.score,
+            anchored_on=self._snapshot_day(stored),
+            now=self.now,
+        )
+
+    def _snapshot_day(self, stored: ClaimAnchor) -> date | None:
+        """The day of the snapshot the passage was last anchored in: its archived copy has it."""
+        for snapshot in self.store.snapshots(stored.url):
+            if snapshot.id == stored.snapshot_id:
+                return snapshot.fetched_at.date()
+        return None
+
+    # -- anchor ---------------------------------------------------------------------
+
+    def anchor_new(self) -> list[Suggestion]:
+        """Anchor every current claim on each page it cites that has a snapshot and no
+        anchor of it yet (against the page's latest snapshot); return the suggestions made."""
+        made: list[Suggestion] = []
+        for report in self.reports:
+            claims = self.claims(report)
+            if not claims:
+                continue
+            anchored = {
+                (a.claim_id, a.url) for a in self.store.claim_anchors() if a.claim_id in claims
+            }
+            pending: dict[str, list[tuple[Claim, Reference]]] = {}
+            by_number = {r.number: r for r in report.references if r.url}
+            for claim in claims.values():
+                for number in claim.references:
+                    reference = by_number.get(number)
+                    if reference is not None and (claim.id, reference.url) not in anchored:
+                        pending.setdefault(reference.url, []).append((claim, reference))
+            for url, pairs in pending.items():
+                snapshot = self.store.latest_snapshot(url)
+                if snapshot is not None:
+                    with self.store.transaction():
+                        made.extend(self._anchor(report, snapshot, pairs))
+        return made
+
+    def _anchor(
+        self, report: Report, snapshot: Snapshot, pairs: list[tuple[Claim, Reference]]
+    ) -> list[Suggestion]:
+        from tracker.claims.anchor import anchor_at
+        from tracker.claims.proposals import unsupported_claim
+        from tracker.claims.support import find_supports
+
+        made: list[Suggestion] = []
+        supports = find_supports([c for c, _ in pairs], snapshot.text, embed=self.embed)
+        for (claim, reference), support in zip(pairs, supports, strict=True):
+            status = ClaimStatus.SUPPORTED if support.supported else ClaimStatus.UNSUPPORTED
+            stored = ClaimAnchor(
+                claim.id,
+                snapshot.url,
+                reference.number,
+                "",
+                "",
+                "",
+                0,
+                0,
+                snapshot.id,
+                support.score,
+                status,
+                self.clock(),
+            )
+            self._put(
+                stored,
+                anchor_at(snapshot.text, support.start, support.end),
+                snapshot,
+                support.score,
+                status,
+            )
+            suggestion = None
+            if not support.supported and not self.store.claim_suggested(
+                claim.id, snapshot.url, UNSUPPORTED
+            ):
+                suggestion = self._made(
+                    unsupported_claim(
+                        report,
+                        claim,
+                        reference,
+                        candidate=support.passage,
+                        score=support.score,
+                        now=self.now,
+                    )
+                )
+                made.append(suggestion)
+            verdict = ANCHORED if support.supported else UNSUPPORTED
+            self._log(
+                stored, snapshot, verdict, status, support.score, None, support.passage, suggestion
+            )
+        return made
+
+    # -- shared ---------------------------------------------------------------------
+
+    @property
+    def embed(self) -> Embed:
+        """The matcher's embeddings (the model loads on the first text embedded)."""
+        from tracker.match import embed
+
+        return embed
+
+    def _made(self, suggestion: Suggestion) -> Suggestion:
+        return self._store_suggestion(suggestion)
+
+    def _put(
+        self,
+        stored: ClaimAnchor,
+        anchor: Anchor,
+        snapshot: Snapshot | None,
+        score: float,
+        status: ClaimStatus,
+    ) -> None:
+        self.store.put_claim_anchor(
+            ClaimAnchor(
+                claim_id=stored.claim_id,
+                url=stored.url,
+                reference=stored.reference,
+                exact=anchor.exact,
+                prefix=anchor.prefix,
+                suffix=anchor.suffix,
+                start=anchor.start,
+                end=anchor.end,
+                snapshot_id=snapshot.id if snapshot is not None else stored.snapshot_id,
+                score=float(score),
+                status=status,
+                checked_at=self.clock(),
+            )
+        )
+
+    def _log(
+        self,
+        stored: ClaimAnchor,
+        snapshot: Snapshot,
+        verdict: str,
+        status: ClaimStatus,
+        score: float,
+        before: str | None,
+        after: str | None,
+        suggestion: Suggestion | None = None,
+    ) -> None:
+        self.store.record_claim_verdict(
+            ClaimVerdict(
+                claim_id=stored.claim_id,
+                url=stored.url,
+                snapshot_id=snapshot.id,
+                verdict=verdict,
+                status=status,
+                score=float(score),
+                before=before,
+                after=after,
+                checked_at=self.clock(),
+                suggestion_id=suggestion.id if suggestion is not None else None,
+            )
+        )
