@@ -1,4 +1,9 @@
-"""tracker.store against real SQLite files in tmp_path."""
+"""tracker.store against a real SQLite file in tmp_path and a real PostgreSQL database.
+
+Every test that takes ``store`` or ``db_path`` runs on both backends
+(``db_path`` is then the file's path or the database's URL); the
+throw-away PostgreSQL cluster is tests/postgres.py's.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +11,19 @@ import re
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
+import psycopg
 import pytest
+from postgres import PgCluster
 
 import tracker.store
 from tracker.errors import StoreError
 from tracker.store import CitedReported, FetchRecord, ShownSuggestions, Store, open_store
+from tracker.store.postgres import close_pools
 from tracker.store.schema import Domain
 from tracker.types import (
     Article,
@@ -35,9 +44,56 @@ T0 = datetime(2026, 2, 11, 8, 0, tzinfo=UTC)
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "state" / "tracker.db"
+@pytest.fixture(scope="module")
+def pg_store_url(postgres_cluster: PgCluster) -> Iterator[str]:
+    """One migrated PostgreSQL store for the module; ``db_path`` empties it for each test.
+
+    Emptying it takes milliseconds where a fresh
+    database and its migrations take a second; test_store_schema's tests, which
+    are about creating and migrating, get fresh databases.
+    """
+    url = postgres_cluster.create_database()
+    open_store(url).close()
+    yield url
+    close_pools(url)
+    postgres_cluster.drop_database(url.rsplit("/", 1)[1].split("?")[0])
+
+
+def empty_pg_store(url: str) -> None:
+    """Delete every row and restart every id, keeping the schema (and its migration record)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'schema_migrations'"
+            )
+        ]
+        sequences = [
+            name
+            for (name,) in conn.execute(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' "
+                "AND sequencename NOT LIKE 'schema_migrations%'"
+            )
+        ]
+        # DELETE is faster than TRUNCATE on small tables; the replica role skips
+        # foreign-key checks (so any order works) and the health triggers.
+        conn.execute(
+            "SET session_replication_role = replica;"
+            + "".join(f"DELETE FROM {table};" for table in tables)
+            + "".join(f"ALTER SEQUENCE {sequence} RESTART;" for sequence in sequences)
+            + "SET session_replication_role = origin"
+        )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """Where the store lives: a SQLite file's path or an empty PostgreSQL store's URL."""
+    if request.param == "sqlite":
+        return tmp_path / "state" / "tracker.db"
+    url: str = request.getfixturevalue("pg_store_url")
+    empty_pg_store(url)
+    return url
 
 
 @pytest.fixture
@@ -582,7 +638,7 @@ def test_a_changelog_entry_is_recorded_with_what_it_announces_then_marked_writte
 # Sharing the file and crash safety
 
 
-def test_second_connection_sees_committed_data_only(db_path: Path) -> None:
+def test_second_connection_sees_committed_data_only(db_path: Path | str) -> None:
     with open_store(db_path) as writer, open_store(db_path) as reader:
         writer.add_entries([entry("https://n.example/1")], T0)
         assert reader.counts()["entries"] == 1
@@ -629,17 +685,16 @@ def test_failed_call_inside_a_transaction_undoes_only_itself(store: Store) -> No
     assert store.counts()["articles"] == 1
 
 
-def test_process_killed_mid_transaction_leaves_previous_state(db_path: Path) -> None:
+def test_process_killed_mid_transaction_leaves_previous_state(db_path: Path | str) -> None:
     with open_store(db_path) as s:
         s.add_entries([entry("https://n.example/kept")], T0)
     script = textwrap.dedent(
         f"""
         import os
         from datetime import datetime, timezone
-        from pathlib import Path
         from tracker.store import open_store
         from tracker.types import Article
-        store = open_store(Path({str(db_path)!r}))
+        store = open_store({str(db_path)!r})
         with store.transaction():
             for i in range(50):
                 store.add_article(Article(url=f"https://n.example/{{i}}", title="t", text="x",

@@ -182,14 +182,19 @@ MIGRATIONS: tuple[schema.Migration, ...] = tuple(
 )
 
 
-def open_store(path: Path, *, now: datetime | None = None) -> Store:
-    """Open the database at ``path``, creating it and its folder if needed.
+def open_store(location: Path | str, *, now: datetime | None = None) -> Store:
+    """Open the store at ``location``, creating it (and a file's folder) if needed.
 
-    ``now`` stamps migrations applied by this call (default: the clock).
-    Raises ``StoreError`` naming the path when the file cannot be opened, is
-    not a database, or was written by a newer tracker.
+    ``location`` is a SQLite file's path, or a ``postgresql://`` URL (the
+    ``store.url`` setting) for the PostgreSQL store, whose schema is the same
+    migrations translated (``postgres_schema``). ``now`` stamps migrations
+    applied by this call (default: the clock). Raises ``StoreError`` naming the
+    path or URL when the store cannot be opened, is not a database, or was
+    written by a newer tracker.
     """
-    path = Path(path)
+    if isinstance(location, str) and location.startswith(("postgresql://", "postgres://")):
+        return _open_postgres(location, now or datetime.now(UTC))
+    path = Path(location)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -197,6 +202,27 @@ def open_store(path: Path, *, now: datetime | None = None) -> Store:
     db = schema.Db(path)
     try:
         schema.migrate(db, MIGRATIONS, now or datetime.now(UTC))
+    except BaseException:
+        db.close()
+        raise
+    return Store(db)
+
+
+# URLs whose schema this process found current: later opens skip the check,
+# as a SQLite file at the current user_version does.
+_current_urls: set[str] = set()
+
+
+def _open_postgres(url: str, now: datetime) -> Store:
+    # Imported here: psycopg is the optional "postgres" extra.
+    from tracker.store import postgres, postgres_schema
+
+    pg = postgres_schema.pg_schema(MIGRATIONS)
+    db = postgres.PgDb(url, pg.tables)
+    try:
+        if url not in _current_urls:
+            postgres_schema.migrate(db, pg, now)
+            _current_urls.add(url)
     except BaseException:
         db.close()
         raise
@@ -222,9 +248,9 @@ class Store(
 ):
     """Every domain of the store over one connection. Obtain one with ``open_store``."""
 
-    def __init__(self, db: schema.Db) -> None:
+    def __init__(self, db: schema.Database) -> None:
         super().__init__(db)
-        self.path: Path = db.path
+        self.path: Path | str = db.path  # a PostgreSQL store's URL, without its password
 
     def close(self) -> None:
         self._db.close()
@@ -248,4 +274,4 @@ class Store(
 
     def migrations(self) -> list[tuple[str, datetime]]:
         """(name, applied_at) of each applied schema migration: the schema version."""
-        return [(n, schema.req_db_time(at)) for n, at in schema.applied_migrations(self._db)]
+        return [(n, schema.req_db_time(at)) for n, at in self._db.applied_migrations()]

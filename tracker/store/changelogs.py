@@ -166,11 +166,15 @@ class Changelogs(Domain):
     def reported_cited(self, report: str) -> dict[str, CitedReported]:
         """Per cited URL, what the report's changelog last said about it (entries
         not yet marked written included: they are written before anything newer)."""
-        # SQLite takes the bare columns from the row holding MAX(entry_id).
+        # Each URL's row from the newest entry that mentions it (a subquery rather
+        # than SQLite's bare columns beside MAX, which PostgreSQL does not have).
         rows = self._db.rows(
-            """SELECT c.url, c.status, c.final_url, c.snapshot_id, MAX(c.entry_id) AS entry_id
+            """SELECT c.url, c.status, c.final_url, c.snapshot_id, c.entry_id
                FROM changelog_cited c JOIN changelog_entries e ON e.id = c.entry_id
-               WHERE e.report = ? GROUP BY c.url""",
+               WHERE e.report = ?1 AND c.entry_id = (
+                   SELECT MAX(later.entry_id)
+                   FROM changelog_cited later JOIN changelog_entries le ON le.id = later.entry_id
+                   WHERE le.report = ?1 AND later.url = c.url)""",
             (report,),
         )
         return {

@@ -24,8 +24,10 @@ unchanged, rather than used, because older code could silently break
 invariants the newer schema relies on.
 
 This module defines no domain table and does not decide the order of the
-migrations: the facade passes them in. The statements are SQLite's dialect;
-another database would bring its own migrations.
+migrations: the facade passes them in. The statements are SQLite's dialect,
+which is the one dialect the domain modules write: ``Database`` is the seam
+they use, and ``postgres.PgDb`` implements it for PostgreSQL by translating
+their SQL and these migrations (``postgres_sql``, ``postgres_schema``).
 """
 
 from __future__ import annotations
@@ -33,11 +35,11 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from tracker.errors import StoreError
 
@@ -95,6 +97,39 @@ def _create_private(path: Path) -> None:
     except FileExistsError:
         return
     os.close(fd)
+
+
+class RunResult(Protocol):
+    """What the domains read from ``run``: rows changed, and the id an INSERT gave."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    @property
+    def lastrowid(self) -> int | None: ...
+
+
+class Database(Protocol):
+    """The seam between the domain classes and a database: ``Db`` (SQLite) or ``PgDb``.
+
+    SQL handed to it is SQLite's dialect with ``?``, ``?N`` or ``:name``
+    placeholders; every failure comes out as ``StoreError`` naming ``path``.
+    """
+
+    @property
+    def path(self) -> Path | str: ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def write(self) -> AbstractContextManager[Any]: ...
+    def run(self, sql: str, params: Params = ()) -> RunResult: ...
+    def run_many(self, sql: str, rows: Sequence[Params]) -> None: ...
+    def rows(self, sql: str, params: Params = ()) -> list[dict[str, Any]]: ...
+    def one(self, sql: str, params: Params = ()) -> dict[str, Any] | None: ...
+    def scalar(self, sql: str, params: Params = ()) -> Any: ...
+    def applied_migrations(self) -> list[tuple[str, str]]: ...
+    def close(self) -> None: ...
 
 
 class Db:
@@ -239,6 +274,9 @@ class Db:
             raise self.error(exc) from exc
         return found[0][0] if found else None
 
+    def applied_migrations(self) -> list[tuple[str, str]]:
+        return applied_migrations(self)
+
     def table_exists(self, name: str) -> bool:
         try:
             found = self.conn.execute(
@@ -250,14 +288,14 @@ class Db:
 
 
 class Domain:
-    """One domain's part of the store: methods over its tables, reaching SQLite by ``_db``.
+    """One domain's part of the store: methods over its tables, reaching the database by ``_db``.
 
     The facade ``Store`` is all the parts in one class. A part owns every
     statement on its tables (its migrations, its queries, its row counts)
     and none on another part's.
     """
 
-    def __init__(self, db: Db) -> None:
+    def __init__(self, db: Database) -> None:
         self._db = db
 
 
