@@ -44,10 +44,10 @@ from datetime import date
 from tracker.markdown import Block, parse_blocks
 from tracker.render.claimtext import CLAIM_KINDS, claim_parts
 from tracker.render.edits import (
-    EDIT_KINDS,
     Unplaced,
     apply_spans,
     drafted_text,
+    is_edit,
     place_edits,
     provisional_number,
     replacement_text,
@@ -109,7 +109,7 @@ def render_edition(report: Report, suggestions: Sequence[Suggestion], *, edition
     first_new = max((r.number for r in report.references), default=0) + 1
 
     accepted = [s for s in mine if s.status is SuggestionStatus.ACCEPTED]
-    placement = place_edits(report, [s for s in accepted if s.kind in EDIT_KINDS])
+    placement = place_edits(report, [s for s in accepted if is_edit(s)])
     placed = {id(s) for s, _ in placement.placed}
     merged = [
         s

@@ -5,7 +5,9 @@ as the report writes it — with its proposed text (the editor's wording when
 they edited it); a citation replaces its target sentence with the same
 sentence carrying one more citation marker. Either text carries the
 provisional marker ``[P]`` that additions carry too; the edition renumbers it
-to the reference the article gets.
+to the reference the article gets. A ``claim-changed`` that proposes its
+claim revised (a figure its cited page changed) is placed like a revision;
+its text keeps the claim's own citation and gets no new reference.
 
 A target is looked for verbatim: in the suggestion's own section first, then
 anywhere before the reference list (the editor may have moved it). It is
@@ -32,6 +34,15 @@ from tracker.render.mdtext import md_drafted
 from tracker.types import Report, Suggestion, SuggestionKind
 
 EDIT_KINDS = frozenset({SuggestionKind.REVISION, SuggestionKind.CITATION})
+
+
+def is_edit(s: Suggestion) -> bool:
+    """Whether accepting ``s`` replaces its target: a revision, a citation, or a
+    ``claim-changed`` that proposes the claim revised (one without text changes nothing)."""
+    if s.kind is SuggestionKind.CLAIM_CHANGED:
+        return bool(s.edited_text or s.proposed_text)
+    return s.kind in EDIT_KINDS
+
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _SENTENCE_END = re.compile(r"[。！？.!?]+$")
@@ -97,6 +108,8 @@ def replacement_text(s: Suggestion, number: int) -> str:
     marker = f"[{number}]"
     if provisional is not None and (last := text.rfind(f"[{provisional}]")) >= 0:
         return f"{text[:last]}{marker}{text[last + len(f'[{provisional}]') :]}"
+    if provisional is None and marker in text:
+        return text  # it already cites that reference (a claim revised against its own page)
     if _is_row(text):
         return f"{text[:-1].rstrip()}{marker} |"
     end = _SENTENCE_END.search(text)
