@@ -37,6 +37,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from diff_match_patch import diff_match_patch
 
@@ -60,6 +61,7 @@ _MIN_LENGTH_RATIO = 0.4
 _MAX_LENGTH_RATIO = 2.5
 _MAX_HITS = 64  # occurrences of one quote or context piece considered
 _BITAP_BITS = 32  # diff-match-patch's bitap compares patterns of at most this many characters
+_SENTENCE_CANDIDATES = 64  # sentences sharing most rare words with a quote, compared in full
 _WINDOW = 1500  # characters either side of the expected position searched by bitap
 
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+|[\u3400-\u9fff]", re.UNICODE)
@@ -113,19 +115,19 @@ def reanchor(anchor: Anchor, text: str) -> Reanchored:
         start, end, beside = found
         verdict = UNCHANGED if beside >= 0.5 or start == anchor.start else MOVED
         return Reanchored(verdict, anchor_at(text, start, end, context=context), 1.0)
-    best: tuple[float, int, int] | None = None
-    was_heading = looks_like_heading(anchor.exact)
-    for start, end, needed in _candidates(anchor, text):
-        start, end = _trim(text, start, end)
-        if not _plausible_length(end - start, len(anchor.exact)):
-            continue
-        if looks_like_heading(text[start:end]) and not was_heading:
-            continue  # a sentence that left a heading like it behind is gone
-        score = similarity(anchor.exact, text[start:end])
-        if score >= needed and (best is None or score > best[0]):
-            best = (score, start, end)
+    bracketed = _bracketed(anchor, text)
+    local = [(s, e, BRACKETED_MIN) for s, e in bracketed]
+    local += [(s, e, NEARBY_MIN) for s, e in _nearby(anchor, text, bracketed)]
+    best = _pick(anchor, text, local)
+    anywhere: tuple[float, int, int] | None = None
+    if best is None or best[0] < ANYWHERE_MIN:
+        # Not found near its old place, or only loosely: compare the page's sentences.
+        anywhere = _best_sentences(anchor, text)
+        if anywhere is not None:
+            far = _pick(anchor, text, [(anywhere[1], anywhere[2], ANYWHERE_MIN)])
+            best = far if far is not None and (best is None or far[0] > best[0]) else best
     if best is None:
-        return Reanchored(ORPHANED, None, _best_anywhere_score(anchor, text))
+        return Reanchored(ORPHANED, None, anywhere[0] if anywhere else 0.0)
     score, start, end = best
     new = anchor_at(text, start, end, context=context)
     if _folded(new.exact) == _folded(anchor.exact):
@@ -218,13 +220,23 @@ def _common_suffix(a: str, b: str) -> int:
 # ----------------------------------------------------------------- fuzzy search
 
 
-def _candidates(anchor: Anchor, text: str) -> list[tuple[int, int, float]]:
-    """Passages that may be the quote reworded: (start, end, the similarity each needs)."""
-    bracketed = _bracketed(anchor, text)
-    found = [(s, e, BRACKETED_MIN) for s, e in bracketed]
-    found += [(s, e, NEARBY_MIN) for s, e in _nearby(anchor, text, bracketed)]
-    found += [(s, e, ANYWHERE_MIN) for s, e in _most_similar_sentences(anchor, text)]
-    return found
+def _pick(
+    anchor: Anchor, text: str, candidates: list[tuple[int, int, float]]
+) -> tuple[float, int, int] | None:
+    """The candidate most similar to the quote among those similar enough:
+    (similarity, start, end); candidates are (start, end, the similarity each needs)."""
+    best: tuple[float, int, int] | None = None
+    was_heading = looks_like_heading(anchor.exact)
+    for start, end, needed in candidates:
+        start, end = _trim(text, start, end)
+        if not _plausible_length(end - start, len(anchor.exact)):
+            continue
+        if looks_like_heading(text[start:end]) and not was_heading:
+            continue  # a sentence that left a heading like it behind is gone
+        score = similarity(anchor.exact, text[start:end])
+        if score >= needed and (best is None or score > best[0]):
+            best = (score, start, end)
+    return best
 
 
 def _bracketed(anchor: Anchor, text: str) -> list[tuple[int, int]]:
@@ -264,34 +276,59 @@ def _nearby(anchor: Anchor, text: str, bracketed: list[tuple[int, int]]) -> list
     return [(low + start, low + end + len(tail))]
 
 
-def _most_similar_sentences(anchor: Anchor, text: str) -> list[tuple[int, int]]:
-    """The sentence, or pair of neighbouring sentences, of ``text`` most like the quote."""
-    best = _best_sentences(anchor, text)
-    return [] if best is None else [(best[1], best[2])]
+@dataclass(frozen=True)
+class _SentenceIndex:
+    """A text's sentences as token bags, with the sentences each token occurs in."""
+
+    spans: list[tuple[int, int]]
+    bags: list[Counter[str]]
+    joins: list[bool]  # joins[i]: sentence i and i + 1 are in one paragraph
+    postings: dict[str, list[int]]
 
 
-def _best_anywhere_score(anchor: Anchor, text: str) -> float:
-    best = _best_sentences(anchor, text)
-    return 0.0 if best is None else best[0]
+@lru_cache(maxsize=2)  # the page being re-checked: one index for all its anchors
+def _sentence_index(text: str) -> _SentenceIndex:
+    spans = sentence_spans(text)
+    bags = [_tokens(text[s:e]) for s, e in spans]
+    joins = ["\n\n" not in text[spans[i][1] : spans[i + 1][0]] for i in range(len(spans) - 1)] + [
+        False
+    ]
+    postings: dict[str, list[int]] = {}
+    for i, bag in enumerate(bags):
+        for token in bag:
+            postings.setdefault(token, []).append(i)
+    return _SentenceIndex(spans, bags, joins, postings)
 
 
 def _best_sentences(anchor: Anchor, text: str) -> tuple[float, int, int] | None:
+    """The sentence, or pair of neighbouring sentences in one paragraph, most like the
+    quote: (similarity, start, end). Only sentences sharing the quote's rarer words
+    are compared, so the time per quote grows with the page's size, not its square."""
     quote = _tokens(anchor.exact)
     size = sum(quote.values())
-    if not size:
+    index = _sentence_index(text)
+    if not size or not index.spans:
         return None
-    spans = sentence_spans(text)
-    bags = [_tokens(text[s:e]) for s, e in spans]
+    common = max(3, len(index.spans) // 50)  # a token in more sentences is no clue
+    hits: Counter[int] = Counter()
+    for token in quote:
+        found = index.postings.get(token, ())
+        if len(found) <= common:
+            hits.update(found)
+    if not hits:  # only common words: every sentence with any of them
+        for token in quote:
+            hits.update(index.postings.get(token, ()))
     best: tuple[float, int, int] | None = None
-    for i, (start, end) in enumerate(spans):
-        for j in (i, i + 1):
-            if j >= len(spans) or (j > i and "\n\n" in text[end : spans[j][0]]):
-                continue  # a pair stays inside one paragraph
-            bag = bags[i] if j == i else bags[i] + bags[j]
-            total = size + sum(bag.values())
-            score = 2 * sum((quote & bag).values()) / total
+    for i, _ in hits.most_common(_SENTENCE_CANDIDATES):
+        for first, last in ((i, i), (i - 1, i), (i, i + 1)):
+            if first < 0 or last >= len(index.spans):
+                continue
+            if last > first and not index.joins[first]:
+                continue
+            bag = index.bags[first] if first == last else index.bags[first] + index.bags[last]
+            score = 2 * sum((quote & bag).values()) / (size + sum(bag.values()))
             if best is None or score > best[0]:
-                best = (score, start, spans[j][1])
+                best = (score, index.spans[first][0], index.spans[last][1])
     return best
 
 
