@@ -11,19 +11,16 @@ import re
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
-import psycopg
 import pytest
-from postgres import PgCluster
+import store_backends
 
 import tracker.store
 from tracker.errors import StoreError
 from tracker.store import CitedReported, FetchRecord, ShownSuggestions, Store, open_store
-from tracker.store.postgres import close_pools
 from tracker.store.schema import Domain
 from tracker.types import (
     Article,
@@ -40,66 +37,13 @@ from tracker.types import (
     Validators,
 )
 
+# The store fixtures, over SQLite and PostgreSQL (tests/store_backends.py).
+db_path = store_backends.db_path
+pg_store_url = store_backends.pg_store_url
+store = store_backends.store
+
 T0 = datetime(2026, 2, 11, 8, 0, tzinfo=UTC)
 HOUR, DAY = timedelta(hours=1), timedelta(days=1)
-
-
-@pytest.fixture(scope="module")
-def pg_store_url(postgres_cluster: PgCluster) -> Iterator[str]:
-    """One migrated PostgreSQL store for the module; ``db_path`` empties it for each test.
-
-    Emptying it takes milliseconds where a fresh
-    database and its migrations take a second; test_store_schema's tests, which
-    are about creating and migrating, get fresh databases.
-    """
-    url = postgres_cluster.create_database()
-    open_store(url).close()
-    yield url
-    close_pools(url)
-    postgres_cluster.drop_database(url.rsplit("/", 1)[1].split("?")[0])
-
-
-def empty_pg_store(url: str) -> None:
-    """Delete every row and restart every id, keeping the schema (and its migration record)."""
-    with psycopg.connect(url, autocommit=True) as conn:
-        tables = [
-            name
-            for (name,) in conn.execute(
-                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                "AND tablename <> 'schema_migrations'"
-            )
-        ]
-        sequences = [
-            name
-            for (name,) in conn.execute(
-                "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public' "
-                "AND sequencename NOT LIKE 'schema_migrations%'"
-            )
-        ]
-        # DELETE is faster than TRUNCATE on small tables; the replica role skips
-        # foreign-key checks (so any order works) and the health triggers.
-        conn.execute(
-            "SET session_replication_role = replica;"
-            + "".join(f"DELETE FROM {table};" for table in tables)
-            + "".join(f"ALTER SEQUENCE {sequence} RESTART;" for sequence in sequences)
-            + "SET session_replication_role = origin"
-        )
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def db_path(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
-    """Where the store lives: a SQLite file's path or an empty PostgreSQL store's URL."""
-    if request.param == "sqlite":
-        return tmp_path / "state" / "tracker.db"
-    url: str = request.getfixturevalue("pg_store_url")
-    empty_pg_store(url)
-    return url
-
-
-@pytest.fixture
-def store(db_path: Path):
-    with open_store(db_path) as s:
-        yield s
 
 
 def entry(url: str, feed: str = "https://a.example/feed", source: str = "A", **kw) -> FeedEntry:

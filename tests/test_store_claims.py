@@ -1,16 +1,16 @@
-"""The store's claims domain on a real SQLite file: the index rebuilt as the report
-changes (gone claims kept), anchors per claim and page, verdict history, and a
-claim suggestion's evidence round-tripped."""
+"""The store's claims domain on a real SQLite file and a real PostgreSQL database:
+the index rebuilt as the report changes (gone claims kept), anchors per claim and
+page, verdict history, and a claim suggestion's evidence round-tripped."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
+import store_backends
 
-from tracker.store import ClaimAnchor, ClaimVerdict, Store, open_store
+from tracker.store import ClaimAnchor, ClaimVerdict, Store
 from tracker.types import (
     Claim,
     ClaimStatus,
@@ -19,15 +19,14 @@ from tracker.types import (
     SuggestionKind,
 )
 
+# The store fixtures, over SQLite and PostgreSQL (tests/store_backends.py).
+db_path = store_backends.db_path
+pg_store_url = store_backends.pg_store_url
+store = store_backends.store
+
 T0 = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 PAGE = "https://simonwillison.net/2025/Dec/31/the-year-in-llms/"
 OTHER = "https://www.technologyreview.com/2026/01/12/1129782/"
-
-
-@pytest.fixture
-def store(tmp_path: Path):
-    with open_store(tmp_path / "state" / "tracker.db") as s:
-        yield s
 
 
 def claim(id: str, text: str, section: str = "3.3", refs: tuple[int, ...] = (1,)) -> Claim:
