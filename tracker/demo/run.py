@@ -186,7 +186,8 @@ def _write_config(
         "feeds": [{"name": f["name"], "url": server.url(f["path"])} for f in fixtures["feeds"]],
         "watch_cited": True,
         "fetch": {"allow_private_networks": True, "read_timeout": 10},
-        "match": {"gone_after": 1, "gone_after_days": 0},
+        # The demo's two refreshes are a week apart: its cited pages are checked at each.
+        "match": {"gone_after": 1, "gone_after_days": 0, "cited_recheck_days": 0},
     }
     if listen is not None:
         config["daemon"] = {"listen": listen}
@@ -223,12 +224,27 @@ def _serve_round(
             content_type = f"application/rss+xml; charset={encoding}"
         server.add(feed["path"], body.encode(encoding), content_type=content_type)
     for number, page in fixtures["cited"].items():
-        text = page.get(f"round{round_}", page["round1"]) if round_ > 1 else page["round1"]
+        text = _cited_text(page, round_)
         path = f"/cited/{number}"
         if text is None:
             server.add(path, "<h1>Gone</h1>", status=410)
         else:
             server.add(path, _cited_page(page["title"], text, server))
+
+
+def _cited_text(page: dict[str, Any], round_: int) -> str | None:
+    """A cited page's text in refresh ``round_``: the latest ``roundN`` text at or before
+    it (None: gone), with every ``roundN_edits`` replacement up to it applied."""
+    text: str | None = page["round1"]
+    for n in range(2, round_ + 1):
+        if f"round{n}" in page:
+            text = page[f"round{n}"]
+        for old, new in page.get(f"round{n}_edits", []):
+            if text is not None:
+                if old not in text:  # a fixture mistake (a line break inside "old"?)
+                    raise ValueError(f"cited page edit for round {n}: {old!r} is not in the text")
+                text = text.replace(old, new)
+    return text
 
 
 def _article_page(article: DemoArticle) -> str:
