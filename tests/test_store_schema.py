@@ -6,6 +6,11 @@ was before (tables made by sqlite-utils, applied migrations in its
 it; ``schema-v9.txt`` is that file's schema as ``outline`` prints it. A new
 file must get the same tables, column for column, and the old file must open
 and upgrade without losing a row.
+
+These tests are about SQLite files (user_version, WAL, files written by older
+trackers) and run on SQLite only; the PostgreSQL schema's own contracts (every
+table and column mirrored, migrated once, a newer database refused) are in
+test_store_postgres.py.
 """
 
 from __future__ import annotations
