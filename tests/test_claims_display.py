@@ -18,10 +18,11 @@ import pytest
 
 from tracker.config import Config, parse_config
 from tracker.notify.digest import _prepare, run_digest
+from tracker.render.changelog import changelog_entry
 from tracker.render.edition import render_edition
 from tracker.report import load_report
 from tracker.store import Store, open_store
-from tracker.types import PassageEvidence, Report, Suggestion, SuggestionKind
+from tracker.types import PassageEvidence, Report, Suggestion, SuggestionKind, SuggestionStatus
 
 SEED = Path(__file__).parent / "data" / "reports" / "seed.md"
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)  # a few weeks after the report's own date
@@ -257,3 +258,17 @@ def test_the_edition_shows_lost_and_unsupported_claims_with_their_evidence(
     assert "[存档副本](<https://web.archive.org/web/2026/https://simonwillison.net/x>)" in items[0]
     assert items[1].startswith("> - **来源未见此说法** ")
     assert "来源中最接近的段落（0.31）：Something else." in items[1]
+
+
+def test_the_changelog_lists_a_claim_revised_like_a_revision_and_others_by_sentence(
+    report: Report,
+) -> None:
+    accepted = replace(
+        claim_suggestion(SuggestionKind.CLAIM_CHANGED, id=7, proposed_text=REVISED),
+        status=SuggestionStatus.ACCEPTED,
+    )
+    lost = claim_suggestion(SuggestionKind.CLAIM_ORPHANED, id=8, section="4.2")
+    entry = changelog_entry(report, day=NOW.date(), suggestions=[accepted, lost], cited=[])
+    assert "引文已变" in entry and "引文已不在原页" in entry
+    assert f"~~{CLAIM}~~ → {REVISED}" in entry.replace("\\", "")
+    assert f"所涉原句：{CLAIM}" in entry.replace("\\", "")

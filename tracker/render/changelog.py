@@ -21,6 +21,7 @@ from datetime import date
 
 import jinja2
 
+from tracker.render.claimtext import CLAIM_KINDS
 from tracker.render.edition import suggestion_order
 from tracker.render.edits import shown_replacement
 from tracker.render.labels import Labels, labels_for
@@ -151,11 +152,16 @@ def _item(report: Report, s: Suggestion, labels: Labels) -> _Item:
 
 
 def _detail(s: Suggestion, labels: Labels) -> str:
-    """The line under a revision or citation (labelled, so it never starts a block)."""
-    if s.kind is SuggestionKind.REVISION:
+    """The line under a revision, a citation or a claim check (labelled, so it never starts
+    a block): a claim revised reads like a revision, any other the sentence it concerns."""
+    if s.kind is SuggestionKind.REVISION or (
+        s.kind is SuggestionKind.CLAIM_CHANGED and (s.edited_text or s.proposed_text)
+    ):
         return f"{md_struck(s.target or '')} → {shown_replacement(s)}"
     if s.kind is SuggestionKind.CITATION:
         return f"{labels.cited_for}{md_report_text(s.target or '')}"
+    if s.kind in CLAIM_KINDS:
+        return f"{labels.claim_sentence}{md_report_text(s.target or '')}"
     return ""
 
 

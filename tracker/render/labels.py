@@ -39,6 +39,7 @@ class Labels:
     passage_candidate: str  # format with score=
     archived_copy: str
     revised_claim: str
+    claim_sentence: str  # before the sentence a claim check concerns, in the changelog
 
 
 _ZH = Labels(
@@ -81,6 +82,7 @@ _ZH = Labels(
     passage_candidate="来源中最接近的段落（{score}）：",
     archived_copy="存档副本",
     revised_claim="建议修订：",
+    claim_sentence="所涉原句：",
 )
 
 _EN = Labels(
@@ -125,6 +127,7 @@ _EN = Labels(
     passage_candidate="closest passage ({score}): ",
     archived_copy="archived copy",
     revised_claim="proposed revision: ",
+    claim_sentence="sentence: ",
 )
 
 
