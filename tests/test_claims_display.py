@@ -7,17 +7,20 @@ real SQLite file, and the digest is produced by the real ``run_digest``
 
 from __future__ import annotations
 
+import email
+import email.policy
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tracker.config import Config, parse_config
-from tracker.notify.digest import _prepare, run_digest
+from tracker.notify.digest import run_digest
 from tracker.render.changelog import changelog_entry
 from tracker.render.edition import render_edition
 from tracker.report import load_report
@@ -120,9 +123,14 @@ def test_the_digest_shows_a_changed_claim_with_both_passages_and_the_revision(
 
 
 def _html(config: Config, store: Store) -> str:
-    """The composed message's HTML body, not delivered."""
-    start = NOW - timedelta(days=7)
-    return _prepare(config, store, start, NOW, now=NOW, to=None).html
+    """The HTML part of the digest as delivered (to the outbox: no SMTP server configured)."""
+    result = run_digest(config, store, now=NOW, send=True)
+    assert result.sent and result.outbox_path is not None
+    message = email.message_from_bytes(result.outbox_path.read_bytes(), policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    part = message.get_body(preferencelist=("html",))
+    assert part is not None
+    return str(part.get_content())
 
 
 def test_an_unsupported_claim_shows_the_closest_passage_and_its_score(

@@ -28,6 +28,8 @@ CLAIM_KINDS = frozenset(
     }
 )
 PASSAGE_CHARS = 600
+# How compose orders sections: report order, then unknown ids, the reference list last.
+SectionKey = tuple[int, int, tuple[tuple[int, int | str], ...]]
 # Within a section: a changed passage (it may carry a revision) first, then a lost one.
 _ORDER = (
     SuggestionKind.CLAIM_CHANGED,
@@ -69,7 +71,7 @@ def claim_sections(
     *,
     w: Wording,
     titles: dict[str, str],
-    section_order: Callable[[str], object],
+    section_order: Callable[[str], SectionKey],
     base_url: str | None,
 ) -> tuple[ClaimSection, ...]:
     """The claim suggestions among ``suggestions``, grouped by section in report order."""
@@ -78,7 +80,7 @@ def claim_sections(
         if s.kind in CLAIM_KINDS:
             by_section.setdefault(s.section, []).append(s)
     groups = []
-    for sid in sorted(by_section, key=section_order):  # type: ignore[arg-type]
+    for sid in sorted(by_section, key=section_order):
         own = sorted(by_section[sid], key=lambda s: (_ORDER.index(s.kind), s.id or 0))
         title = one_line(titles.get(sid) or own[0].section_title)
         groups.append(
