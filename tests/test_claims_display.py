@@ -10,6 +10,8 @@ from __future__ import annotations
 import email
 import email.policy
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -280,3 +282,32 @@ def test_the_changelog_lists_a_claim_revised_like_a_revision_and_others_by_sente
     assert "引文已变" in entry and "引文已不在原页" in entry
     assert f"~~{CLAIM}~~ → {REVISED}" in entry.replace("\\", "")
     assert f"所涉原句：{CLAIM}" in entry.replace("\\", "")
+
+
+def test_tracker_digest_prints_the_statements_to_recheck_and_lists_them_once(
+    tmp_path: Path,
+) -> None:
+    shutil.copyfile(SEED, tmp_path / "report.md")
+    config = tmp_path / "sources.yaml"
+    config.write_text(
+        "state_dir: state\n"
+        "reports: [{id: ai, path: report.md, language: zh}]\n"
+        "digest: {recheck_after_months: 1}\n",  # the seed is dated 11 Feb 2026
+        encoding="utf-8",
+    )
+
+    def tracker(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "tracker.cli", "--config", str(config), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    printed = tracker("digest")
+    assert "待复核的时效性陈述" in printed
+    assert "根据Artificial Analysis截至2025年12月30日的排名：" in printed
+    assert "digest written to" in tracker("digest", "--send")
+    assert "待复核的时效性陈述" not in tracker("digest")
