@@ -20,7 +20,8 @@ from postgres import PgCluster
 
 from tracker.errors import StoreError
 from tracker.store import MIGRATIONS, open_store, postgres_schema
-from tracker.store.postgres import close_pools, redact_url
+from tracker.store.location import redact_url
+from tracker.store.postgres import close_pools
 from tracker.store.postgres_sql import ROWID, Untranslatable
 from tracker.store.schema import Migration
 from tracker.types import Suggestion, SuggestionKind, SuggestionStatus

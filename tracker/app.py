@@ -80,7 +80,7 @@ class Tracker:
 
     @contextmanager
     def _store(self) -> Iterator[Store]:
-        with open_store(self.config.database_path) as store:
+        with open_store(self.config.store_location) as store:
             yield store
 
     # -- refreshing ---------------------------------------------------------

@@ -298,8 +298,33 @@ class DraftConfig(_Strict):
         return value.strip()
 
 
+class StoreConfig(_Strict):
+    """Where tracker keeps its state: the SQLite file in ``state_dir`` unless ``url`` is set.
+
+    ``url`` is a libpq URL of a PostgreSQL database shared by every process
+    (``postgresql://user@host:5432/tracker``); the password may stay out of it,
+    in ``PGPASSWORD`` or ``~/.pgpass``, as libpq reads those. Needs the
+    ``postgres`` extra (psycopg).
+    """
+
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("postgresql", "postgres"):
+            raise ValueError("must be a postgresql:// URL (leave it out for the SQLite file)")
+        if not parts.path.strip("/"):
+            raise ValueError("names no database (postgresql://host/DATABASE)")
+        return value
+
+
 class Config(_Strict):
     state_dir: Path = Path("state")
+    store: StoreConfig = StoreConfig()
     reports: list[ReportConfig] = Field(min_length=1)
     feeds: list[FeedConfig] = Field(default_factory=list)
     watch_cited: bool = True
@@ -329,7 +354,13 @@ class Config(_Strict):
 
     @property
     def database_path(self) -> Path:
+        """The SQLite store's file (used unless ``store.url`` names a PostgreSQL database)."""
         return self.state_dir / "tracker.sqlite3"
+
+    @property
+    def store_location(self) -> Path | str:
+        """What ``open_store`` opens: ``store.url`` when set, else the SQLite file."""
+        return self.store.url or self.database_path
 
     @property
     def outbox_dir(self) -> Path:

@@ -17,6 +17,7 @@ from typing import Any
 from tracker.config import Config
 from tracker.lock import LockHolder, is_locked, read_holder
 from tracker.store import FeedCandidate, RunRecord, SourceHealth, open_store
+from tracker.store.location import describe as describe_store
 from tracker.triggers import next_fire_times
 from tracker.types import SuggestionStatus
 
@@ -52,7 +53,7 @@ class Status:
 
 
 def collect_status(config: Config, *, now: datetime, runs: int = 10) -> Status:
-    with open_store(config.database_path) as store:
+    with open_store(config.store_location) as store:
         recent = store.runs(limit=runs)
         sources = store.sources()
         candidates = store.feed_candidates()
@@ -73,7 +74,7 @@ def collect_status(config: Config, *, now: datetime, runs: int = 10) -> Status:
     return Status(
         now=now,
         config=str(config.source_path),
-        database=str(config.database_path),
+        database=describe_store(config.store_location),
         daemon=daemon,
         refresh_running=holder,
         next_runs=next_runs,

@@ -82,7 +82,7 @@ def run_refresh(
     Raises :class:`~tracker.errors.LockError` when another refresh is running.
     """
     with refresh_lock(config.state_dir, trigger=trigger, wait=wait):
-        store = open_store(config.database_path)
+        store = open_store(config.store_location)
         try:
             return _Refresh(config, store, events or SilentEvents(), clock, should_stop).run(
                 trigger=trigger,

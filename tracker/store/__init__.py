@@ -91,6 +91,7 @@ from tracker.store import (
     suggestions,
     vectors,
 )
+from tracker.store import location as location_of
 from tracker.store.articles import Articles
 from tracker.store.changelogs import ChangelogEntryRecord, Changelogs, CitedReported
 from tracker.store.cited import CitedSources, Snapshot
@@ -192,7 +193,8 @@ def open_store(location: Path | str, *, now: datetime | None = None) -> Store:
     path or URL when the store cannot be opened, is not a database, or was
     written by a newer tracker.
     """
-    if isinstance(location, str) and location.startswith(("postgresql://", "postgres://")):
+    if location_of.is_postgres_url(location):
+        assert isinstance(location, str)
         return _open_postgres(location, now or datetime.now(UTC))
     path = Path(location)
     try:

@@ -34,7 +34,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 from psycopg import pq
@@ -43,10 +42,10 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from tracker.errors import StoreError
+from tracker.store.location import redact_url
 from tracker.store.postgres_sql import TableInfo, translate_query
 from tracker.store.schema import Params
 
-URL_SCHEMES = ("postgresql://", "postgres://")
 # The advisory lock every write transaction holds (see the module docstring).
 # Any 64-bit number works; this one spells "tracker" in ASCII.
 WRITE_LOCK = 0x74726163_6B6572
@@ -54,21 +53,6 @@ CONNECT_TIMEOUT_SECONDS = 10
 # As long as SQLite's busy timeout: how long a write waits for the one before it.
 LOCK_TIMEOUT = "30s"
 _POOL_MAX = 10
-
-
-def is_postgres_url(location: object) -> bool:
-    return isinstance(location, str) and location.startswith(URL_SCHEMES)
-
-
-def redact_url(url: str) -> str:
-    """The URL without its password (in the authority or as a ``password`` parameter)."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        netloc = f"{userinfo.split(':', 1)[0]}@{host}"
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "password"], safe="/")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 @dataclass(frozen=True)
