@@ -85,6 +85,9 @@ def test_a_now_word_or_a_ranking_dates_the_statement_by_the_reports_own_date(
         "2025年2月，Anthropic发布了Claude Code。",  # a dated event, not a standing claim
         "The company knows its market well.",  # "now" only inside another word
         "该方法仍需进一步验证。",  # 仍需: "still needs", a hedge, not a state as of now
+        "Longer training leads to better reasoning.",  # a cause, not a leader
+        "The guide lists best practices for prompting.",
+        "At best, the benchmark is a rough guide.",
     ],
 )
 def test_history_and_plain_events_are_not_dated_statements(sentence: str) -> None:

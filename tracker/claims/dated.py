@@ -94,8 +94,12 @@ _NOW = re.compile(rf"{_NOW_ZH}|\b(?:{_NOW_EN})\b", re.IGNORECASE)
 _RANK = re.compile(rf"{_RANK_ZH}|(?<![\w-])(?:{_RANK_EN})(?![\w-])|#1\b", re.IGNORECASE)
 # A period of its own (a year, a month of a year): frames a superlative as history.
 _PERIOD = re.compile(r"(?:19|20)\d{2}\s*年|\b(?:19|20)\d{2}\b")
-# Chinese compounds that hold a "now" character without meaning "now".
-_NOT_NOW = re.compile(r"仍需|仍须|至今为止的历史")
+# Phrases holding a cue word without its meaning: a hedge (仍需, "still needs" is
+# advice, not a state), a cause (leads to), a manner (best practice, at best).
+_NOT_A_CUE = re.compile(
+    r"仍需|仍须|(?<![\w-])(?:lead(?:s|ing)?\s+to|best[- ]practices?|at\s+best|best[- ]effort)\b",
+    re.IGNORECASE,
+)
 _RANKING_HEADER = re.compile(r"排名|名次|rank", re.IGNORECASE)
 
 
@@ -154,10 +158,10 @@ def _dated(statement: Statement, context: date | None) -> DatedStatement | None:
             return DatedStatement(
                 statement.section_id, statement.text, statement.line, when, explicit.group(0), True
             )
-    now = next((m for m in _NOW.finditer(text) if not _inside_not_now(text, m.start())), None)
+    now = _cue(_NOW, text)
     if now is not None:
         return _implicit(statement, context, now.group(0))
-    rank = _RANK.search(text)
+    rank = _cue(_RANK, text)
     if rank is not None and not _PERIOD.search(text):
         return _implicit(statement, context, rank.group(0))
     return None
@@ -167,8 +171,13 @@ def _implicit(statement: Statement, context: date | None, cue: str) -> DatedStat
     return DatedStatement(statement.section_id, statement.text, statement.line, context, cue, False)
 
 
-def _inside_not_now(text: str, start: int) -> bool:
-    return any(m.start() <= start < m.end() for m in _NOT_NOW.finditer(text))
+def _cue(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    """The first match of ``pattern`` in ``text`` that is not inside a phrase of _NOT_A_CUE."""
+    spans = [(m.start(), m.end()) for m in _NOT_A_CUE.finditer(text)]
+    return next(
+        (m for m in pattern.finditer(text) if not any(a <= m.start() < b for a, b in spans)),
+        None,
+    )
 
 
 def _ranking_row(statement: Statement) -> bool:
