@@ -189,6 +189,29 @@ def evaluate(*, verbose: bool = False) -> Results:
     return Results(tallies, anchored)
 
 
+def sweep(embed: Any | None = None) -> list[tuple[float, int, int, int, int]]:
+    """How the support threshold separates a claim's own page from the others.
+
+    Positives: each claim's best score on the page it cites. Negatives: its best
+    score on each page it does not cite (the page never makes that claim). For
+    each threshold: (threshold, positives at or above, positives, negatives
+    below, negatives).
+    """
+    embed = embed or cached_embed()
+    report = load_report(REPORT, report_id="seed", language="zh")
+    pages, _, _ = load_pages()
+    claims = [c for c in claims_of(report) if any(n in pages for n in c.references)]
+    own: list[float] = []
+    other: list[float] = []
+    for number, text in pages.items():
+        for item, support in zip(claims, find_supports(claims, text, embed=embed), strict=True):
+            (own if number in item.references else other).append(support.score)
+    return [
+        (t, sum(s >= t for s in own), len(own), sum(s < t for s in other), len(other))
+        for t in (x / 100 for x in range(30, 56, 2))
+    ]
+
+
 def quiet(verdict: Verdict) -> bool:
     """No suggestion: the claim is still supported by a passage that is still there."""
     return verdict.status == ClaimStatus.SUPPORTED and verdict.anchor is not None
@@ -302,7 +325,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="list wrong verdicts")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--sweep", action="store_true", help="print how support thresholds separate own pages"
+    )
     args = parser.parse_args(argv)
+    if args.sweep:
+        print(f"{'threshold':>9} {'own page supported':>18} {'other pages unsupported':>23}")
+        for t, hit, own, miss, other in sweep():
+            print(f"{t:>9.2f} {hit:>11}/{own:<6} {miss:>16}/{other:<6}")
+        return 0
     results = evaluate(verbose=args.verbose)
     if args.json:
         print(json.dumps(figures(results), ensure_ascii=False, indent=2))
