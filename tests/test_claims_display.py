@@ -194,6 +194,7 @@ def test_statements_to_recheck_are_listed_once_with_their_age_and_newer_news(
     rechecks = text[text.index("待复核的时效性陈述") :]
     assert "根据Artificial Analysis截至2025年12月30日的排名：" in rechecks
     assert "已过 6 个月（截至2025年12月30日）" in rechecks
+    assert "另有 2 条时效性陈述待复核。" in rechecks  # the closing summary counts them
     ranking = rechecks[rechecks.index("截至2025年12月30日的排名") :].split("§")[0]
     assert "Kimi K3 now leads" in ranking and "https://news.example.org/kimi-k3" in ranking
     assert "Chip exports" not in ranking

@@ -131,8 +131,10 @@ class ReportDigest:
 
     @property
     def count(self) -> int:
+        """Everything listed: suggestions of every kind and statements to re-check."""
         claims = sum(len(c.items) for c in self.claims)
-        return sum(len(g.items) for g in self.groups) + len(self.cited) + claims
+        edits = sum(len(g.items) for g in self.groups) + len(self.cited) + claims
+        return edits + len(self.rechecks)
 
     @property
     def count_label(self) -> str:
@@ -258,6 +260,7 @@ def compose_digest(
             gone=gone,
             label=label,
             claims=claims,
+            rechecks=sum(len(r.rechecks) for r in reports),
         ),
         w=shared,
         queue_link=f"{base_url.rstrip('/')}/" if base_url else None,

@@ -232,9 +232,10 @@ def summary_line(
     revisions: int = 0,
     citations: int = 0,
     claims: int = 0,
+    rechecks: int = 0,
 ) -> str:
-    """One closing sentence with the counts (revisions, citations and claim checks when there
-    are any)."""
+    """One closing sentence with the counts (revisions, citations, claim checks and
+    statements to re-check when there are any)."""
     if w.chinese:
         if not reports:
             return f"{label}没有修改建议。"
@@ -243,9 +244,10 @@ def summary_line(
         kinds += [f"{citations} 条补充引用"] if citations else []
         kinds += [f"{claims} 条引文核对"] if claims else []
         edits = _joined(kinds, "、", "和 ")
+        recheck = f"另有 {rechecks} 条时效性陈述待复核。" if rechecks else ""
         return (
             f"{label}：{reports} 份报告的 {sections} 个章节共有 {edits}建议；"
-            f"{changed} 个引用来源内容有变化，{gone} 个已失效。"
+            f"{changed} 个引用来源内容有变化，{gone} 个已失效。{recheck}"
         )
     if not reports:
         return f"No suggested edits for {label}."
@@ -253,9 +255,11 @@ def summary_line(
     english += [plural(revisions, "revision")] if revisions else []
     english += [plural(citations, "citation")] if citations else []
     english += [plural(claims, "cited claim") + " to check"] if claims else []
+    recheck = f" {plural(rechecks, 'dated statement')} to re-check." if rechecks else ""
     return (
         f"{label}: {_joined(english, ', ', ' and ')} in {plural(sections, 'section')}"
         f" of {plural(reports, 'report')}, {plural(changed, 'cited source')} changed, {gone} gone."
+        f"{recheck}"
     )
 
 
