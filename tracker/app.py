@@ -28,7 +28,15 @@ from typing import TYPE_CHECKING
 from tracker.config import Config, ReportConfig, load_config
 from tracker.errors import ConfigError, TrackerError
 from tracker.store import Decision, EditionRecord, RunRecord, Store, open_store
-from tracker.types import Article, Report, RunSummary, Suggestion, SuggestionStatus
+from tracker.types import (
+    Article,
+    Claim,
+    ClaimStatus,
+    Report,
+    RunSummary,
+    Suggestion,
+    SuggestionStatus,
+)
 
 # The pipelines are imported by the methods that run them: a command pays
 # only for what it uses (`tracker suggestions` never loads aiohttp, a refresh
@@ -156,6 +164,24 @@ class Tracker:
     def suggestion(self, suggestion_id: int) -> Suggestion | None:
         with self._store() as store:
             return store.suggestion(suggestion_id)
+
+    def claims(
+        self, *, report: str | None = None, status: ClaimStatus | None = None
+    ) -> list[Claim]:
+        """The reports' cited sentences, each with where it stands against the pages it
+        cites, as the last refresh indexed and checked them. A report no refresh has
+        indexed yet is read from its file, every claim ``unchecked``."""
+        configs = [self._report_config(report)] if report is not None else self.config.reports
+        found: list[Claim] = []
+        with self._store() as store:
+            for config in configs:
+                if store.claim_index_key(config.id) is not None:
+                    found.extend(store.claims(report=config.id, status=status))
+                elif status in (None, ClaimStatus.UNCHECKED):
+                    from tracker.claims.index import claims_of
+
+                    found.extend(claims_of(self.report(config.id)))
+        return found
 
     def decide(
         self, ids: Sequence[int], status: SuggestionStatus, *, edited_text: str | None = None

@@ -1,4 +1,5 @@
-"""Commands to read what tracker collected and to decide on its suggestions."""
+"""Commands to read what tracker collected (articles, suggestions, the report's cited
+claims) and to decide on its suggestions."""
 
 from __future__ import annotations
 
@@ -10,7 +11,14 @@ import typer
 from tracker.cli.base import app, errors, fail, open_tracker, out, print_json
 from tracker.jsonout import to_jsonable
 from tracker.report import section_label
-from tracker.types import Fact, Suggestion, SuggestionKind, SuggestionStatus
+from tracker.types import (
+    ClaimStatus,
+    Fact,
+    PassageEvidence,
+    Suggestion,
+    SuggestionKind,
+    SuggestionStatus,
+)
 
 
 @app.command()
@@ -137,9 +145,10 @@ def show(suggestion_id: Annotated[int, typer.Argument(help="A suggestion id.")])
     console.print("\n[bold]why[/bold] (closest sentence):")
     console.print(s.excerpt, markup=False)
     if s.target is not None:
-        replaces = s.kind is SuggestionKind.REVISION
-        console.print(f"\n[bold]{'replaces' if replaces else 'cites the article for'}[/bold]:")
+        console.print(f"\n[bold]{_TARGET_LABELS.get(s.kind, 'cites the article for')}[/bold]:")
         console.print(s.target, markup=False)
+    if s.evidence is not None:
+        _print_evidence(s.evidence)
     console.print("\n[bold]proposed text[/bold]:")
     console.print(s.proposed_text, markup=False)
     if s.edited_text is not None:
@@ -148,6 +157,36 @@ def show(suggestion_id: Annotated[int, typer.Argument(help="A suggestion id.")])
     if s.reference:
         console.print("\n[bold]new reference[/bold]:")
         console.print(s.reference, markup=False)
+
+
+# What a suggestion's target is to it, by kind (a citation: the sentence it cites for).
+_TARGET_LABELS = {
+    SuggestionKind.REVISION: "replaces",
+    SuggestionKind.CLAIM_CHANGED: "the report's sentence",
+    SuggestionKind.CLAIM_ORPHANED: "the report's sentence",
+    SuggestionKind.UNSUPPORTED_CLAIM: "the report's sentence",
+}
+
+
+def _print_evidence(evidence: PassageEvidence) -> None:
+    """A claim check's passage of reference [n]: as it read, as it reads now, its score."""
+    from rich.markup import escape
+
+    console = out()
+    reference = escape(f"[{evidence.reference}]")
+    console.print(f"\n[bold]cited passage[/bold] (reference {reference}):")
+    if evidence.before is not None:
+        console.print("  before:", markup=False)
+        console.print(f"    {evidence.before}", markup=False)
+    if evidence.after is not None:
+        label = "now" if evidence.before is not None else "closest passage"
+        console.print(f"  {label}:", markup=False)
+        console.print(f"    {evidence.after}", markup=False)
+    elif evidence.before is not None:
+        console.print("  now: gone from the page", markup=False)
+    console.print(f"  support score: {evidence.score:.3f}", markup=False)
+    if evidence.archived_url:
+        console.print(f"  archived copy: {evidence.archived_url}", markup=False)
 
 
 def _fact_lines(fact: Fact) -> list[tuple[str, str]]:
@@ -159,6 +198,37 @@ def _fact_lines(fact: Fact) -> list[tuple[str, str]]:
         ("numbers", ", ".join(fact.numbers) or "—"),
         ("sentence", fact.sentence or "—"),
     ]
+
+
+@app.command()
+def claims(
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    report: Annotated[str | None, typer.Option("--report", help="A report id.")] = None,
+    status: Annotated[ClaimStatus | None, typer.Option("--status")] = None,
+) -> None:
+    """List the report's cited sentences and whether their cited pages still back them."""
+    tracker = open_tracker()
+    with errors():
+        found = tracker.claims(report=report, status=status)
+    if as_json:
+        print_json(found)
+        return
+    from rich.markup import escape
+    from rich.table import Table
+
+    # Cells are rich markup: the report's text is escaped ("[1]" is a markup tag to rich).
+    table = Table("id", "report", "section", "status", "refs")
+    table.add_column("sentence", overflow="fold")  # whole, wrapped: it is what to look for
+    for claim in found:
+        table.add_row(
+            claim.id,
+            escape(claim.report),
+            claim.section,
+            claim.status,
+            ",".join(map(str, claim.references)),
+            escape(claim.text),
+        )
+    out().print(table)
 
 
 def _decide(ids: Sequence[int], status: SuggestionStatus, edited_text: str | None = None) -> None:
