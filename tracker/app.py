@@ -20,7 +20,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,7 +45,8 @@ if TYPE_CHECKING:
     from tracker.notify.digest import DigestResult
     from tracker.refresh import RefreshEvents
     from tracker.sources import AddResult
-    from tracker.status import Status
+    from tracker.status import QueueStatus, Status
+    from tracker.tasks.engine import Engine, EngineSettings
 
 
 def utc_now() -> datetime:
@@ -69,6 +70,7 @@ class MetricsSnapshot:
     pending_suggestions: dict[str, int]  # report id → count
     sources_failing: int
     refresh_running: bool
+    queue: QueueStatus | None = None  # with a PostgreSQL store: the shared task queue
 
 
 class Tracker:
@@ -312,7 +314,9 @@ class Tracker:
         """Runs, sources' health, the daemon and next scheduled jobs, pending counts."""
         from tracker.status import collect_status
 
-        return collect_status(self.config, now=self.clock(), runs=runs)
+        found = collect_status(self.config, now=self.clock(), runs=runs)
+        queue = self.queue_status()
+        return found if queue is None else replace(found, queue=queue)
 
     def metrics(self, *, runs: int = 200) -> MetricsSnapshot:
         from tracker.lock import is_locked
@@ -328,6 +332,51 @@ class Tracker:
             pending_suggestions=pending,
             sources_failing=counts.get("sources_failing", 0),
             refresh_running=is_locked(self.config.state_dir),
+            queue=self.queue_status(),
+        )
+
+    # -- the shared task queue (PostgreSQL store only) -----------------------------------
+
+    def uses_task_queue(self) -> bool:
+        """Whether refreshes run as tasks on the shared queue (a PostgreSQL store)."""
+        from tracker.tasks import shared_queue_url
+
+        return shared_queue_url(self.config) is not None
+
+    def queue_status(self) -> QueueStatus | None:
+        """Workers, waiting jobs and the oldest waiting one; None with the SQLite store."""
+        from tracker.tasks import shared_queue_url
+
+        url = shared_queue_url(self.config)
+        if url is None:
+            return None
+        from tracker.tasks.monitor import queue_status
+
+        return queue_status(url, self.clock())
+
+    def task_engine(self, settings: EngineSettings | None = None, *, pool_size: int = 4) -> Engine:
+        """The task queue over the shared store, its tables created if missing.
+
+        Raises :class:`~tracker.errors.ConfigError` when the store is the SQLite
+        file: workers on several machines need one database they all reach."""
+        from tracker.tasks import shared_queue_url
+
+        url = shared_queue_url(self.config)
+        if url is None:
+            raise ConfigError(
+                str(self.config.source_path),
+                [
+                    "workers need a PostgreSQL store (store.url: postgresql://...) that "
+                    f"they and the scheduler share; this config uses the SQLite file "
+                    f"{self.config.database_path}, which `tracker daemon` refreshes in-process"
+                ],
+            )
+        from tracker.tasks.engine import Engine
+        from tracker.tasks.schema import ensure_schema
+
+        ensure_schema(url)
+        return Engine(
+            self.config, url, self._store, settings, pool_size=pool_size, clock=self.clock
         )
 
     # -- helpers -----------------------------------------------------------------------

@@ -36,6 +36,39 @@ class DaemonInfo:
 
 
 @dataclass(frozen=True)
+class QueueWorker:
+    """A worker registered with the shared task queue (PostgreSQL store only)."""
+
+    id: int
+    last_heartbeat: datetime
+    running: int  # jobs it is running now
+
+
+@dataclass(frozen=True)
+class QueueJob:
+    id: int
+    task: str
+    lock: str | None
+    waiting_since: datetime
+    waited_seconds: float
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    """The shared task queue: its workers, jobs waiting per task, the oldest waiting."""
+
+    workers: tuple[QueueWorker, ...]
+    waiting: dict[str, int]  # task name → jobs waiting to run
+    running: int
+    failed: int  # jobs that used up their retries
+    oldest_waiting: QueueJob | None
+
+    @property
+    def depth(self) -> int:
+        return sum(self.waiting.values())
+
+
+@dataclass(frozen=True)
 class Status:
     now: datetime
     config: str
@@ -50,6 +83,7 @@ class Status:
     feed_candidates: list[FeedCandidate]
     pending_suggestions: dict[str, int]  # report id → count
     counts: dict[str, int]
+    queue: QueueStatus | None = None  # with a PostgreSQL store: tracker.tasks.monitor
 
 
 def collect_status(config: Config, *, now: datetime, runs: int = 10) -> Status:

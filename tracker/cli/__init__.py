@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tracker.cli import feeds, operate, review  # noqa: F401  (registers the commands)
+from tracker.cli import feeds, operate, review, workers  # noqa: F401  (registers the commands)
 from tracker.cli.base import app, err
 
 __all__ = ["app", "main"]

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from tracker.status import Status
+from tracker.status import QueueStatus, Status
 from tracker.store import SourceHealth
 
 
@@ -28,6 +28,8 @@ def print_status(console: Console, status: Status) -> None:
         + (", ".join(f"{report} {n}" for report, n in pending.items()) or "none"),
         markup=False,
     )
+    if status.queue is not None:
+        _print_queue(console, status.queue)
 
     runs = Table(
         "run",
@@ -90,3 +92,27 @@ def _when(value: datetime | str | None) -> str:
     if value is None:
         return ""
     return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _print_queue(console: Console, queue: QueueStatus) -> None:
+    """The shared task queue (PostgreSQL store): workers, depth, the oldest waiting job."""
+    waiting = ", ".join(f"{task} {n}" for task, n in sorted(queue.waiting.items()))
+    console.print(
+        f"task queue: {len(queue.workers)} workers, {queue.depth} jobs waiting"
+        + (f" ({waiting})" if waiting else "")
+        + f", {queue.running} running, {queue.failed} failed",
+        markup=False,
+    )
+    for worker in queue.workers:
+        console.print(
+            f"  worker {worker.id}: {worker.running} running, "
+            f"last heartbeat {_when(worker.last_heartbeat)[:19]}",
+            markup=False,
+        )
+    if (oldest := queue.oldest_waiting) is not None:
+        console.print(
+            f"  oldest waiting: job {oldest.id} {oldest.task}"
+            + (f" ({oldest.lock})" if oldest.lock else "")
+            + f", waiting {oldest.waited_seconds:.0f} s",
+            markup=False,
+        )

@@ -30,6 +30,8 @@ from prometheus_client.core import (
     Metric,
 )
 
+from tracker.status import QueueStatus
+
 __all__ = ["CONTENT_TYPE", "DURATION_BUCKETS", "FinishedRun", "Gauges", "RunMetrics"]
 
 try:
@@ -69,6 +71,7 @@ class Gauges:
     sources_failing: int
     refresh_running: bool
     uptime_seconds: float
+    queue: QueueStatus | None = None  # with a PostgreSQL store: the shared task queue
 
 
 class RunMetrics:
@@ -204,3 +207,32 @@ class RunMetrics:
         for report, n in sorted(g.pending_suggestions.items()):
             pending.add_metric([report], n)
         yield pending
+        if g.queue is not None:
+            yield from _queue_families(g.queue)
+
+
+def _queue_families(queue: QueueStatus) -> Iterator[Metric]:
+    """The shared task queue (PostgreSQL store): workers, jobs, the longest wait."""
+    yield GaugeMetricFamily(
+        "tracker_queue_workers", "Workers registered with the task queue.", value=len(queue.workers)
+    )
+    waiting = GaugeMetricFamily(
+        "tracker_queue_jobs_waiting",
+        "Jobs waiting to run, by task (the queue's depth).",
+        labels=["task"],
+    )
+    for task, n in sorted(queue.waiting.items()):
+        waiting.add_metric([task], n)
+    yield waiting
+    yield GaugeMetricFamily(
+        "tracker_queue_jobs_running", "Jobs being run by a worker.", value=queue.running
+    )
+    yield GaugeMetricFamily(
+        "tracker_queue_jobs_failed", "Jobs that failed after their last retry.", value=queue.failed
+    )
+    oldest = queue.oldest_waiting
+    yield GaugeMetricFamily(
+        "tracker_queue_oldest_waiting_seconds",
+        "How long the oldest runnable job has waited (0 when none waits).",
+        value=oldest.waited_seconds if oldest is not None else 0.0,
+    )

@@ -9,7 +9,8 @@ One foreground process:
 * a job does not refresh on the scheduler's thread: it hands the run to the
   :class:`~tracker.daemon.worker.RefreshWorker`, which runs one refresh at a
   time on a thread of its own; a refresh held up by another process's lock
-  is logged and skipped (the next fire tries again);
+  is logged and skipped. With a PostgreSQL store a job only queues a task
+  for ``tracker worker`` instead (:mod:`tracker.daemon.scheduler`);
 * at start, when the schedule should have fired since the last completed full
   refresh (the daemon was down, the machine slept), one catch-up refresh runs
   at once, then the schedule carries on;
@@ -53,6 +54,7 @@ from tracker.daemon.errors import RefreshBusy, ShuttingDown
 from tracker.daemon.logging import configure_logging, log_event, set_level
 from tracker.daemon.metrics import Gauges, RunMetrics
 from tracker.daemon.review import ReviewMethods
+from tracker.daemon.scheduler import QueueScheduler
 from tracker.daemon.worker import RefreshWorker
 from tracker.errors import ConfigError, LockError, TrackerError
 from tracker.jsonout import to_jsonable
@@ -108,6 +110,7 @@ class Daemon(ReviewMethods):
         self.metrics_state = RunMetrics()
         self.scheduler = BackgroundScheduler(timezone=UTC)
         self.api: ApiServer | None = None
+        self.queue: QueueScheduler | None = None  # with a PostgreSQL store: see scheduler.py
 
     @property
     def config(self) -> Config:
@@ -130,6 +133,7 @@ class Daemon(ReviewMethods):
             return 2
         try:
             recent = self._recent_runs()
+            self.queue = QueueScheduler.open(self.tracker)
         except TrackerError as exc:
             log_event(ERROR, "daemon.store_failed", error=str(exc))
             return 1
@@ -171,7 +175,7 @@ class Daemon(ReviewMethods):
         if catch_up:
             log_event(INFO, "refresh.catch_up", last_full_run=last_full or "never")
             self._scheduled_refresh(None)
-        last_digest = self._last_digest_sent()
+        last_digest = self.tracker.last_digest_sent()
         digest_schedule = parse_schedule(self.config.schedule.digest)
         # A digest that should have gone out while the daemon was down goes out
         # once now. A store that never sent one waits for the schedule: a new
@@ -221,6 +225,8 @@ class Daemon(ReviewMethods):
                     code = 1
         if self.api is not None:
             self.api.stop()
+        if self.queue is not None:
+            self.queue.close()
         log_event(INFO, "daemon.stopped", exit_code=code)
         return code
 
@@ -268,7 +274,7 @@ class Daemon(ReviewMethods):
         self.tracker = Tracker(new)
         set_level(new.daemon.log_level)
         try:
-            last_full = self._last_full_run()
+            last_full = last_full_run(self._recent_runs())
         except TrackerError:
             last_full = None
         self.scheduler.remove_all_jobs()
@@ -326,6 +332,8 @@ class Daemon(ReviewMethods):
         trigger = SCHEDULED if feed_names is None else FEED_GROUP
         if self._stopping:
             return
+        if self.queue is not None:
+            return self.queue.defer_round(trigger)
         attempt = self.worker.try_start(trigger=trigger, feed_names=feed_names, due_only=True)
         if attempt is None:
             log_event(
@@ -336,6 +344,8 @@ class Daemon(ReviewMethods):
             )
 
     def _digest(self) -> None:
+        if self.queue is not None:
+            return self.queue.defer_digest()
         try:
             result = self.tracker.digest(send=True)
         except Exception as exc:
@@ -376,12 +386,6 @@ class Daemon(ReviewMethods):
     def _recent_runs(self) -> list[RunRecord]:
         return self.tracker.runs(limit=50)
 
-    def _last_digest_sent(self) -> datetime | None:
-        return self.tracker.last_digest_sent()
-
-    def _last_full_run(self) -> datetime | None:
-        return last_full_run(self._recent_runs())
-
     def _ingest_runs(self) -> None:
         self.metrics_state.ingest(self.tracker.runs(limit=200))
 
@@ -405,6 +409,8 @@ class Daemon(ReviewMethods):
     def start_refresh(self) -> int:
         if self._stopping:
             raise ShuttingDown
+        if self.queue is not None:
+            return self.queue.refresh_now()
         attempt = self.worker.try_start(trigger=API)
         if attempt is None:
             raise RefreshBusy(self._holder())
@@ -442,6 +448,7 @@ class Daemon(ReviewMethods):
             sources_failing=snapshot.sources_failing,
             refresh_running=snapshot.refresh_running,
             uptime_seconds=round(self.uptime(), 3),
+            queue=snapshot.queue,
         )
         return self.metrics_state.render(gauges)
 

@@ -1,0 +1,276 @@
+"""The queue engine: procrastinate's tasks, locks and retries in the shared PostgreSQL.
+
+:class:`Engine` builds one procrastinate ``App`` over the store's database
+and registers tracker's tasks on it, each a thin shell over a step of
+:mod:`tracker.tasks.work` that takes the step's locks and defers what comes
+next:
+
+``tracker.round``  (queueing lock ``round``: one waiting round at most)
+    plan the due feeds in host batches; defer a ``poll`` per batch, an
+    ``extract`` per host for entries an earlier round left without an
+    article, and a ``publish`` per report (decisions made since are merged).
+``tracker.poll``   (lock ``host:<host>``; queueing lock per host batch)
+    poll one host's batch; defer an ``extract`` per host of the new entries.
+``tracker.extract`` (lock ``host:<host>``: article pages are fetched politely too)
+    fetch and extract the pages; defer a ``match``.
+``tracker.match``  (lock and queueing lock ``match``: one at a time, one waiting)
+    match and suggest; defer a ``publish`` for each report.
+``tracker.publish`` (lock and queueing lock ``publish:<report>``)
+    publish one report: an engine lock, not the state folder's file lock, so
+    workers on several machines never write one report at once.
+``tracker.digest`` (lock and queueing lock ``digest``)
+    the period's digest; the store's digest record makes it once per period.
+``tracker.recover`` (periodic, every few seconds, deferred by the workers)
+    jobs left ``doing`` by a worker whose heartbeat stopped (killed, machine
+    gone) are put back to ``todo``, where another worker takes them.
+
+Every task retries with exponential backoff (:data:`RETRY`) on any error: a
+database hiccup or a crash in a step is retried, while a failing source is
+not an error (it is recorded as the source's health).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import procrastinate
+from procrastinate.exceptions import AlreadyEnqueued
+
+from tracker.config import Config
+from tracker.store import Store
+from tracker.tasks import polling, work
+from tracker.tasks.payload import entry_from_json, entry_to_json
+from tracker.tasks.plan import BATCH_SIZE, entries_by_host, host_lock
+from tracker.types import FeedEntry
+
+log = logging.getLogger("tracker.tasks")
+
+# 2, 4, 8 … 64 s between attempts: a database restart or a network blip is over
+# long before the sixth; a step failing six times has a bug the log names.
+RETRY = procrastinate.RetryStrategy(max_attempts=6, exponential_wait=2)
+# Entries a round hands back to extract jobs when an earlier round stored them
+# but never fetched their pages (a worker killed between the two).
+BACKLOG_LIMIT = 5000
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    """How workers watch each other: a worker whose heartbeat is older than
+    ``stalled_after`` seconds is taken for dead and its running jobs are retried."""
+
+    heartbeat_seconds: float = 10.0
+    stalled_after: float = 30.0
+    recover_every: int = 5  # seconds between checks for stalled jobs
+    batch_size: int = BATCH_SIZE
+
+
+class Engine:
+    """tracker's tasks on one procrastinate app; one per process."""
+
+    def __init__(
+        self,
+        config: Config,
+        queue_url: str,
+        open_store: Callable[[], AbstractContextManager[Store]],
+        settings: EngineSettings | None = None,
+        *,
+        pool_size: int = 4,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.config = config
+        self.settings = settings or EngineSettings()
+        self._open_store = open_store
+        self.clock = clock
+        connector = procrastinate.PsycopgConnector(
+            conninfo=queue_url, min_size=1, max_size=max(2, pool_size)
+        )
+        self.app = procrastinate.App(connector=connector)
+        self._register()
+
+    # -- the tasks ---------------------------------------------------------------
+
+    def _register(self) -> None:
+        app = self.app
+        task = app.task
+        self.round = task(name="tracker.round", retry=RETRY, queueing_lock="round")(self._round)
+        self.poll = task(name="tracker.poll", retry=RETRY)(self._poll)
+        self.extract = task(name="tracker.extract", retry=RETRY)(self._extract)
+        self.match = task(name="tracker.match", retry=RETRY, lock="match", queueing_lock="match")(
+            self._match
+        )
+        self.publish = task(name="tracker.publish", retry=RETRY)(self._publish)
+        self.digest = task(
+            name="tracker.digest", retry=RETRY, lock="digest", queueing_lock="digest"
+        )(self._digest)
+        recover = task(name="tracker.recover")(self._recover)
+        every = max(1, min(59, self.settings.recover_every))
+        app.periodic(cron=f"* * * * * */{every}", periodic_id="stalled")(recover)
+
+    def _in_store(self, step: Callable[..., Any], *args: Any) -> Any:
+        with self._open_store() as store:
+            return step(self.config, store, *args)
+
+    async def _round(self, due_only: bool = True) -> None:
+        plan: work.RoundPlan = await asyncio.to_thread(
+            self._in_store,
+            lambda config, store: work.plan_round(
+                config,
+                store,
+                self.clock(),
+                due_only=due_only,
+                batch_size=self.settings.batch_size,
+                backlog_limit=BACKLOG_LIMIT,
+            ),
+        )
+        started = plan.started.isoformat()
+        queued = 0
+        for batch in plan.batches:
+            deferrer = self.poll.configure(
+                lock=host_lock(batch.host), queueing_lock=f"poll:{batch.host}:{batch.index}"
+            )
+            queued += await _defer_once(deferrer, urls=list(batch.urls), round_started=started)
+        for host, entries in plan.backlog.items():
+            await self._defer_extract(host, entries)
+        for report in self.config.reports:
+            await self._defer_publish(report.id)
+        log.info(
+            "round planned pid=%s batches=%d queued=%d held_back=%d backlog_hosts=%d",
+            os.getpid(),
+            len(plan.batches),
+            queued,
+            plan.held_back,
+            len(plan.backlog),
+        )
+
+    async def _poll(self, urls: list[str], round_started: str) -> None:
+        host = polling.host_of(urls)
+        log.info("poll started pid=%s host=%s feeds=%d", os.getpid(), host, len(urls))
+        started = datetime.fromisoformat(round_started)
+        outcome: polling.PollOutcome = await asyncio.to_thread(
+            self._in_store,
+            lambda config, store: polling.poll_feeds(
+                config, store, urls, round_started=started, clock=self.clock
+            ),
+        )
+        for entry_host, entries in entries_by_host(outcome.new_entries).items():
+            await self._defer_extract(entry_host, entries)
+        log.info(
+            "poll finished pid=%s host=%s polled=%d already=%d failed=%d new_entries=%d",
+            os.getpid(),
+            host,
+            outcome.polled,
+            outcome.already_polled,
+            outcome.failed,
+            len(outcome.new_entries),
+        )
+
+    async def _defer_extract(self, host: str, entries: list[FeedEntry]) -> None:
+        payload: Any = [entry_to_json(e) for e in entries]
+        await self.extract.configure(lock=host_lock(host)).defer_async(entries=payload)
+
+    async def _extract(self, entries: list[dict[str, Any]]) -> None:
+        found = [entry_from_json(e) for e in entries]
+        done: work.Extracted = await asyncio.to_thread(
+            self._in_store, lambda config, store: work.extract(config, store, found, self.clock)
+        )
+        log.info(
+            "extract finished pid=%s articles=%d already=%d warnings=%d",
+            os.getpid(),
+            done.articles,
+            done.already,
+            len(done.warnings),
+        )
+        if done.articles:
+            await _defer_once(self.match)
+
+    async def _match(self) -> None:
+        matched: work.Matched = await asyncio.to_thread(
+            self._in_store, lambda config, store: work.match(config, store, self.clock)
+        )
+        for failure in matched.failures:
+            log.warning("match %s: %s", failure.source, failure.reason)
+        log.info("match finished pid=%s suggestions=%d", os.getpid(), matched.suggestions)
+        if matched.suggestions:
+            for report_id in matched.reports:
+                await self._defer_publish(report_id)
+
+    async def _defer_publish(self, report_id: str) -> None:
+        lock = f"publish:{report_id}"
+        await _defer_once(self.publish.configure(lock=lock, queueing_lock=lock), report=report_id)
+
+    async def _publish(self, report: str) -> None:
+        written: list[str] = await asyncio.to_thread(
+            self._in_store, lambda config, store: work.publish(config, store, report, self.clock)
+        )
+        log.info("publish finished pid=%s report=%s files=%d", os.getpid(), report, len(written))
+
+    async def _digest(self) -> None:
+        result = await asyncio.to_thread(
+            self._in_store, lambda config, store: work.send_digest(config, store, self.clock())
+        )
+        log.info(
+            "digest finished pid=%s sent=%s skipped=%s",
+            os.getpid(),
+            result.sent,
+            result.skipped_reason,
+        )
+
+    async def _recover(self, timestamp: int) -> None:
+        manager = self.app.job_manager
+        stalled = list(
+            await manager.get_stalled_jobs(seconds_since_heartbeat=self.settings.stalled_after)
+        )
+        for job in stalled:
+            await manager.retry_job(job)
+            log.warning(
+                "job recovered pid=%s job=%s task=%s lock=%s (its worker stopped beating)",
+                os.getpid(),
+                job.id,
+                job.task_name,
+                job.lock,
+            )
+        await manager.prune_stalled_workers(self.settings.stalled_after)
+
+    # -- for the scheduler and the worker command ------------------------------------
+
+    def defer_round(self, *, due_only: bool = True) -> int | None:
+        """Queue a round unless one is waiting: the id of its job, None when one waits.
+        The app must be open (``app.open()``): this is called from synchronous code."""
+        try:
+            return self.round.defer(due_only=due_only)
+        except AlreadyEnqueued:
+            return None
+
+    def defer_digest(self) -> int | None:
+        """Queue the digest unless one is waiting: the id of its job, None when one waits."""
+        try:
+            return self.digest.defer()
+        except AlreadyEnqueued:
+            return None
+
+    def run_worker(self, concurrency: int, *, name: str | None = None) -> None:
+        """Take jobs until SIGTERM/SIGINT (which let running jobs finish)."""
+        self.app.run_worker(
+            concurrency=concurrency,
+            name=name or f"tracker-{os.getpid()}",
+            update_heartbeat_interval=self.settings.heartbeat_seconds,
+            stalled_worker_timeout=self.settings.stalled_after,
+            delete_jobs="successful",
+        )
+
+
+async def _defer_once(deferrer: Any, **kwargs: Any) -> int:
+    """Defer, counting a job its queueing lock finds already waiting as done (it will
+    run after this caller's writes, so it covers them): 1 when queued, 0 when not."""
+    try:
+        await deferrer.defer_async(**kwargs)
+    except AlreadyEnqueued:
+        return 0
+    return 1
