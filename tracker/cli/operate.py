@@ -1,10 +1,10 @@
-"""Commands that run tracker: refresh, status, digest, daemon and demo."""
+"""Commands that run tracker: refresh, status, digest, daemon, demo and migrate-store."""
 
 from __future__ import annotations
 
 import sys
 from contextlib import AbstractContextManager, nullcontext
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -166,3 +166,53 @@ def demo(
             return
         code = serve_demo(directory or Path("tracker-demo"), out())
     raise typer.Exit(code)
+
+
+@app.command("migrate-store")
+def migrate_store(
+    source: Annotated[
+        str, typer.Option("--from", metavar="sqlite:PATH", help="The SQLite store to copy.")
+    ],
+    target: Annotated[
+        str,
+        typer.Option("--to", metavar="postgresql://…", help="The PostgreSQL database to fill."),
+    ],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Delete the rows the target already holds first.")
+    ] = False,
+) -> None:
+    """Copy a SQLite store into PostgreSQL, then compare every table's rows and content hash."""
+    if not source.startswith("sqlite:"):
+        fail(f"--from {source!r}: expected sqlite:PATH", 2)
+    path = source.removeprefix("sqlite:")
+    path = path[2:] if path.startswith("//") else path  # sqlite:///abs/path as well
+    from tracker.store.location import is_postgres_url, redact_url
+
+    if not is_postgres_url(target):
+        fail(f"--to {redact_url(target)!r}: expected a postgresql:// URL", 2)
+    from tracker.store.postgres_copy import copy_store
+
+    with errors():
+        checks = copy_store(Path(path), target, replace=replace, now=datetime.now(UTC))
+    from rich.table import Table
+
+    table = Table(title=f"{path} → {redact_url(target)}")
+    for heading in ("table", "rows (SQLite)", "rows (PostgreSQL)", "content hash", "check"):
+        table.add_column(heading, justify="right" if heading.startswith("rows") else "left")
+    for check in checks:
+        hashes = check.source_hash[:16]
+        if check.target_hash != check.source_hash:
+            hashes += f" ≠ {check.target_hash[:16]}"
+        table.add_row(
+            check.table,
+            str(check.source_rows),
+            str(check.target_rows),
+            hashes,
+            "ok" if check.ok else "[bold red]MISMATCH[/]",
+        )
+    out().print(table)
+    bad = [c.table for c in checks if not c.ok]
+    if bad:
+        fail(f"the copy differs from the source in {', '.join(bad)}", 1)
+    rows = sum(c.source_rows for c in checks)
+    out().print(f"copied {len(checks)} tables, {rows} rows: every count and hash matches")
