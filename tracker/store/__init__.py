@@ -1,9 +1,11 @@
-"""tracker's state: one SQLite file, reached only through ``Store``.
+"""tracker's state: a SQLite file or a PostgreSQL database, reached only through ``Store``.
 
 ``open_store`` opens (creating if needed) the file in WAL mode with a busy
 timeout, so the daemon and CLI processes can share it, and applies pending
-schema migrations (``schema``, in the order of ``MIGRATIONS``). Nothing
-outside this package writes SQL.
+schema migrations (``schema``, in the order of ``MIGRATIONS``). Given a
+``postgresql://`` URL it opens that database instead (``postgres``), with the
+same migrations translated (``postgres_schema``). Nothing outside this
+package writes SQL.
 
 The interface is ``Store``'s public methods, one group per domain. Each
 domain is a module holding its tables' migrations, its row counts and one
@@ -52,15 +54,15 @@ is those classes together and adds only closing, ``transaction`` and
 Arguments and results are the frozen dataclasses of ``tracker.types`` and
 the records defined beside their domain (``SourceHealth``, ``FetchRecord``,
 ``Snapshot``, ``RunRecord``, ``EditionRecord``, ``ShownSuggestions``…), never
-rows or dicts. Another database (the PostgreSQL store to come) is another
-set of these classes over its own connection and migrations, with the same
-methods; callers do not change.
+rows or dicts. The domain classes write SQLite's dialect to a
+``schema.Database``: ``schema.Db`` runs it on SQLite, ``postgres.PgDb``
+translates it for PostgreSQL (``postgres_sql``); callers do not change.
 
 Each write method is one transaction. ``Store.transaction()`` groups several
 calls into one when they must land together. Every database failure comes
-out as ``StoreError`` naming the file. Nothing is deleted except by explicit
-calls. Datetimes go in aware (naive ones are taken as UTC) and come out aware
-in UTC.
+out as ``StoreError`` naming the file (or the URL, without its password).
+Nothing is deleted except by explicit calls. Datetimes go in aware (naive
+ones are taken as UTC) and come out aware in UTC.
 
 A ``Store`` is not thread-safe: open one per thread (opening is cheap).
 """
