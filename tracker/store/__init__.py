@@ -212,21 +212,18 @@ def open_store(location: Path | str, *, now: datetime | None = None) -> Store:
     return Store(db)
 
 
-# URLs whose schema this process found current: later opens skip the check,
-# as a SQLite file at the current user_version does.
-_current_urls: set[str] = set()
-
-
 def _open_postgres(url: str, now: datetime) -> Store:
-    # Imported here: psycopg is the optional "postgres" extra.
-    from tracker.store import postgres, postgres_schema
-
+    try:  # here, not at the top: psycopg is the optional "postgres" extra
+        from tracker.store import postgres, postgres_schema
+    except ImportError as exc:
+        raise StoreError(
+            f"{location_of.redact_url(url)}: the PostgreSQL store needs the postgres "
+            f"extra (pip install 'tracker[postgres]'): {exc}"
+        ) from exc
     pg = postgres_schema.pg_schema(MIGRATIONS)
     db = postgres.PgDb(url, pg.tables)
     try:
-        if url not in _current_urls:
-            postgres_schema.migrate(db, pg, now)
-            _current_urls.add(url)
+        postgres_schema.migrate(db, pg, now)
     except BaseException:
         db.close()
         raise

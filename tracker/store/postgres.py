@@ -225,6 +225,16 @@ class PgDb:
         except psycopg.Error as exc:
             raise self.error(exc) from exc
 
+    def count_rows(self, table: str) -> int | None:
+        """Rows in ``table``, or None when there is no such table (one round trip)."""
+        try:
+            found = self.conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()
+        except psycopg.errors.UndefinedTable:
+            return None
+        except psycopg.Error as exc:
+            raise self.error(exc) from exc
+        return int(found[0]) if found else 0
+
     def applied_migrations(self) -> list[tuple[str, str]]:
         from tracker.store import postgres_schema
 

@@ -11,9 +11,11 @@ create or change tables: the translator never sees it, and the table layouts
 it keeps are what the upserts and ``tracker migrate-store`` rely on.
 
 Applied migrations are recorded in ``schema_migrations(name, applied_at,
-position)``. ``migrate`` applies the pending ones under the store's write
-lock, in one transaction (PostgreSQL's DDL is transactional), so concurrent
-openers wait and then find nothing to do. A database holding a migration
+position)``; a database recording as many as this code knows is current
+(one count, as SQLite's user_version is one read). ``migrate`` applies the
+pending ones under the store's write lock, in one transaction (PostgreSQL's
+DDL is transactional), so concurrent openers wait and then find nothing to
+do. A database holding a migration
 name this code does not know was written by a newer tracker and is refused,
 unchanged, as the SQLite store refuses one.
 """
@@ -126,10 +128,11 @@ def migrate(db: PgDb, schema: PgSchema, now: datetime) -> list[str]:
     names = [name for name, _ in schema.migrations]
     if len(set(names)) != len(names):
         raise StoreError(f"{db.path}: duplicate migration names registered")
-    done = [name for name, _ in applied_migrations(db)]
-    _refuse_newer(db, done, names)
-    if len(done) == len(names):
+    # As many recorded as known: current, taken on one count as SQLite takes
+    # its user_version (a store opens often: the daemon opens one per request).
+    if db.count_rows(MIGRATIONS_TABLE) == len(names):
         return []
+    _refuse_newer(db, [name for name, _ in applied_migrations(db)], names)
     with db.write():
         if not _has_table(db):
             db.execute_raw(
