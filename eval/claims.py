@@ -42,12 +42,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import yaml
 
 from tracker.claims.anchor import MOVED, UNCHANGED, Anchor, anchor_at
 from tracker.claims.index import claims_of
-from tracker.claims.support import find_supports
+from tracker.claims.support import Embed, find_supports, remembering
 from tracker.claims.verdict import Verdict, recheck
 from tracker.match import embed as model_embed
 from tracker.report import load_report
@@ -57,6 +56,7 @@ HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "claims"
 REPORT = HERE.parent / "tests" / "data" / "reports" / "seed.md"
 KINDS = ("reworded", "number", "removed", "reordered", "churn", "untouched")
+EXTRA_KINDS = ("rewritten", "contradicted")  # reported, no target
 TARGET = 0.90
 
 
@@ -91,17 +91,9 @@ class Results:
         return [a for a in self.anchored if not a.supported]
 
 
-def cached_embed() -> Callable[[Sequence[str]], Any]:
+def cached_embed() -> Embed:
     """The matcher's embeddings, each text embedded once per run."""
-    seen: dict[str, np.ndarray] = {}
-
-    def embed(texts: Sequence[str]) -> Any:
-        missing = [t for t in dict.fromkeys(texts) if t not in seen]
-        if missing:
-            seen.update(zip(missing, model_embed(missing), strict=True))
-        return np.stack([seen[t] for t in texts]) if texts else model_embed([])
-
-    return embed
+    return remembering(model_embed)
 
 
 def load_pages() -> tuple[dict[int, str], dict[int, dict[str, str]], dict[str, Any]]:
@@ -128,7 +120,7 @@ def evaluate(*, verbose: bool = False) -> Results:
     pages, marks, spec = load_pages()
     embed = cached_embed()
     anchored = anchor_claims(claims_of(report), pages, embed)
-    tallies = {kind: Tally() for kind in KINDS}
+    tallies = {kind: Tally() for kind in (*KINDS, *EXTRA_KINDS)}
 
     def check(kind: str, item: Anchored, new_text: str, right: Callable[[Verdict], bool]) -> None:
         verdict = recheck(item.claim, item.anchor, new_text, embed=embed)
@@ -167,6 +159,13 @@ def evaluate(*, verbose: bool = False) -> Results:
         changed = text.replace(old, new)
         for item in around(number, span, changed):
             check("reworded", item, changed, quiet)
+    for kind, right in (("rewritten", quiet), ("contradicted", _changed)):
+        for edit in spec.get(kind, []):
+            number, old, new = int(edit["page"]), edit["old"], edit["new"]
+            text, span = pages[number], _span_of(pages[number], old)
+            changed = text.replace(old, new)
+            for item in around(number, span, changed):
+                check(kind, item, changed, right)
     for edit in spec["number"]:
         number, old, new = int(edit["page"]), edit["old"], edit["new"]
         text, span = pages[number], _span_of(pages[number], old)
@@ -215,6 +214,10 @@ def sweep(embed: Any | None = None) -> list[tuple[float, int, int, int, int]]:
 def quiet(verdict: Verdict) -> bool:
     """No suggestion: the claim is still supported by a passage that is still there."""
     return verdict.status == ClaimStatus.SUPPORTED and verdict.anchor is not None
+
+
+def _changed(verdict: Verdict) -> bool:
+    return verdict.status == ClaimStatus.CHANGED and verdict.revision is None
 
 
 def _quiet_as(*verdicts: str) -> Callable[[Verdict], bool]:
@@ -289,7 +292,7 @@ def _wrap(paragraph: str, width: int = 72) -> str:
 
 def table(results: Results) -> str:
     rows = [f"{'edit':<10} {'claims':>6} {'right':>6} {'share':>6} {'suggestions':>11}"]
-    for kind in KINDS:
+    for kind in (*KINDS, *EXTRA_KINDS):
         t = results.tallies[kind]
         rows.append(f"{kind:<10} {t.claims:>6} {t.right:>6} {t.share:>6.2f} {t.suggestions:>11}")
     total = len(results.anchored)

@@ -184,3 +184,16 @@ def test_a_real_extracted_page_survives_churn_and_loses_a_removed_sentence() -> 
     churned = "Sign up to our newsletter\n\nAdvertisement\n\n" + text + "\n\nMost viewed\n"
     assert reanchor(anchor, churned).verdict == UNCHANGED
     assert reanchor(anchor, text[:start] + text[end:]).verdict == ORPHANED
+
+
+def test_a_changed_sentence_is_taken_whole_between_its_neighbours() -> None:
+    page = (
+        "The ranking put GLM-4.7 first and gpt-oss-120B sixth. The top five places all went "
+        "to Chinese models.\n\nDeepSeek 3 came out on December 25, 2024.\n"
+    )
+    quote = "The top five places all went to Chinese models."
+    anchor = anchored(page, quote)
+    new = "Only two of the top five places went to Chinese models."
+    found = reanchor(anchor, page.replace(quote, new))
+    assert found.verdict == CHANGED
+    assert found.anchor is not None and found.anchor.exact == new

@@ -10,12 +10,13 @@ import pytest
 
 from tracker.claims.support import (
     SUPPORTED_MIN,
+    Embed,
     claim_figures,
     find_support,
     find_supports,
+    remembering,
     support_score,
 )
-from tracker.match import embed as model_embed
 from tracker.types import Claim
 
 PAGE = """Example Weblog
@@ -46,20 +47,12 @@ def claim(text: str) -> Claim:
 
 
 @pytest.fixture(scope="module")
-def embed() -> Any:
-    """The matcher's embeddings, each text embedded once for this module."""
-    seen: dict[str, np.ndarray] = {}
-
-    def cached(texts: Sequence[str]) -> Any:
-        missing = [t for t in dict.fromkeys(texts) if t not in seen]
-        if missing:
-            seen.update(zip(missing, model_embed(missing), strict=True))
-        return np.stack([seen[t] for t in texts])
-
-    return cached
+def embed() -> Embed:
+    """The matcher's real embeddings, each text embedded once for this module."""
+    return remembering()
 
 
-def test_the_passage_stating_the_claim_is_found_across_languages(embed: Any) -> None:
+def test_the_passage_stating_the_claim_is_found_across_languages(embed: Embed) -> None:
     found = find_support(
         claim("Anthropic的Claude Code在2025年12月达到10亿美元年收入里程碑[1]。"), PAGE, embed=embed
     )
@@ -70,7 +63,7 @@ def test_the_passage_stating_the_claim_is_found_across_languages(embed: Any) -> 
     assert found.supported and found.score >= SUPPORTED_MIN
 
 
-def test_a_figure_the_claim_states_picks_its_passage(embed: Any) -> None:
+def test_a_figure_the_claim_states_picks_its_passage(embed: Embed) -> None:
     text = "根据METR的测量，AI完成独立任务的时长每7个月翻倍[1]："
     found = find_support(claim(text), PAGE, embed=embed)
     assert "doubles every 7 months" in found.passage
@@ -80,7 +73,7 @@ def test_a_figure_the_claim_states_picks_its_passage(embed: Any) -> None:
     assert other < found.score
 
 
-def test_a_claim_the_page_does_not_make_is_unsupported(embed: Any) -> None:
+def test_a_claim_the_page_does_not_make_is_unsupported(embed: Embed) -> None:
     found = find_support(
         claim("研究人员使用稀疏自编码器（sparse autoencoders）来理解模型内部机制[3]。"),
         PAGE,
@@ -90,12 +83,12 @@ def test_a_claim_the_page_does_not_make_is_unsupported(embed: Any) -> None:
     assert found.passage  # the best candidate is still given, for the editor to judge
 
 
-def test_headings_are_no_passages(embed: Any) -> None:
+def test_headings_are_no_passages(embed: Embed) -> None:
     found = find_support(claim("2025年见证了$200/月订阅模式的兴起[1]："), PAGE, embed=embed)
     assert found.passage == "2025 saw the rise of the $200 a month subscription."
 
 
-def test_several_claims_on_one_page_agree_with_one_at_a_time(embed: Any) -> None:
+def test_several_claims_on_one_page_agree_with_one_at_a_time(embed: Embed) -> None:
     claims = [
         claim("Google AI Ultra：$249/月（首年$124.99/月）[1]"),
         claim("2024年最佳模型：30分钟以下[1]"),
@@ -105,7 +98,7 @@ def test_several_claims_on_one_page_agree_with_one_at_a_time(embed: Any) -> None
     ]
 
 
-def test_an_empty_page_supports_nothing(embed: Any) -> None:
+def test_an_empty_page_supports_nothing(embed: Embed) -> None:
     found = find_support(claim("前五名均为中国模型[1]。"), "", embed=embed)
     assert (found.passage, found.supported, found.score) == ("", False, 0.0)
 
@@ -113,3 +106,18 @@ def test_an_empty_page_supports_nothing(embed: Any) -> None:
 def test_claim_figures_leave_bare_years_out_and_read_after_a_full_width_colon() -> None:
     figures = claim_figures(claim("2024年最佳模型：30分钟以下[1]"))
     assert [(f.kind, f.value, f.unit) for f in figures] == [("duration", 30.0, "minute")]
+
+
+def test_remembering_embeds_each_text_once() -> None:
+    calls: list[list[str]] = []
+
+    def counting(texts: Sequence[str]) -> Any:
+        calls.append(list(texts))
+        return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
+
+    remembered = remembering(counting)
+    first = remembered(["a", "bb", "a"])
+    again = remembered(["bb", "ccc"])
+    assert calls == [["a", "bb"], ["ccc"]]
+    assert first.tolist() == [[1.0, 1.0], [2.0, 1.0], [1.0, 1.0]]
+    assert again.tolist() == [[2.0, 1.0], [3.0, 1.0]]

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
 
-import numpy as np
 import pytest
 
 from tracker.claims.anchor import CHANGED, MOVED, ORPHANED, UNCHANGED, Anchor, anchor_at
-from tracker.claims.support import find_support
+from tracker.claims.support import Embed, find_support, remembering
 from tracker.claims.verdict import recheck, revised_claim
-from tracker.match import embed as model_embed
 from tracker.types import Claim, ClaimStatus
 
 PAGE = """Example Weblog
@@ -42,25 +39,18 @@ def claim(text: str) -> Claim:
 
 
 @pytest.fixture(scope="module")
-def embed() -> Any:
-    seen: dict[str, np.ndarray] = {}
-
-    def cached(texts: Sequence[str]) -> Any:
-        missing = [t for t in dict.fromkeys(texts) if t not in seen]
-        if missing:
-            seen.update(zip(missing, model_embed(missing), strict=True))
-        return np.stack([seen[t] for t in texts])
-
-    return cached
+def embed() -> Embed:
+    """The matcher's real embeddings, each text embedded once for this module."""
+    return remembering()
 
 
-def anchored(text: str, embed: Any) -> tuple[Claim, Anchor]:
+def anchored(text: str, embed: Embed) -> tuple[Claim, Anchor]:
     found = find_support(claim(text), PAGE, embed=embed)
     assert found.supported
     return claim(text), anchor_at(PAGE, found.start, found.end)
 
 
-def test_churn_around_the_passage_says_nothing(embed: Any) -> None:
+def test_churn_around_the_passage_says_nothing(embed: Embed) -> None:
     c, anchor = anchored(REVENUE, embed)
     churned = "Cookie banner: Accept all\n\n" + PAGE.replace("© 2025", "Copyright 2026")
     verdict = recheck(c, anchor, churned, embed=embed)
@@ -72,7 +62,7 @@ def test_churn_around_the_passage_says_nothing(embed: Any) -> None:
     assert verdict.anchor is not None and verdict.anchor.start > anchor.start
 
 
-def test_a_moved_paragraph_says_nothing(embed: Any) -> None:
+def test_a_moved_paragraph_says_nothing(embed: Embed) -> None:
     c, anchor = anchored(ULTRA, embed)
     block = "Google AI Ultra costs $249/month. ChatGPT Pro costs $200/month."
     moved = PAGE.replace(block + "\n", "").replace("Coding agents\n", f"Coding agents\n\n{block}\n")
@@ -81,7 +71,7 @@ def test_a_moved_paragraph_says_nothing(embed: Any) -> None:
     assert verdict.verdict in (UNCHANGED, MOVED)
 
 
-def test_a_changed_amount_proposes_the_claim_with_the_new_amount(embed: Any) -> None:
+def test_a_changed_amount_proposes_the_claim_with_the_new_amount(embed: Embed) -> None:
     c, anchor = anchored(REVENUE, embed)
     edited = PAGE.replace("one billion dollars", "1.5 billion dollars")
     verdict = recheck(c, anchor, edited, embed=embed)
@@ -91,7 +81,7 @@ def test_a_changed_amount_proposes_the_claim_with_the_new_amount(embed: Any) -> 
     assert verdict.revision == "Anthropic的Claude Code在2025年12月达到15亿美元年收入里程碑[1]。"
 
 
-def test_a_changed_month_is_revised_at_the_claims_precision(embed: Any) -> None:
+def test_a_changed_month_is_revised_at_the_claims_precision(embed: Embed) -> None:
     c, anchor = anchored(RELEASE, embed)
     edited = PAGE.replace("in February 2025", "on March 3, 2025")
     verdict = recheck(c, anchor, edited, embed=embed)
@@ -102,13 +92,13 @@ def test_a_changed_month_is_revised_at_the_claims_precision(embed: Any) -> None:
     )
 
 
-def test_a_price_rate_is_written_as_the_report_writes_it(embed: Any) -> None:
+def test_a_price_rate_is_written_as_the_report_writes_it(embed: Embed) -> None:
     c, anchor = anchored(ULTRA, embed)
     verdict = recheck(c, anchor, PAGE.replace("$249/month", "$279/month"), embed=embed)
     assert verdict.revision == "Google AI Ultra：$279/月[1]"
 
 
-def test_a_figure_that_vanished_is_changed_without_a_revision(embed: Any) -> None:
+def test_a_figure_that_vanished_is_changed_without_a_revision(embed: Embed) -> None:
     c, anchor = anchored(ULTRA, embed)
     edited = PAGE.replace(
         "Google AI Ultra costs $249/month.",
@@ -119,7 +109,7 @@ def test_a_figure_that_vanished_is_changed_without_a_revision(embed: Any) -> Non
     assert verdict.revision is None
 
 
-def test_a_reworded_passage_still_supports_and_is_re_anchored(embed: Any) -> None:
+def test_a_reworded_passage_still_supports_and_is_re_anchored(embed: Embed) -> None:
     c, anchor = anchored(REVENUE, embed)
     reworded = "Claude Code's annualized revenue hit one billion dollars by December 2025."
     edited = PAGE.replace(anchor.exact, reworded)
@@ -132,7 +122,7 @@ def test_a_reworded_passage_still_supports_and_is_re_anchored(embed: Any) -> Non
     assert verdict.anchor is not None and verdict.anchor.exact == reworded
 
 
-def test_a_removed_passage_is_orphaned(embed: Any) -> None:
+def test_a_removed_passage_is_orphaned(embed: Embed) -> None:
     c, anchor = anchored(REVENUE, embed)
     verdict = recheck(c, anchor, PAGE.replace(anchor.exact, ""), embed=embed)
     assert (verdict.status, verdict.verdict, verdict.after, verdict.anchor) == (
@@ -152,3 +142,15 @@ def test_revised_claim_keeps_what_the_new_passage_repeats() -> None:
         == "Claude Pro Max 20x：$200/月，Google AI Ultra：$259/月[1]"
     )
     assert revised_claim(c, before, before) is None
+
+
+def test_a_claim_already_unsupported_stays_so_without_a_new_suggestion(embed: Embed) -> None:
+    text = "研究人员使用稀疏自编码器（sparse autoencoders）来理解模型内部机制[3]。"
+    found = find_support(claim(text), PAGE, embed=embed)
+    assert not found.supported
+    unsupported = replace(claim(text), status=ClaimStatus.UNSUPPORTED)
+    anchor = anchor_at(PAGE, found.start, found.end)
+    churned = "Banner\n\n" + PAGE
+    assert recheck(unsupported, anchor, churned, embed=embed).status == ClaimStatus.UNSUPPORTED
+    removed = recheck(unsupported, anchor, PAGE.replace(anchor.exact, ""), embed=embed)
+    assert (removed.verdict, removed.status) == (ORPHANED, ClaimStatus.UNSUPPORTED)

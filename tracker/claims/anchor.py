@@ -109,16 +109,21 @@ def anchor_at(text: str, start: int, end: int, *, context: int = 32) -> Anchor:
 
 def reanchor(anchor: Anchor, text: str) -> Reanchored:
     """Find ``anchor`` in ``text`` (a newer extract of the same page); see the module doc."""
+    if not anchor.exact.strip():
+        return Reanchored(ORPHANED, None, 0.0)  # an empty quote is nothing to find
     context = max(len(anchor.prefix), len(anchor.suffix), 1)
     found = _exact(anchor, text)
     if found is not None:
         start, end, beside = found
         verdict = UNCHANGED if beside >= 0.5 or start == anchor.start else MOVED
         return Reanchored(verdict, anchor_at(text, start, end, context=context), 1.0)
+    # What stands between the old neighbours wins over a bitap match nearby: the
+    # neighbours place it, while bitap's head and tail may each land a little off.
     bracketed = _bracketed(anchor, text)
-    local = [(s, e, BRACKETED_MIN) for s, e in bracketed]
-    local += [(s, e, NEARBY_MIN) for s, e in _nearby(anchor, text, bracketed)]
-    best = _pick(anchor, text, local)
+    best = _pick(anchor, text, [(s, e, BRACKETED_MIN) for s, e in bracketed])
+    if best is None:
+        nearby = _nearby(anchor, text, bracketed)
+        best = _pick(anchor, text, [(s, e, NEARBY_MIN) for s, e in nearby])
     anywhere: tuple[float, int, int] | None = None
     if best is None or best[0] < ANYWHERE_MIN:
         # Not found near its old place, or only loosely: compare the page's sentences.
@@ -273,7 +278,10 @@ def _nearby(anchor: Anchor, text: str, bracketed: list[tuple[int, int]]) -> list
     end = matcher.match_main(window, tail, start + len(exact) - len(tail))
     if end < 0 or end + len(tail) <= start:
         return []
-    return [(low + start, low + end + len(tail))]
+    end += len(tail)
+    if "\n\n" not in exact and (cut := window.find("\n\n", start, end)) >= 0:
+        end = cut  # a quote from one paragraph is found in one paragraph
+    return [(low + start, low + end)]
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,26 @@ def _best(passages: list[tuple[int, int, bool]], scores: list[float], page_text:
     return Support(start, end, page_text[start:end], round(score, 4), score >= SUPPORTED_MIN)
 
 
+def remembering(embed: Embed | None = None, *, max_texts: int = 50_000) -> Embed:
+    """``embed`` (the matcher's by default) remembering each text's vector, for
+    re-checking many claims against one page: the page's passages are embedded
+    once, not once per claim. Forgets everything past ``max_texts`` texts."""
+    inner = embed or _default_embed()
+    seen: dict[str, NDArray[np.float32]] = {}
+
+    def remembered(texts: Sequence[str]) -> NDArray[np.float32]:
+        missing = [t for t in dict.fromkeys(texts) if t not in seen]
+        if missing:
+            if len(seen) + len(missing) > max_texts:
+                seen.clear()
+            seen.update(zip(missing, inner(missing), strict=True))
+        if not texts:
+            return inner([])
+        return np.stack([seen[t] for t in texts])
+
+    return remembered
+
+
 def _default_embed() -> Embed:
     from tracker.match import embed  # the matcher's model, loaded on first use
 

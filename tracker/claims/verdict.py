@@ -21,6 +21,9 @@ and decides where the claim stands:
   changed the sentences around it too is not taken for a removal. Otherwise
   ``ORPHANED``.
 
+A claim already reported unsupported (its ``status``) only had a candidate
+passage anchored: see :func:`recheck`.
+
 Pure; the refresh turns ``CHANGED`` into a ``claim-changed`` suggestion and
 ``ORPHANED`` into ``claim-orphaned``, and stores the new anchor. What it does
 not do: decide whether the claim was supported in the first place (that is
@@ -75,26 +78,40 @@ class Verdict:
 
 
 def recheck(claim: Claim, anchor: Anchor, new_text: str, *, embed: Embed | None = None) -> Verdict:
-    """Re-anchor ``claim``'s passage in ``new_text`` and judge it (see the module doc)."""
+    """Re-anchor ``claim``'s passage in ``new_text`` and judge it (see the module doc).
+
+    A claim whose ``status`` is ``UNSUPPORTED`` was anchored on its best
+    candidate passage only: it stays ``UNSUPPORTED`` (already told once)
+    unless the candidate changed into one that supports it (``SUPPORTED``) or
+    changed a figure the claim states (``CHANGED``, with its revision).
+    """
+    before = anchor.exact
+    was_supported = claim.status != ClaimStatus.UNSUPPORTED
+    held = ClaimStatus.SUPPORTED if was_supported else ClaimStatus.UNSUPPORTED
     found = reanchor(anchor, new_text)
     if found.verdict == ORPHANED or found.anchor is None:
-        reworded = _reworded_elsewhere(claim, anchor, new_text, embed)
+        reworded = _reworded_elsewhere(claim, anchor, new_text, embed) if was_supported else None
         if reworded is None:
-            return Verdict(ClaimStatus.ORPHANED, ORPHANED, anchor.exact, None, None, None)
+            lost = ClaimStatus.ORPHANED if was_supported else ClaimStatus.UNSUPPORTED
+            return Verdict(lost, ORPHANED, before, None, None, None)
         new = reworded
     elif found.verdict != CHANGED:
         kept = found.anchor
-        return Verdict(ClaimStatus.SUPPORTED, found.verdict, anchor.exact, kept.exact, kept, None)
+        return Verdict(held, found.verdict, before, kept.exact, kept, None)
     else:
         new = found.anchor
-    revision = revised_claim(claim, anchor.exact, new.exact)
+    revision = revised_claim(claim, before, new.exact)
     if revision is not None:
-        return Verdict(ClaimStatus.CHANGED, CHANGED, anchor.exact, new.exact, new, revision)
-    if _stale_figure(claim, anchor.exact, new.exact) is None and _still_supports(
-        claim, anchor.exact, new.exact, embed
+        return Verdict(ClaimStatus.CHANGED, CHANGED, before, new.exact, new, revision)
+    if not was_supported:
+        now = support_scores(claim, [new.exact], embed=embed)[0] >= SUPPORTED_MIN
+        status = ClaimStatus.SUPPORTED if now else ClaimStatus.UNSUPPORTED
+        return Verdict(status, CHANGED, before, new.exact, new, None)
+    if _stale_figure(claim, before, new.exact) is None and _still_supports(
+        claim, before, new.exact, embed
     ):
-        return Verdict(ClaimStatus.SUPPORTED, CHANGED, anchor.exact, new.exact, new, None)
-    return Verdict(ClaimStatus.CHANGED, CHANGED, anchor.exact, new.exact, new, None)
+        return Verdict(ClaimStatus.SUPPORTED, CHANGED, before, new.exact, new, None)
+    return Verdict(ClaimStatus.CHANGED, CHANGED, before, new.exact, new, None)
 
 
 def _still_supports(claim: Claim, before: str, after: str, embed: Embed | None) -> bool:
