@@ -31,8 +31,7 @@ POSTGRES_SCHEMES = frozenset({"postgresql", "postgres"})
 
 def shared_queue_url(config: Config) -> str | None:
     """The PostgreSQL URL the store and the task queue share, or None with SQLite."""
-    store = getattr(config, "store", None)
-    url = getattr(store, "url", None)
-    if isinstance(url, str) and urlsplit(url).scheme in POSTGRES_SCHEMES:
+    url = config.store.url
+    if url is not None and urlsplit(url).scheme in POSTGRES_SCHEMES:
         return url
     return None

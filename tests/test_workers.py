@@ -1,0 +1,282 @@
+"""Distributed refresh: real ``tracker worker`` and ``tracker daemon`` processes over one
+PostgreSQL database (tests/postgres.py), polling 200 feeds on 8 loopback hosts whose
+servers log every request (tests/feedfarm.py).
+
+What is checked is what the queue promises: every feed answered exactly once per
+round however many workers poll; a worker SIGKILLed with requests in flight loses
+nothing and doubles nothing, and the other worker takes its job over once its
+heartbeat stops; a restarted scheduler carries on; a SQLite config has no workers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+import psycopg
+import pytest
+import yaml
+from feedfarm import FeedFarm
+
+from tracker.store import open_store
+
+T = TypeVar("T")
+ENGLISH = Path(__file__).parent / "data" / "reports" / "english.md"
+HOSTS = 8
+FEEDS = 200
+NEWS_EVERY = 20  # every 20th feed carries a new entry each round: 10 per round
+# Fast heartbeats so a killed worker is noticed in seconds, not the default 30.
+WORKER_OPTIONS = ("--heartbeat", "0.5", "--stalled-after", "2")
+
+
+def wait_for(check: Callable[[], T], timeout: float, what: str) -> T:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.1)
+
+
+def write_config(tmp_path: Path, farm: FeedFarm, url: str | None) -> Path:
+    shutil.copyfile(ENGLISH, tmp_path / "report.md")
+    data = {
+        "state_dir": "state",
+        "reports": [{"id": "open", "path": "report.md", "language": "en", "since": "2026-02-11"}],
+        "feeds": [{"name": f.name, "url": f.url} for f in farm.feeds],
+        "watch_cited": False,
+        "fetch": {"allow_private_networks": True, "respect_robots": False, "per_host": 4},
+        "schedule": {"timezone": "UTC", "refresh": "every 6h", "digest": "mon 08:00"},
+        "daemon": {"listen": "127.0.0.1:0", "log_level": "info"},
+    }
+    if url is not None:
+        data["store"] = {"url": url}
+    path = tmp_path / "sources.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
+
+
+class Process:
+    """A ``tracker`` subprocess with its stderr (logfmt lines) in a file."""
+
+    def __init__(self, config: Path, log: Path, *args: str) -> None:
+        self.log_path = log
+        self._log = log.open("ab")
+        env = {k: v for k, v in os.environ.items() if k != "TRACKER_CONFIG"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tracker.cli", "--config", str(config), *args],
+            stdout=subprocess.DEVNULL,
+            stderr=self._log,
+            env={**env, "PYTHONUNBUFFERED": "1"},
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            self._log.close()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self._log.close()
+
+
+@pytest.fixture
+def processes() -> Iterator[list[Process]]:
+    """Every process a test starts, killed at the end whatever happened."""
+    started: list[Process] = []
+    yield started
+    for process in started:
+        process.kill()
+
+
+def start(processes: list[Process], config: Path, name: str, *args: str) -> Process:
+    process = Process(config, config.parent / f"{name}.log", *args)
+    processes.append(process)
+    return process
+
+
+def queue_rows(url: str, sql: str) -> list[tuple[object, ...]]:
+    with psycopg.connect(url) as conn:
+        return list(conn.execute(sql))  # type: ignore[arg-type]
+
+
+def registered_workers(url: str) -> int:
+    try:
+        return int(queue_rows(url, "SELECT COUNT(*) FROM procrastinate_workers")[0][0])  # type: ignore[call-overload]
+    except psycopg.errors.UndefinedTable:
+        return 0
+
+
+def idle(url: str) -> bool:
+    """No job of a round waiting or running (the periodic stalled-job check aside)."""
+    rows = queue_rows(
+        url,
+        "SELECT COUNT(*) FROM procrastinate_jobs "
+        "WHERE status IN ('todo', 'doing') AND task_name <> 'tracker.recover'",
+    )
+    return rows[0][0] == 0
+
+
+def wait_round(url: str, farm: FeedFarm, timeout: float = 40) -> None:
+    """Until every feed was answered and the queue stays idle for a moment."""
+    wait_for(lambda: len(farm.answered()) == FEEDS, timeout, "every feed to be polled")
+    wait_for(lambda: idle(url) and (time.sleep(0.5) or idle(url)), timeout, "the queue to drain")
+
+
+def polled_hosts(log: str) -> set[str]:
+    return set(re.findall(r"poll started pid=\d+ host=(\S+?) ", log))
+
+
+def counts(url: str) -> dict[str, int]:
+    with open_store(url) as store:
+        found = store.counts()
+        suggestions = store.suggestions()
+    found["distinct_suggested_urls"] = len({s.url for s in suggestions})
+    found["suggestion_rows"] = len(suggestions)
+    return found
+
+
+def test_two_workers_and_a_scheduler_poll_each_feed_once_per_round(
+    tmp_path: Path, postgres_url: str, processes: list[Process]
+) -> None:
+    with FeedFarm(HOSTS, FEEDS) as farm:
+        farm.new_round(every=NEWS_EVERY)
+        config = write_config(tmp_path, farm, postgres_url)
+        workers = [
+            start(processes, config, f"worker{n}", "worker", "--concurrency", "2", *WORKER_OPTIONS)
+            for n in (1, 2)
+        ]
+        wait_for(lambda: registered_workers(postgres_url) == 2, 30, "two workers to register")
+        scheduler = start(processes, config, "scheduler", "daemon")
+
+        # Round 1: the scheduler's catch-up round at start (nothing was ever polled).
+        wait_round(postgres_url, farm)
+        assert set(farm.answered()) == {f.url for f in farm.feeds}
+        assert set(farm.answered().values()) == {1}, farm.answered().most_common(3)
+        first = counts(postgres_url)
+        assert (first["entries"], first["articles"]) == (10, 10)
+        # Both workers took poll jobs, and no host was polled by both at once: each
+        # batch holds one host and its lock.
+        assert all(polled_hosts(w.log()) for w in workers), [w.log()[-2000:] for w in workers]
+
+        # The scheduler restarts while the workers run; its catch-up queues round 2.
+        assert scheduler.stop() == 0
+        farm.reset_counts()
+        farm.new_round(every=NEWS_EVERY)
+        scheduler = start(processes, config, "scheduler2", "daemon")
+        wait_round(postgres_url, farm)
+        assert set(farm.answered().values()) == {1}, farm.answered().most_common(3)
+        second = counts(postgres_url)
+        assert (second["entries"], second["articles"]) == (20, 20)
+        assert second["distinct_suggested_urls"] == second["suggestion_rows"]
+
+        status = subprocess.run(
+            [sys.executable, "-m", "tracker.cli", "--config", str(config), "status", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert status.returncode == 0, status.stderr
+        queue = yaml.safe_load(status.stdout)["queue"]
+        assert len(queue["workers"]) == 2
+        assert queue["waiting"].get("tracker.poll", 0) == 0
+
+        for worker in workers:
+            assert worker.stop() == 0  # SIGTERM: running jobs finish, then it unregisters
+        wait_for(lambda: registered_workers(postgres_url) == 0, 10, "workers to unregister")
+        assert scheduler.stop() == 0
+
+
+def test_a_worker_killed_mid_round_loses_nothing_and_doubles_nothing(
+    tmp_path: Path, postgres_url: str, processes: list[Process]
+) -> None:
+    with FeedFarm(HOSTS, FEEDS) as farm:
+        farm.new_round(every=NEWS_EVERY)
+        config = write_config(tmp_path, farm, postgres_url)
+        farm.hold(0)  # host 0 answers nothing until released
+        held = farm.host_key(0)
+        # One job at a time each: the killed worker has only host 0's requests in flight.
+        workers = [
+            start(processes, config, f"worker{n}", "worker", "--concurrency", "1", *WORKER_OPTIONS)
+            for n in (1, 2)
+        ]
+        wait_for(lambda: registered_workers(postgres_url) == 2, 30, "two workers to register")
+        start(processes, config, "scheduler", "daemon")
+
+        wait_for(lambda: farm.waiting(0) > 0, 30, "a worker to poll the held host")
+        victim = next(w for w in workers if held in polled_hosts(w.log()))
+        survivor = next(w for w in workers if w is not victim)
+        in_flight = farm.waiting(0)
+        victim.proc.send_signal(signal.SIGKILL)
+        victim.proc.wait(10)
+        wait_for(lambda: sum(farm.unanswered().values()) == in_flight, 10, "the server to notice")
+        farm.release(0)
+
+        wait_round(postgres_url, farm, timeout=45)
+        # Every feed's answer reached a worker exactly once; the requests the kill cut
+        # off were never answered, and were sent again by the survivor.
+        assert set(farm.answered()) == {f.url for f in farm.feeds}
+        assert set(farm.answered().values()) == {1}, farm.answered().most_common(3)
+        assert set(farm.unanswered()) <= {f.url for f in farm.feeds if f.host == 0}
+        assert held in polled_hosts(survivor.log())
+        assert "job recovered" in survivor.log()
+        found = counts(postgres_url)
+        assert (found["entries"], found["articles"]) == (10, 10)
+        assert found["distinct_suggested_urls"] == found["suggestion_rows"]
+        with open_store(postgres_url) as store:
+            polled = [s for s in store.sources(kind="feed") if s.last_checked is not None]
+        assert len(polled) == FEEDS
+        assert survivor.stop() == 0
+
+
+def test_a_worker_needs_the_postgresql_store(tmp_path: Path) -> None:
+    with FeedFarm(1, 1) as farm:
+        config = write_config(tmp_path, farm, None)
+        done = subprocess.run(
+            [sys.executable, "-m", "tracker.cli", "--config", str(config), "worker"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 2
+    assert "PostgreSQL store" in done.stderr and "store.url" in done.stderr
+
+
+def test_queue_status_names_the_oldest_waiting_job(postgres_url: str, tmp_path: Path) -> None:
+    from tracker.app import Tracker
+    from tracker.config import load_config
+
+    with FeedFarm(2, 4) as farm:
+        tracker = Tracker(load_config(write_config(tmp_path, farm, postgres_url)))
+        engine = tracker.task_engine()
+        with engine.app.open():
+            first = engine.defer_round()
+            assert first is not None
+            assert engine.defer_round() is None  # one waiting round at most
+            assert engine.defer_digest() is not None
+        queue = tracker.queue_status()
+    assert queue is not None
+    assert queue.waiting == {"tracker.round": 1, "tracker.digest": 1}
+    assert queue.depth == 2 and queue.workers == () and queue.running == 0
+    assert queue.oldest_waiting is not None
+    assert queue.oldest_waiting.id == first and queue.oldest_waiting.task == "tracker.round"
+    assert queue.oldest_waiting.waiting_since <= datetime.now(UTC)
