@@ -69,6 +69,8 @@ def test_an_article_becomes_the_edit_it_deserves(view: ReportView, case: dict[st
             assert got == wanted
         else:
             assert got == wanted, key
+    for fragment in expect.get("fact_absent", []):
+        assert fragment not in fact.sentence
     assert proposal.kind is SuggestionKind(expect["kind"])
     assert proposal.target == expect.get("target")
     if expect.get("target"):

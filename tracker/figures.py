@@ -127,7 +127,9 @@ _ANCHOR = re.compile(
     r"(?:leaderboards?|charts?|rankings?|list))(?![A-Za-z])))"
     rf"|(?P<word>(?i:(?<![A-Za-z])(?:{_WORD_RE})(?![A-Za-z])"
     rf"|(?<![A-Za-z])an?(?=\s+{_MAG_WORDS})))"
-    r"|(?P<zhnum>[零〇一二两三四五六七八九十百千万亿]{1,12})"
+    # A numeral run is read whole, never from 零 before a numeral: 零一万物 (01.AI) is a name.
+    r"|(?P<zhnum>(?<![零〇一二两三四五六七八九十百千万亿])(?!零[〇一二两三四五六七八九十百千万亿])"
+    r"[零〇一二两三四五六七八九十百千万亿]{1,12})"
 )
 _URL = re.compile(r"(?:https?://|www\.)[!-~]+")
 # What may stand right after a number (and its magnitude): its kind, by group name.

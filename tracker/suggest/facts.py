@@ -157,7 +157,8 @@ def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
     """The article's news. ``evidence`` (the sentence the matcher found closest to the
     report section) only breaks ties between equally good sentences."""
     title = _one_line(article.title)
-    sentences = [s for s in split_sentences(article.text) if _one_line(s) != title][:12]
+    body = _without_masthead(article.text, title)
+    sentences = [s for s in split_sentences(body) if _one_line(s) != title][:12]
     sentence = _key_sentence(title, sentences, names, article, evidence) if sentences else title
     actor = _actor(title, sentence, names)
     thing = _object(title, sentence, names, actor)
@@ -181,6 +182,24 @@ def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
 
 
 # ----------------------------------------------------------------- the key sentence
+
+# A byline a page prints between its headline and its text: "Eval Wire staff · 2026-03-22",
+# "By Jane Doe | March 3, 2026". Short, and ending in a date.
+_BYLINE = re.compile(
+    r"^(?:By\s+)?[^。.!?！？]{0,60}?[·|•—–-]\s*"
+    r"(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?"
+    r"|[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}|\d{1,2} [A-Z][a-z]{2,8} \d{4})"
+    r"\s*"
+)
+
+
+def _without_masthead(text: str, title: str) -> str:
+    """The text without the headline and byline a page prints above it: a Chinese
+    headline has no full stop, so sentence splitting would glue it to the lede."""
+    head = re.match(r"\s*" + r"\s+".join(map(re.escape, title.split())) + r"\s*", text)
+    if title and head:
+        return _BYLINE.sub("", text[head.end() :], count=1)
+    return text
 
 
 def _key_sentence(

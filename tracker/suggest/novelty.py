@@ -45,6 +45,12 @@ def object_key(name: str) -> tuple[str, frozenset[str]]:
     """(name key, version numbers) of a product name: ``Gemini 3.0 Pro`` → ("geminipro",
     {3}); ``DeepSeek V3`` → ("deepseek", {3}) (a letter before a version is part of
     the version, except in a name that is only that: ``o1`` → ("o", {1}))."""
+    words, versions = _key_words(name)
+    return "".join(words), versions
+
+
+def _key_words(name: str) -> tuple[list[str], frozenset[str]]:
+    """The words of a name's key, in order, and its version numbers."""
     key = []
     versions: set[str] = set()
     for position, token in enumerate(_TOKEN.findall(name)):
@@ -61,7 +67,7 @@ def object_key(name: str) -> tuple[str, frozenset[str]]:
             and head.lower() not in _FILLER
         ):
             key.append(head.lower())
-    return "".join(key), frozenset(versions)
+    return key, frozenset(versions)
 
 
 def _version(number: str) -> str:
@@ -82,7 +88,12 @@ def names_object(statement: str, thing: str) -> bool:
     numbers = {_version(n) for n in re.findall(r"\d+(?:\.\d+)*", statement)}
     if not versions <= numbers:
         return False
-    return any(key in _run_keys(run) for run in _RUN.findall(statement))
+    # A name without a version is not a versioned one: "Claude" (the family) is not
+    # "Claude 4", so news about Claude in general is not what "Claude 4系列" states.
+    return any(
+        key in _run_keys(run) and (versions or not object_key(run)[1])
+        for run in _RUN.findall(statement)
+    )
 
 
 def _run_keys(run: str) -> tuple[str, ...]:
@@ -157,10 +168,12 @@ def covering_statement(
     *,
     section_id: str = "",
     summaries: frozenset[str] = frozenset(),
+    headline: str = "",
+    text: str = "",
 ) -> Statement | None:
     """The report statement that already states ``fact``: in the matched section first,
     then its chapter, then elsewhere; ``summaries`` (abstract, introduction,
-    conclusion) last."""
+    conclusion) last. ``headline`` and ``text`` are the article's."""
     found: list[Statement] = []
     if fact.object and field_term(fact.object) != fact.object:
         beyond = fact.event in _NEWS_BEYOND_THE_NAME
@@ -175,8 +188,15 @@ def covering_statement(
                 or shares_figure(s.plain, fact)
                 or same_event(s.plain, fact.event)
                 or (not beyond and names_actor(s.plain, fact.actor, names))
+                # Research on a thing the statement names, about what it quotes or
+                # names beside it ("金门大桥"), is that statement's finding.
+                or _shares_catchword(s.plain, f"{headline} {fact.sentence}")
             )
             and not figures_conflict(s.plain, fact)
+        ]
+    if fact.actor:
+        found += [
+            s for s in statements if s.kind != "row" and _person_said(s, fact, names, headline)
         ]
     if not found and fact.actor and fact.numbers:
         # News whose figure is the point ("METR: the task horizon doubled again") is
@@ -201,15 +221,72 @@ def covering_statement(
     return found[0] if found else None
 
 
+_QUOTED = re.compile(r"[“\"《「『]([^”\"》」』]{2,12})[”\"》」』]")
+
+
+def _shares_catchword(statement: str, said: str) -> bool:
+    """A term ``said`` (headline and key sentence) quotes is in the statement."""
+    return any(_spelled_any(term, statement) for term in _QUOTED.findall(said))
+
+
+def _spelled_any(term: str, text: str) -> bool:
+    """``term`` or any glossary spelling of it in ``text`` (hyphens read as spaces)."""
+    text = text.replace("-", " ")
+    forms = _glossary_forms(term) or (term,)
+    return any(_spelled(form.replace("-", " "), text) for form in forms)
+
+
+def _person_said(statement: Statement, fact: Fact, names: NameBook, headline: str) -> bool:
+    """The statement reports a person's view on the headline's subject: it names the
+    person and a field concept the headline names (Willison's definition of an agent
+    is what "Simon Willison将智能体定义为…" states). Only for people: a lab names
+    every field concept in some statement."""
+    name = names.lookup(fact.actor)
+    if name is None or name.kind != "person":
+        return False
+    if not names_actor(statement.plain, fact.actor, names):
+        return False
+    return any(
+        any(_spelled(form.replace("-", " "), headline.replace("-", " ")) for form in row)
+        and any(_spelled(form, statement.plain) for form in row)
+        for row in FIELD_GLOSSARY
+    )
+
+
 def summary_sections(titles: dict[str, str]) -> frozenset[str]:
-    """Ids of the sections that summarise the report rather than state news."""
-    return frozenset(i for i, title in titles.items() if _SUMMARY_TITLES.search(title))
+    """Ids of the sections that summarise the report rather than state news, and the
+    subsections of a summarising chapter ("八、技术趋势总结" → 8.1)."""
+    summaries = {i for i, title in titles.items() if _SUMMARY_TITLES.search(title)}
+    return frozenset(i for i in titles if i in summaries or i.split(".")[0] in summaries)
 
 
-def may_cite(statement: Statement, general: frozenset[int]) -> bool:
+def overview_references(statements: Sequence[Statement]) -> frozenset[tuple[str, int]]:
+    """(chapter, reference) pairs for a chapter's overview source: a reference behind
+    every cited statement of a chapter with at least three, such as a magazine piece
+    surveying the field the chapter covers. The primary source of one of those
+    claims is a better citation for it."""
+    cited: dict[str, list[set[int]]] = {}
+    for statement in statements:
+        if statement.citations:
+            chapter = statement.section_id.split(".")[0]
+            cited.setdefault(chapter, []).append(set(statement.citations))
+    return frozenset(
+        (chapter, number)
+        for chapter, sets in cited.items()
+        if len(sets) >= 3
+        for number in set.intersection(*sets)
+    )
+
+
+def may_cite(
+    statement: Statement,
+    general: frozenset[int],
+    overview: frozenset[tuple[str, int]] = frozenset(),
+) -> bool:
     """Whether the article may become this statement's citation: it cites nothing, or
-    only general references."""
-    return set(statement.citations) <= general
+    only general references and its chapter's overview source."""
+    chapter = statement.section_id.split(".")[0]
+    return all(n in general or (chapter, n) in overview for n in statement.citations)
 
 
 def cite_after(statement: Statement, marker: str) -> str:

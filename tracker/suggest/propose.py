@@ -24,8 +24,15 @@ from tracker.statements import Statement, general_references, statements
 from tracker.suggest.additions import addition, feeds_of, from_article
 from tracker.suggest.facts import key_fact
 from tracker.suggest.names import NameBook
-from tracker.suggest.novelty import cite_after, covering_statement, may_cite, summary_sections
+from tracker.suggest.novelty import (
+    cite_after,
+    covering_statement,
+    may_cite,
+    overview_references,
+    summary_sections,
+)
 from tracker.suggest.revisions import find_revision
+from tracker.textutil import split_sentences
 from tracker.types import Article, Fact, Match, Report, Suggestion, SuggestionKind
 
 
@@ -36,13 +43,16 @@ class ReportView:
     statements: tuple[Statement, ...]
     general: frozenset[int]  # reference numbers cited across the report
     summaries: frozenset[str]  # abstract, introduction, conclusion
+    overview: frozenset[tuple[str, int]]  # (chapter, reference) of a chapter's survey source
 
     @classmethod
     def of(cls, report: Report) -> ReportView:
+        found = tuple(statements(report))
         return cls(
             report=report,
             names=NameBook.for_report(report.markdown),
-            statements=tuple(statements(report)),
+            statements=found,
+            overview=overview_references(found),
             general=general_references(report),
             summaries=summary_sections({s.id: s.title for s in report.sections}),
         )
@@ -72,6 +82,8 @@ def propose(
         section_id=match.section_id,
         marker=view.marker,
         headline=article.title,
+        lede=_lede(article),
+        section_titles={s.id: s.title for s in report.sections},
     )
     if revision is not None:
         return _edit(
@@ -84,9 +96,11 @@ def propose(
         view.names,
         section_id=match.section_id,
         summaries=view.summaries,
+        headline=article.title,
+        text=article.text or "",
     )
     if covering is not None:
-        if not may_cite(covering, view.general):
+        if not may_cite(covering, view.general, view.overview):
             return None
         return _edit(
             view, article, match, fact, covering, cite_after(covering, view.marker),
@@ -95,6 +109,15 @@ def propose(
     return addition(
         report, article, match, now=now, source_names=source_names, names=view.names, fact=fact
     )
+
+
+def _lede(article: Article) -> str:
+    """The article's first sentence after its headline."""
+    text = (article.text or "").strip()
+    if text.startswith(article.title.strip()):
+        text = text[len(article.title.strip()) :]
+    sentences = split_sentences(text)
+    return sentences[0] if sentences else ""
 
 
 def _edit(

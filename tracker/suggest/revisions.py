@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
-from tracker.figures import Figure, figures_in, format_zh, same_figure
+from tracker.figures import Figure, figures_in, format_zh, present_in, same_figure
 from tracker.statements import Statement
 from tracker.suggest.facts import field_term
 from tracker.suggest.names import NameBook
 from tracker.suggest.novelty import names_actor, names_object
+from tracker.suggest.stale_claims import stale_claim
 from tracker.types import Fact
 
 _RANK_HEADER = re.compile(r"^(?:排名|名次|rank|ranking|#|no\.?)$", re.IGNORECASE)
@@ -39,8 +40,15 @@ _MAKER_HEADER = re.compile(r"公司|机构|厂商|开发者|实验室|company|la
 _VERSIONED = re.compile(r"[A-Za-z][A-Za-z-]*[ -]?\d+(?:\.\d+)*")
 _PAST_VALUE = re.compile(
     r"(?:\bfrom|\bpreviously|\bwas|\bearlier|\bsince|\btimes|\bthan|\bcompared (?:with|to)"
-    r"|\bversus|\bvs\.?)\s+(?:the\s+|a\s+|an\s+|about\s+|around\s+)?\S*\s*$"
-    r"|(?:此前|之前|从|由|较|比)[^，。]{0,8}$",
+    r"|\bversus|\bvs\.?|\bnot|\binstead of)\s+(?:the\s+|a\s+|an\s+|about\s+|around\s+)?\S*\s*$"
+    r"|(?:此前|之前|从|由|较|比|而非|而不是|不是)[^，。]{0,8}$",
+    re.IGNORECASE,
+)
+# Narrower: a value the news says was replaced ("up from", "not the", "从…下调至"), never
+# a stale candidate's new value; "was about $13 million" is the news' own figure.
+_REPLACED_VALUE = re.compile(
+    r"(?:\bfrom|\bpreviously|\bearlier|\bnot|\binstead of)\s+(?:the\s+|a\s+|an\s+|about\s+"
+    r"|around\s+)?\S*\s*$|(?:此前|之前|从|由|而非|而不是|不是)[^，。]{0,8}$",
     re.IGNORECASE,
 )
 _PERIODS = (
@@ -57,7 +65,8 @@ _MEASURES = tuple(
         r"revenue|run-rate|\bARR\b|年收入|营收|收入",
         r"valuation|valued at|估值",
         r"market (?:value|cap)|市值",
-        r"train\w* cost|cost (?:to|of) train\w*|trained for|训练成本|成本",
+        r"train\w* cost|cost (?:to|of) train\w*|trained for|training bill"
+        r"|训练成本|成本|费用|开销|账单",
         r"users|subscribers|sign-?ups|accounts|用户|账户|注册",
         r"per month|a month|/month|/月|price|priced|订阅|价格|定价",
         r"horizon|task length|doubl\w+|任务|时长|翻倍",
@@ -81,11 +90,28 @@ def find_revision(
     section_id: str,
     marker: str,
     headline: str = "",
+    lede: str = "",
+    section_titles: dict[str, str] | None = None,
 ) -> Revision | None:
     """The statement ``fact`` makes stale and its rewrite, or None. ``headline`` (the
-    article's title) may name the place or the model a ranking news displaces."""
+    article's title) may name the place or the model a ranking news displaces, or the
+    measure of a figure; ``lede`` (its first sentence) may name the product a figure
+    is about when the key sentence names another ("GPT-4o image generation" …
+    "sign-ups to ChatGPT")."""
+    ended = stale_claim(
+        fact,
+        statements,
+        names,
+        headline=headline,
+        section_titles=section_titles or {},
+        place=_place(f"{headline} {fact.sentence}"),
+    )
+    if ended is not None:
+        return Revision(ended[0], _recite(ended[1], marker))
     ranking = _ranking_revision(fact, statements, names, section_id, marker, headline)
-    return ranking or _figure_revision(fact, statements, names, section_id, marker)
+    return ranking or _figure_revision(
+        fact, statements, names, section_id, marker, headline=headline, lede=lede
+    )
 
 
 # ----------------------------------------------------------------- ranking tables
@@ -169,7 +195,15 @@ def _number(cell: str) -> int | None:
 
 
 def _figure_revision(
-    fact: Fact, statements: Sequence[Statement], names: NameBook, section_id: str, marker: str
+    fact: Fact,
+    statements: Sequence[Statement],
+    names: NameBook,
+    section_id: str,
+    marker: str,
+    *,
+    headline: str = "",
+    lede: str = "",
+    section_titles: dict[str, str] | None = None,
 ) -> Revision | None:
     news = [f for f in figures_in(fact.sentence) if f.text in fact.numbers]
     news = [f for f in news if f.kind in ("money", "percent", "count", "duration", "multiple")]
@@ -177,10 +211,20 @@ def _figure_revision(
         return None
     # A product's name (Latin script); a quoted Chinese term or a kind of thing is no name.
     named = bool(re.search(r"[A-Za-z]", fact.object)) and field_term(fact.object) != fact.object
+    # Other versioned products the lede names are what the figure may be about too.
+    others = tuple(n for n in _VERSIONED.findall(lede) if not names_object(n, fact.object))
+    # The headline names the measure of its own figure ("训练账单：…1300万美元").
+    measured = [
+        fact.sentence,
+        *([headline] if any(present_in(new, headline) for new in news) else []),
+    ]
     best: tuple[int, Statement, Figure, Figure] | None = None
     previous: Statement | None = None
     for statement in statements:
-        about = _about(statement, previous, fact, names, named)
+        about = _about(statement, previous, fact, names, named) or any(
+            _about(statement, previous, replace(fact, object=other), names, True)
+            for other in others
+        )
         previous = statement
         if statement.kind == "row" or not about:
             continue
@@ -201,11 +245,18 @@ def _figure_revision(
             continue  # the news repeats a figure of it as current: the statement holds
         for old in olds:
             for new in news:
+                if _REPLACED_VALUE.search(fact.sentence[max(0, new.start - 24) : new.start]):
+                    continue  # the value it had, not the one it has
                 old_per = old.per or _period(statement.text, old)
-                new_per = new.per or _period(fact.sentence, new)
+                new_per = new.per or _period(fact.sentence, new) or _only_period(fact.sentence)
                 if (old.kind, old.unit, old_per) != (new.kind, new.unit, new_per):
                     continue
-                if not _same_measure(statement.text, old, fact.sentence, new):
+                if not any(
+                    _same_measure(statement.text, old, text, figure)
+                    for text in measured
+                    for figure in figures_in(text)
+                    if same_figure(figure, new)
+                ):
                     continue
                 rank = (statement.section_id != section_id) * 2 + (statement.kind == "item")
                 if best is None or rank < best[0]:
@@ -246,6 +297,12 @@ def _period(text: str, figure: Figure) -> str:
     return next((period for pattern, period in _PERIODS if pattern.search(around)), "")
 
 
+def _only_period(sentence: str) -> str:
+    """The period a sentence gives its fees in when it names just one ("月费从…下调至…")."""
+    periods = {period for pattern, period in _PERIODS if pattern.search(sentence)}
+    return periods.pop() if len(periods) == 1 else ""
+
+
 def _as_before(sentence: str, figure: Figure) -> bool:
     """The news gives ``figure`` as a past value: "up from $1 billion", "此前为10亿美元"."""
     before = sentence[max(0, figure.start - 24) : figure.start]
@@ -260,6 +317,8 @@ def _same_measure(old_text: str, old: Figure, new_text: str, new: Figure) -> boo
 
 def _written_like(new: Figure, old: Figure) -> str:
     """The new figure in the old one's script: Chinese magnitudes in a Chinese sentence."""
+    if old.per and not new.per:
+        new = replace(new, per=old.per)  # "$249/月" → "$199.99/月", the period kept
     return format_zh(new) if _cjk(old.text) or old.text.startswith("$") else new.text
 
 

@@ -1,0 +1,196 @@
+"""Claims of the report that a news event ends, without a figure to replace.
+
+Three kinds, each a revision of one statement as written:
+
+* **a state that ended**: the statement names a state or campaign (``"代码红色警报"``)
+  and the news says its actor ended, lifted or called it off → the statement
+  gets "；2026年2月宣布结束" and the new citation;
+* **best at something**: the statement says a product is the best, strongest or
+  leading at a task (a list item under a section about it: "遵循图像编辑指令的能力
+  最强"), and the news says a rival took first place at that task from it → the
+  statement gets "（2026年3月起被字节跳动Seedream 5.0超越）";
+* **all of the top N**: the statement says the first N places all go to one group
+  ("前五名均为中国模型"), and the news says a model entered the top N and ended that
+  run → "前五名中，Nemotron 3 Ultra（NVIDIA）位列第四，其余均为中国模型".
+
+Pure: no I/O. Figures and ranking rows are :mod:`tracker.suggest.revisions`' job.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+from tracker.figures import figures_in
+from tracker.glossary import FIELD_GLOSSARY
+from tracker.statements import Statement
+from tracker.suggest.names import NameBook
+from tracker.suggest.novelty import names_actor, names_object
+from tracker.types import Fact
+
+_CITATIONS = re.compile(r"(?:\s*[\[［]\d{1,4}(?:[,，\-–]\s*\d{1,4})*[\]］])+")
+_QUOTED = re.compile(r"[“\"《「『]([^”\"》」』]{2,12})[”\"》」』]")
+_ENDED = re.compile(
+    r"结束|解除|取消|终止|撤销|叫停|告一段落"
+    r"|\b(?:ends?|ended|ending|lifts?|lifted|scraps?|scrapped|calls? off|called off|winds? down)\b",
+    re.IGNORECASE,
+)
+_BEST = re.compile(r"最强|最好|最佳|最优|第一|领先|\b(?:best|strongest|leading|top)\b", re.I)
+_ALL_OF_TOP = re.compile(r"前([一二三四五六七八九十\d]+)名均为([^，。；]+?)(?=[，。；]|$)")
+_TOP_N_EN = re.compile(
+    r"\b(?:top|(?:all\s+)?(\w+)\s+(?:leading|top)\s+(?:places|spots|positions))\b", re.I
+)
+_ZH_NUMBERS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
+_EN_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+_EN_NUMBERS = {w: i for i, w in enumerate(_EN_WORDS)}
+
+
+def stale_claim(
+    fact: Fact,
+    statements: Sequence[Statement],
+    names: NameBook,
+    *,
+    headline: str,
+    section_titles: dict[str, str],
+    place: int | None,
+) -> tuple[Statement, str] | None:
+    """The statement the news ends and its rewrite without the citation marker, or None.
+    ``place`` is the rank the news gives the fact's object, if any."""
+    said = f"{headline} {fact.sentence}"
+    return (
+        _ended_state(fact, statements, names, said)
+        or _all_of_top(fact, statements, names, said, place)
+        or _best_at(fact, statements, names, said, section_titles, place)
+    )
+
+
+def _ended_state(
+    fact: Fact, statements: Sequence[Statement], names: NameBook, said: str
+) -> tuple[Statement, str] | None:
+    for statement in statements:
+        if statement.kind == "row" or not names_actor(statement.plain, fact.actor, names):
+            continue
+        for term in _QUOTED.findall(statement.plain):
+            where = said.find(term)
+            # The end word next to the state's name: "结束“代码红色警报”", "ends code red".
+            if where >= 0 and _ENDED.search(said[max(0, where - 12) : where + len(term) + 16]):
+                return statement, _append(statement.text, _ended_words(statement.text, fact.date))
+    return None
+
+
+def _all_of_top(
+    fact: Fact, statements: Sequence[Statement], names: NameBook, said: str, place: int | None
+) -> tuple[Statement, str] | None:
+    if fact.event != "ranking" or place is None or not fact.object or not _ENDED.search(said):
+        return None
+    for statement in statements:
+        claim = _ALL_OF_TOP.search(statement.plain)
+        if claim is None or not _cjk(statement.text):
+            continue
+        top = _number(claim.group(1))
+        if top is None or not 1 <= place <= top or not _says_top(said, top):
+            continue
+        maker = names.maker_of(fact.object) or names.lookup(fact.actor)
+        who = f"{fact.object}（{maker.spelled_for('zh') if maker else fact.actor}）"
+        rewritten = statement.text.replace(
+            claim.group(0),
+            f"前{claim.group(1)}名中，{who}位列第{_zh_number(place)}，其余均为{claim.group(2)}",
+            1,
+        )
+        return statement, _strip_citations(rewritten)
+    return None
+
+
+def _best_at(
+    fact: Fact,
+    statements: Sequence[Statement],
+    names: NameBook,
+    said: str,
+    section_titles: dict[str, str],
+    place: int | None,
+) -> tuple[Statement, str] | None:
+    if fact.event != "ranking" or place != 1 or not fact.object:
+        return None
+    plain_said = said.replace("-", " ")
+    for statement in statements:
+        if statement.kind == "row" or not _BEST.search(statement.plain):
+            continue
+        # Whose claim it is: a product the statement or its section's title names,
+        # which the news names beside the new leader (the one it displaced).
+        holder = f"{section_titles.get(statement.section_id, '')} {statement.plain}"
+        holders = re.findall(r"[A-Za-z][A-Za-z0-9.+-]*(?: [A-Za-z0-9.+-]+)*", holder)
+        displaced = [
+            h
+            for h in holders
+            if len(h) > 2
+            and re.search(rf"(?<![A-Za-z]){re.escape(h)}(?![A-Za-z])", said, re.I)
+            and not names_object(h, fact.object)
+        ]
+        if not displaced or not _shares_task(statement.plain, plain_said):
+            continue
+        maker = names.maker_of(fact.object) or names.lookup(fact.actor)
+        who = f"{maker.spelled_for('zh') if maker else fact.actor}{fact.object}"
+        when = f"{fact.date.year}年{fact.date.month}月起" if fact.date else ""
+        return statement, _append(statement.text, f"（{when}被{who}超越）", joiner="")
+    return None
+
+
+def _shares_task(statement: str, said: str) -> bool:
+    """A field concept (the task: image editing) named in both, in any spelling."""
+    for row in FIELD_GLOSSARY:
+        zh = [f for f in row if _cjk(f)]
+        en = [f for f in row if not _cjk(f)]
+        in_statement = any(f in statement for f in zh) or any(
+            re.search(rf"\b{re.escape(f)}\b", statement, re.I) for f in en
+        )
+        in_said = any(f in said for f in zh) or any(
+            re.search(rf"\b{re.escape(f)}\b", said, re.I) for f in en
+        )
+        if in_statement and in_said and row[0] not in ("排名",):
+            return True
+    return False
+
+
+def _says_top(said: str, top: int) -> bool:
+    """The news speaks of the same top N ("all five leading places", "top five", "前五")."""
+    for match in _TOP_N_EN.finditer(said):
+        word = (match.group(1) or "").lower()
+        if _EN_NUMBERS.get(word) == top or (word.isdigit() and int(word) == top):
+            return True
+    for figure in figures_in(said):
+        if figure.kind == "rank" and figure.unit == "top" and int(figure.value) == top:
+            return True
+    return f"前{_zh_number(top)}" in said
+
+
+def _ended_words(text: str, day: date | None) -> str:
+    when = f"{day.year}年{day.month}月" if day else ""
+    return f"；{when}宣布结束" if _cjk(text) else f"; ended {day:%B %Y}" if day else "; ended"
+
+
+def _append(text: str, words: str, *, joiner: str = "") -> str:
+    """``words`` after the statement's claim, before its citations and full stop; the
+    citations are left for the caller's new marker."""
+    body = _strip_citations(text)
+    stop = body[-1] if body and body[-1] in "。！？.!?：:" else ""
+    core = body[: len(body) - len(stop)] if stop else body
+    return f"{core}{joiner}{words}{stop}"
+
+
+def _strip_citations(text: str) -> str:
+    return _CITATIONS.sub("", text).rstrip()
+
+
+def _number(text: str) -> int | None:
+    if text.isdigit():
+        return int(text)
+    return _ZH_NUMBERS.get(text)
+
+
+def _zh_number(n: int) -> str:
+    return "零一二三四五六七八九十"[n] if 0 <= n <= 10 else str(n)
+
+
+def _cjk(text: str) -> bool:
+    return bool(re.search(r"[\u3400-\u4dbf\u4e00-\u9fff]", text))
