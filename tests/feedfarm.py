@@ -10,7 +10,8 @@ entry whose article page is served by the same host.
 A feed request counts as *answered* once its handler returned a response;
 a request whose client went away first (a worker killed while waiting) is
 logged unanswered. :meth:`answered` counts answered requests per feed path,
-which is what "polled once per round" means.
+which is what "polled once per round" means. :meth:`most_in_flight` tells
+how many requests each host served at once at most: what politeness bounds.
 
 ``hold(host)`` makes that host's feed requests wait until ``release(host)``:
 a worker polling it can be killed with its requests in flight.
@@ -65,7 +66,10 @@ def rss(items: list[tuple[str, str, datetime]]) -> str:
 class FeedFarm:
     """``feeds`` feeds spread round-robin over ``hosts`` servers."""
 
-    def __init__(self, hosts: int, feeds: int, *, distinct_addresses: bool = False) -> None:
+    def __init__(
+        self, hosts: int, feeds: int, *, distinct_addresses: bool = False, latency: float = 0.0
+    ) -> None:
+        self.latency = latency
         self.servers = [
             LocalServer(host=f"127.0.0.{2 + i}" if distinct_addresses else "127.0.0.1")
             for i in range(hosts)
@@ -78,6 +82,8 @@ class FeedFarm:
         self._lock = threading.Lock()
         self._held: dict[int, threading.Event] = {}
         self._waiting: dict[int, int] = {}
+        self._in_flight: Counter[int] = Counter()
+        self._most_in_flight: Counter[int] = Counter()
         self.rounds = 0
 
     def start(self) -> FeedFarm:
@@ -127,6 +133,18 @@ class FeedFarm:
 
     def _handler(self, host: int, path: str) -> Handler:
         async def handler(request: web.Request) -> web.StreamResponse:
+            with self._lock:
+                self._in_flight[host] += 1
+                self._most_in_flight[host] = max(self._most_in_flight[host], self._in_flight[host])
+            try:
+                return await answer(request)
+            finally:
+                with self._lock:
+                    self._in_flight[host] -= 1
+
+        async def answer(request: web.Request) -> web.StreamResponse:
+            if self.latency:
+                await asyncio.sleep(self.latency)
             held = self._held.get(host)
             if held is not None:
                 with self._lock:
@@ -173,6 +191,11 @@ class FeedFarm:
         with self._lock:
             self._answered.clear()
             self._unanswered.clear()
+
+    def most_in_flight(self) -> dict[int, int]:
+        """Per host, the most feed requests it was answering at one moment."""
+        with self._lock:
+            return dict(self._most_in_flight)
 
     def hold(self, host: int) -> None:
         self._held[host] = threading.Event()
