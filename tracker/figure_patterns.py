@@ -149,3 +149,5 @@ _LIST_MARK = re.compile(r"[.)](?=[ \t])|、")
 _HEADING_REST = re.compile(r"\.?[ \t]*(?:[A-Z]|[^\x00-\x7f万亿倍年月日个天周小分秒])")
 _PLAIN_WORD_AFTER = re.compile(r"\s+[a-z]")
 _is_cjk = re.compile("[\u4e00-\u9fff]").fullmatch
+# "four and a half months", "四个半月": half a unit more than the number.
+_HALF = re.compile(r"[\s-]and[\s-]a[\s-]half(?=[\s-])|个半(?=月|小时|钟头|星期)")

@@ -58,6 +58,7 @@ from tracker.figure_patterns import (
     _EN_MAGNITUDE,
     _FOLD,
     _GLUED_LEFT,
+    _HALF,
     _HEADING_REST,
     _LINE_START,
     _LIST_MARK,
@@ -258,6 +259,10 @@ def _read_number(
             return (currency.start(), e, "money", value * second / number, unit, per)
         if currency is None and kind in _BORROWED:
             return (s, e, kind, value * second / number, unit, per)
+    if magnitude == 1 and (half := _HALF.match(t, pos, pos + 16)):
+        value, pos = value + 0.5, half.end()
+        if t.startswith("月", pos):  # 个半月: the month unit after 个半
+            return (s, pos + 1, "duration", value, "month", "")
     suffix = _SUFFIX.match(t, pos, pos + 24)
     kind = (suffix.lastgroup if suffix else None) or ""
     if kind in ("percent", "pp") and magnitude == 1 and suffix:

@@ -241,10 +241,20 @@ def _key_sentence(
 
 
 def _mentions_old_year(sentence: str, year: int) -> bool:
+    """A year long past, other than the start of a period that runs to now ("2023年以来",
+    "since 2023"): that is the news' own span, not background."""
     return any(
-        f.kind == "date" and f.unit == "year" and date.fromordinal(int(f.value)).year < year - 1
+        f.kind == "date"
+        and f.unit == "year"
+        and date.fromordinal(int(f.value)).year < year - 1
+        and not _SINCE_AFTER.match(sentence, f.end)
+        and not _SINCE_BEFORE.search(sentence[max(0, f.start - 8) : f.start])
         for f in figures_in(sentence)
     )
+
+
+_SINCE_AFTER = re.compile(r"\s*(?:以来|至今|起)")
+_SINCE_BEFORE = re.compile(r"(?:\bsince|自)\s*$", re.IGNORECASE)
 
 
 def _tokens(text: str) -> set[str]:

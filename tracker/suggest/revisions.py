@@ -40,15 +40,17 @@ _MAKER_HEADER = re.compile(r"公司|机构|厂商|开发者|实验室|company|la
 _VERSIONED = re.compile(r"[A-Za-z][A-Za-z-]*[ -]?\d+(?:\.\d+)*")
 _PAST_VALUE = re.compile(
     r"(?:\bfrom|\bpreviously|\bwas|\bearlier|\bsince|\btimes|\bthan|\bcompared (?:with|to)"
-    r"|\bversus|\bvs\.?|\bnot|\binstead of)\s+(?:the\s+|a\s+|an\s+|about\s+|around\s+)?\S*\s*$"
-    r"|(?:此前|之前|从|由|较|比|而非|而不是|不是)[^，。]{0,8}$",
+    r"|\bversus|\bvs\.?|\bnot|\binstead of|\boriginally|\binitially)"
+    r"\s+(?:the\s+|a\s+|an\s+|about\s+|around\s+)?\S*\s*$"
+    r"|(?:此前|之前|从|由|较|比|而非|而不是|不是|最初|原先|起初)[^，。]{0,8}$",
     re.IGNORECASE,
 )
 # Narrower: a value the news says was replaced ("up from", "not the", "从…下调至"), never
 # a stale candidate's new value; "was about $13 million" is the news' own figure.
 _REPLACED_VALUE = re.compile(
-    r"(?:\bfrom|\bpreviously|\bearlier|\bnot|\binstead of)\s+(?:the\s+|a\s+|an\s+|about\s+"
-    r"|around\s+)?\S*\s*$|(?:此前|之前|从|由|而非|而不是|不是)[^，。]{0,8}$",
+    r"(?:\bfrom|\bpreviously|\bearlier|\bnot|\binstead of|\boriginally|\binitially)\s+"
+    r"(?:the\s+|a\s+|an\s+|about\s+|around\s+)?\S*\s*$"
+    r"|(?:此前|之前|从|由|而非|而不是|不是|最初|原先|起初)[^，。]{0,8}$",
     re.IGNORECASE,
 )
 _PERIODS = (
