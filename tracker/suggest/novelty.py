@@ -96,6 +96,23 @@ def names_object(statement: str, thing: str) -> bool:
     )
 
 
+def loosely_names(statement: str, thing: str) -> bool:
+    """The thing's name words in order within one name of the statement, which adds
+    words of its own, with the thing's versions ("Claude Max" in "Claude Pro Max 20x",
+    a report's own longer name for it). One word ("Claude") is a family, never enough."""
+    words, versions = _key_words(thing)
+    if len(words) < 2:
+        return False
+    for run in _RUN.findall(statement):
+        theirs, their_versions = _key_words(run)
+        if not versions <= their_versions:
+            continue
+        remaining = iter(theirs)
+        if all(word in remaining for word in words):  # a subsequence, in order
+            return True
+    return False
+
+
 def _run_keys(run: str) -> tuple[str, ...]:
     """A run's name key, and the same without a leading maker ("Google AI Ultra" is
     also "AI Ultra")."""

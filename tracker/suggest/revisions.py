@@ -30,7 +30,7 @@ from tracker.figures import Figure, figures_in, format_zh, present_in, same_figu
 from tracker.statements import Statement
 from tracker.suggest.facts import field_term
 from tracker.suggest.names import NameBook
-from tracker.suggest.novelty import names_actor, names_object
+from tracker.suggest.novelty import loosely_names, names_actor, names_object
 from tracker.suggest.stale_claims import stale_claim
 from tracker.types import Fact
 
@@ -283,7 +283,7 @@ def _about(
         return names_actor(statement.plain, fact.actor, names) and not _VERSIONED.search(
             statement.plain
         )
-    if names_object(statement.plain, fact.object):
+    if names_object(statement.plain, fact.object) or loosely_names(statement.plain, fact.object):
         return True
     return (
         previous is not None
