@@ -15,7 +15,7 @@ is those classes together and adds only closing, ``transaction`` and
 
 ``sources.Sources`` (sources, feed_candidates)
     validators, validators_for, record_fetch, record_fetches, plan_polls, sources,
-    source, add_feed_candidate, feed_candidates
+    source, sources_for, add_feed_candidate, feed_candidates
 ``articles.Articles`` (entries, entry_sources, articles)
     add_entries, entry_sources, entries_without_article, mark_entries_skipped,
     add_article, articles, article, unmatched_articles, mark_matched,

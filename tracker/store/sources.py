@@ -245,6 +245,17 @@ class Sources(Domain):
         row = self._db.one("SELECT * FROM sources WHERE url = ?", (url,))
         return None if row is None else _health(row)
 
+    def sources_for(self, urls: Iterable[str]) -> dict[str, SourceHealth]:
+        """Bulk ``source``: the recorded sources among ``urls``, by URL (unknown ones absent)."""
+        wanted = list(dict.fromkeys(urls))
+        found: dict[str, SourceHealth] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.rows(f"SELECT * FROM sources WHERE url IN ({marks})", chunk):
+                found[row["url"]] = _health(row)
+        return found
+
     def add_feed_candidate(self, page_url: str, feed_url: str, title: str, at: datetime) -> None:
         """Remember a feed a page advertises; the first sighting wins."""
         with self._db.write():

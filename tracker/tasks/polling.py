@@ -1,13 +1,14 @@
 """One poll job's work: the feeds of one host batch fetched, parsed and stored.
 
-The feeds are taken a few at a time (``fetch.per_host``, the most requests
-the fetcher sends one host at once) and each such chunk lands in one store
-transaction: its entries, its feeds' health and validators, their next poll
-times. A worker killed mid-batch therefore leaves every chunk either wholly
-stored or not at all, and the retried job skips the feeds already stored in
-this round (their ``last_checked`` is at or after the round's start), so a
-feed's answer is stored once per round. Requests in flight at the kill are
-sent again by the retry: fetching is at least once, storing exactly once.
+The feeds' requests stream, ``fetch.per_host`` at a time (the most the
+fetcher sends one host at once), and every :data:`STORE_EVERY` answers land
+in one store transaction: their entries, their feeds' health and
+validators, their next poll times. A worker killed mid-batch therefore
+leaves every chunk either wholly stored or not at all, and the retried job
+skips the feeds already stored in this round (their ``last_checked`` is at
+or after the round's start), so a feed's answer is stored once per round.
+Requests in flight at the kill are sent again by the retry: fetching is at
+least once, storing exactly once.
 
 This module fetches and stores; it does not decide which feeds are due (the
 round task does) nor fetch article pages (the extract task does).
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -25,9 +27,9 @@ from tracker.errors import ExtractError
 from tracker.fetch import Fetcher, FetchPolicy
 from tracker.refresh import backoff
 from tracker.refresh.articles import store_new_entries
-from tracker.refresh.deadline import fetch_all_within
+from tracker.refresh.deadline import stage_deadline_reason
 from tracker.refresh.state import failure_reason
-from tracker.store import FetchRecord, PollPlan, Store
+from tracker.store import FetchRecord, Store
 from tracker.types import (
     FeedEntry,
     FetchOutcome,
@@ -38,6 +40,10 @@ from tracker.types import (
 )
 
 _HEALTHY = (FetchOutcome.OK, FetchOutcome.NOT_MODIFIED)
+# Answers stored per transaction: each costs a few milliseconds of the shared
+# database's one write lock, so fewer and larger is faster; a worker killed
+# mid-batch sends at most this many requests again.
+STORE_EVERY = 20
 
 
 @dataclass
@@ -65,16 +71,17 @@ def poll_feeds(
     outcome = PollOutcome()
     feeds: list[FeedConfig] = []
     validators: dict[str, Validators] = {}
+    health = store.sources_for(urls)
     for url in dict.fromkeys(urls):
         feed = by_url.get(url)
         if feed is None:
             continue  # dropped from the config since the round was planned
-        health = store.source(url)
-        if health is not None and health.last_checked and health.last_checked >= round_started:
+        known = health.get(url)
+        if known is not None and known.last_checked and known.last_checked >= round_started:
             outcome.already_polled += 1
             continue
         feeds.append(feed)
-        validators[url] = health.validators if health is not None else Validators()
+        validators[url] = known.validators if known is not None else Validators()
     if feeds:
         asyncio.run(_poll(config, store, feeds, validators, outcome, clock))
     return outcome
@@ -88,22 +95,45 @@ async def _poll(
     outcome: PollOutcome,
     clock: Callable[[], datetime],
 ) -> None:
-    chunk = max(1, config.fetch.per_host)
+    # Requests stream: as one answers the next starts, up to the host's limit, and
+    # every STORE_EVERY answers are stored together. No barrier waits for a chunk's
+    # slowest feed, and a kill loses at most the answers not yet stored.
+    chunk, window = STORE_EVERY, max(1, config.fetch.per_host)
     since = earliest_since(config.reports)
+    by_url = {f.url: f for f in feeds}
+    requests = [FetchRequest(f.url, validators[f.url]) for f in feeds]
+    done: list[tuple[FeedConfig, FetchResult]] = []
     async with Fetcher(FetchPolicy.from_config(config.fetch)) as fetcher:
-        for start in range(0, len(feeds), chunk):
-            part = feeds[start : start + chunk]
-            requests = [FetchRequest(f.url, validators[f.url]) for f in part]
-            results = await fetch_all_within(fetcher, requests, config.fetch.stage_timeout)
-            _store_chunk(config, store, part, results, since, outcome, clock())
+        try:
+            async with (
+                asyncio.timeout(config.fetch.stage_timeout),
+                aclosing(fetcher.fetch_each(requests, window=window)) as results,
+            ):
+                async for result in results:
+                    done.append((by_url[result.url], result))
+                    if len(done) >= chunk:
+                        _store_chunk(config, store, done, since, outcome, clock())
+                        done = []
+        except TimeoutError:
+            # The feeds not answered by then are not recorded: the next round polls them.
+            waiting = len(feeds) - outcome.polled - len(done)
+            outcome.warnings.append(
+                SourceFailure(
+                    "poll",
+                    "",
+                    f"{stage_deadline_reason(config.fetch.stage_timeout)}: "
+                    f"{waiting} feeds wait for the next round",
+                )
+            )
+        if done:
+            _store_chunk(config, store, done, since, outcome, clock())
         outcome.requests = dict(fetcher.stats)
 
 
 def _store_chunk(
     config: Config,
     store: Store,
-    feeds: list[FeedConfig],
-    results: list[FetchResult],
+    fetched: list[tuple[FeedConfig, FetchResult]],
     since: date | None,
     outcome: PollOutcome,
     now: datetime,
@@ -112,7 +142,7 @@ def _store_chunk(
     records: list[FetchRecord] = []
     not_feeds: set[str] = set()
     entries: list[FeedEntry] = []
-    for feed, result in zip(feeds, results, strict=True):
+    for feed, result in fetched:
         outcome.polled += 1
         if result.outcome is FetchOutcome.OK:
             try:
@@ -140,7 +170,11 @@ def _store_chunk(
             store, entries, per_feed=config.fetch.max_entries_per_feed, now=now
         )
         store.record_fetches(records)
-        store.plan_polls([_plan(r, store, now, failed=r.url in not_feeds) for r in results])
+        # The health rows as just recorded: their failure streaks count this poll.
+        health = store.sources_for(r.url for _, r in fetched)
+        store.plan_polls(
+            [backoff.plan(r, health.get(r.url), now, failed=r.url in not_feeds) for _, r in fetched]
+        )
     outcome.new_entries.extend(new)
     outcome.warnings.extend(capped)
 
@@ -160,11 +194,6 @@ def _entries(
         outcome.warnings.append(SourceFailure(feed.name, feed.url, parsed.warning))
     found = list(parsed.entries)
     return list(filter_since(found, since, undated_at=now)) if since is not None else found
-
-
-def _plan(result: FetchResult, store: Store, now: datetime, *, failed: bool) -> PollPlan:
-    # The health row as just recorded: its failure streak already counts this poll.
-    return backoff.plan(result, store.source(result.url), now, failed=failed)
 
 
 def _record(
