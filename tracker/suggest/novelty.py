@@ -211,6 +211,15 @@ def covering_statement(
             )
             and not figures_conflict(s.plain, fact)
         ]
+        # The report may call the thing by a longer name ("Claude Pro Max 20x" for
+        # Claude Max): its words in order and the same current figure say it is the same.
+        found += [
+            s
+            for s in statements
+            if s.kind != "row"
+            and loosely_names(s.plain, fact.object)
+            and _same_current_value(s.plain, fact)
+        ]
     if fact.actor:
         found += [
             s for s in statements if s.kind != "row" and _person_said(s, fact, names, headline)
@@ -268,6 +277,34 @@ def _person_said(statement: Statement, fact: Fact, names: NameBook, headline: st
         and any(_spelled(form, statement.plain) for form in row)
         for row in FIELD_GLOSSARY
     )
+
+
+def _same_current_value(statement: str, fact: Fact) -> bool:
+    """A figure the fact gives as current (not "up from $200", "从…") equals one of the
+    statement in kind, unit and value; a rate's period may be written on one side only
+    ("每月200美元" and "$200/月")."""
+    theirs = [
+        f
+        for f in figures_in(fact.sentence)
+        if f.text in fact.numbers and not _WAS.search(fact.sentence[max(0, f.start - 16) : f.start])
+    ]
+    return any(
+        same_figure(old, new)
+        or (
+            old.kind == new.kind == "money"
+            and old.unit == new.unit
+            and abs(old.value - new.value) <= 0.005 * max(abs(old.value), abs(new.value))
+        )
+        for old in figures_in(statement)
+        for new in theirs
+    )
+
+
+_WAS = re.compile(
+    r"(?:\bfrom|\bpreviously|\bnot|\binstead of|\boriginally)\s+(?:the\s+)?\S*\s*$"
+    r"|(?:此前|之前|从|由|而非|最初|原先)[^，。]{0,8}$",
+    re.IGNORECASE,
+)
 
 
 def summary_sections(titles: dict[str, str]) -> frozenset[str]:
