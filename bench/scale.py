@@ -190,7 +190,7 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=10_000)
     parser.add_argument("--hosts", type=int, default=100)
     parser.add_argument("--workers", default="1,2,4", help="worker counts to measure")
-    parser.add_argument("--concurrency", type=int, default=2, help="jobs at once per worker")
+    parser.add_argument("--concurrency", type=int, default=4, help="jobs at once per worker")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--news-every", type=int, default=500)
     parser.add_argument("--skip-in-process", action="store_true")

@@ -15,7 +15,7 @@ def worker(
     concurrency: Annotated[
         int,
         typer.Option("--concurrency", "-n", min=1, max=64, help="Jobs this worker runs at once."),
-    ] = 2,
+    ] = 4,
     heartbeat: Annotated[
         float,
         typer.Option("--heartbeat", min=0.2, metavar="SECONDS", help="How often it says it lives."),
