@@ -10,6 +10,7 @@ heartbeat stops; a restarted scheduler carries on; a SQLite config has no worker
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -202,6 +204,12 @@ def test_two_workers_and_a_scheduler_poll_each_feed_once_per_round(
         queue = yaml.safe_load(status.stdout)["queue"]
         assert len(queue["workers"]) == 2
         assert queue["waiting"].get("tracker.poll", 0) == 0
+        # The scheduler's /metrics exports the queue (daemon.json says where it listens).
+        listen = json.loads((tmp_path / "state" / "daemon.json").read_text())["listen"]
+        with urllib.request.urlopen(f"http://{listen}/metrics", timeout=30) as response:
+            metrics = response.read().decode()
+        assert "tracker_queue_workers 2.0" in metrics
+        assert "tracker_queue_oldest_waiting_seconds" in metrics
 
         for worker in workers:
             assert worker.stop() == 0  # SIGTERM: running jobs finish, then it unregisters
