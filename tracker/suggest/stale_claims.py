@@ -9,6 +9,9 @@ Three kinds, each a revision of one statement as written:
   leading at a task (a list item under a section about it: "遵循图像编辑指令的能力
   最强"), and the news says a rival took first place at that task from it → the
   statement gets "（2026年3月起被字节跳动Seedream 5.0超越）";
+* **an edge in a field**: the statement says the actor leads or has an edge in a
+  field ("Anthropic在代码领域略占优势"), and the news gives its share of that field
+  → the claim gets "（2026年5月份额达58%）";
 * **all of the top N**: the statement says the first N places all go to one group
   ("前五名均为中国模型"), and the news says a model entered the top N and ended that
   run → "前五名中，Nemotron 3 Ultra（NVIDIA）位列第四，其余均为中国模型".
@@ -22,7 +25,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from tracker.figures import figures_in
+from tracker.figures import figures_in, format_zh
 from tracker.glossary import FIELD_GLOSSARY
 from tracker.statements import Statement
 from tracker.suggest.names import NameBook
@@ -62,6 +65,7 @@ def stale_claim(
         _ended_state(fact, statements, names, said)
         or _all_of_top(fact, statements, names, said, place)
         or _best_at(fact, statements, names, said, section_titles, place)
+        or _edge_in(fact, statements, names)
     )
 
 
@@ -134,6 +138,41 @@ def _best_at(
         when = f"{fact.date.year}年{fact.date.month}月起" if fact.date else ""
         return statement, _append(statement.text, f"（{when}被{who}超越）", joiner="")
     return None
+
+
+def _edge_in(
+    fact: Fact, statements: Sequence[Statement], names: NameBook
+) -> tuple[Statement, str] | None:
+    """The statement says the actor has an edge or the lead in a field; the news gives
+    the actor's share of that field now: the claim gets the figure beside it."""
+    share = next(
+        (
+            f
+            for f in figures_in(fact.sentence)
+            if f.kind == "percent"
+            and f.unit == "%"
+            and not _EARLIER.search(fact.sentence[max(0, f.start - 16) : f.start])
+        ),
+        None,
+    )
+    if share is None or not _SHARE.search(fact.sentence):
+        return None
+    for statement in statements:
+        if statement.kind == "row" or not _EDGE.search(statement.plain):
+            continue
+        if not names_actor(statement.plain, fact.actor, names):
+            continue
+        # The field of the claim is the field of the share ("代码领域" / "AI coding").
+        if not _shares_task(statement.plain, fact.sentence.replace("-", " ")):
+            continue
+        when = f"{fact.date.year}年{fact.date.month}月" if fact.date else ""
+        return statement, _append(statement.text, f"（{when}份额达{format_zh(share)}）")
+    return None
+
+
+_EDGE = re.compile(r"优势|领先|\b(?:edge|lead|leads|leading|ahead)\b", re.IGNORECASE)
+_SHARE = re.compile(r"share|account(?:s|ed)? for|份额|占比|占据|市场占有", re.IGNORECASE)
+_EARLIER = re.compile(r"(?:\bfrom|\bprevious\w*|\bwas|此前|之前|从|由)\s*\S*\s*$", re.I)
 
 
 def _shares_task(statement: str, said: str) -> bool:
