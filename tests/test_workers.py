@@ -20,7 +20,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -30,6 +30,7 @@ import yaml
 from feedfarm import FeedFarm
 
 from tracker.store import open_store
+from tracker.types import Suggestion, SuggestionKind
 
 T = TypeVar("T")
 ENGLISH = Path(__file__).parent / "data" / "reports" / "english.md"
@@ -51,7 +52,9 @@ def wait_for(check: Callable[[], T], timeout: float, what: str) -> T:
         time.sleep(0.1)
 
 
-def write_config(tmp_path: Path, farm: FeedFarm, url: str | None) -> Path:
+def write_config(
+    tmp_path: Path, farm: FeedFarm, url: str | None, **extra: dict[str, object]
+) -> Path:
     shutil.copyfile(ENGLISH, tmp_path / "report.md")
     data = {
         "state_dir": "state",
@@ -64,6 +67,7 @@ def write_config(tmp_path: Path, farm: FeedFarm, url: str | None) -> Path:
     }
     if url is not None:
         data["store"] = {"url": url}
+    data.update(extra)
     path = tmp_path / "sources.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
@@ -291,3 +295,50 @@ def test_queue_status_names_the_oldest_waiting_job(postgres_url: str, tmp_path: 
     assert queue.oldest_waiting is not None
     assert queue.oldest_waiting.id == first and queue.oldest_waiting.task == "tracker.round"
     assert queue.oldest_waiting.waiting_since <= datetime.now(UTC)
+
+
+def test_the_digest_goes_once_per_period_however_often_it_is_queued(
+    tmp_path: Path, postgres_url: str, processes: list[Process]
+) -> None:
+    from tracker.app import Tracker
+    from tracker.config import load_config
+
+    with FeedFarm(1, 2) as farm:
+        email = {"to": ["editor@example.org"], "from": "tracker@example.org"}  # to the outbox
+        config = write_config(tmp_path, farm, postgres_url, email=email)
+        tracker = Tracker(load_config(config))
+        engine = tracker.task_engine()
+        with open_store(postgres_url) as store:  # one pending suggestion: news for the digest
+            store.add_suggestion(
+                Suggestion(
+                    report="open",
+                    section="1",
+                    section_title="Introduction",
+                    kind=SuggestionKind.ADDITION,
+                    score=0.8,
+                    title="An open model tops a leaderboard",
+                    url=farm.feeds[0].url,
+                    published=None,
+                    source="feed 0",
+                    excerpt="An open model tops a leaderboard.",
+                    proposed_text="An open model topped a leaderboard [9].",
+                    created_at=datetime.now(UTC) - timedelta(hours=1),
+                )
+            )
+        workers = [
+            start(processes, config, f"worker{n}", "worker", *WORKER_OPTIONS) for n in (1, 2)
+        ]
+        with engine.app.open():
+            assert engine.defer_digest() is not None
+            assert engine.defer_digest() is None  # one waiting at most
+            wait_for(lambda: idle(postgres_url), 30, "the digest job")
+            assert engine.defer_digest() is not None  # a later fire in the same period
+            wait_for(lambda: idle(postgres_url), 30, "the second digest job")
+    outbox = list((tmp_path / "state" / "outbox").glob("*.eml"))
+    assert len(outbox) == 1, outbox
+    logs = "".join(w.log() for w in workers)
+    assert logs.count("digest finished") == 2
+    # The second job covers only the moments since the first: nothing new, nothing sent.
+    assert logs.count("sent=True") == 1 and "nothing new in this period" in logs
+    for worker in workers:
+        assert worker.stop() == 0
