@@ -63,7 +63,8 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("award", r"\b(?:wins?|won|awards?|awarded|prize|medal)\b|获奖|金牌|奖项"),
         (
             "ranking",
-            r"\b(?:tops|topped|top spot|ranks?|ranked|leaderboard|number one|first place"
+            r"\b(?:tops|topped|top spot|ranks?|ranked|leaderboard|number one"
+            r"|(?:first|second|third|fourth|fifth|\d+(?:st|nd|rd|th)) place|ranking"
             r"|overtak\w+|top (?:five|ten|\d+)|off the top|(?:at|to) the top of)\b"
             r"|\bNo\.\s?1\b|#\s?1\b|排名|榜首|登顶|排行榜|位列|榜单|标杆|领先",
         ),

@@ -145,11 +145,26 @@ def _ranking_revision(
         # says it replaces or overtakes (named in its sentence).
         displaced = [r for model, r in models if model and names_object(said, model)]
         at_place = [r for r in table if _number(r.cells[_column(r, _RANK_HEADER) or 0]) == place]
-        target = (at_place or displaced)[:1]
+        # A successor (the displaced model's own family: DeepSeek V4 for V3.2) takes its
+        # predecessor's row; a rival takes the row of the place it reaches.
+        successor = [r for r in displaced if _same_family(_cell(r, _MODEL_HEADER), fact.object)]
+        target = (successor or at_place or displaced)[:1]
         related = table_key[0] == section_id or bool(displaced)
         if target and related:
             return _new_row(target[0], fact, names, marker)
     return None
+
+
+def _same_family(model: str | None, other: str) -> bool:
+    """Two names of one family: the same first word ("DeepSeek V3.2" and "DeepSeek V4",
+    "MiniMax-M2.1" and "MiniMax-M2.5"), not the same name."""
+    if not model or names_object(model, other):
+        return False
+    first, second = _FIRST_WORD.match(model), _FIRST_WORD.match(other)
+    return bool(first and second and first.group(0).lower() == second.group(0).lower())
+
+
+_FIRST_WORD = re.compile(r"[A-Za-z]+")
 
 
 def _new_row(row: Statement, fact: Fact, names: NameBook, marker: str) -> Revision | None:
