@@ -287,11 +287,15 @@ def test_queue_status_names_the_oldest_waiting_job(postgres_url: str, tmp_path: 
             first = engine.defer_round()
             assert first is not None
             assert engine.defer_round() is None  # one waiting round at most
+            # A group of feeds with its own `every` has a round of its own, also one at most.
+            group = engine.defer_round(feed_names=["feed 1", "feed 0"])
+            assert group is not None
+            assert engine.defer_round(feed_names=["feed 0", "feed 1"]) is None
             assert engine.defer_digest() is not None
         queue = tracker.queue_status()
     assert queue is not None
-    assert queue.waiting == {"tracker.round": 1, "tracker.digest": 1}
-    assert queue.depth == 2 and queue.workers == () and queue.running == 0
+    assert queue.waiting == {"tracker.round": 2, "tracker.digest": 1}
+    assert queue.depth == 3 and queue.workers == () and queue.running == 0
     assert queue.oldest_waiting is not None
     assert queue.oldest_waiting.id == first and queue.oldest_waiting.task == "tracker.round"
     assert queue.oldest_waiting.waiting_since <= datetime.now(UTC)

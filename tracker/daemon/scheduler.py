@@ -37,8 +37,10 @@ class QueueScheduler:
             return None
         return cls(tracker.task_engine(pool_size=2))
 
-    def defer_round(self, trigger: str, *, due_only: bool = True) -> None:
-        job_id = self.engine.defer_round(due_only=due_only)
+    def defer_round(
+        self, trigger: str, feed_names: list[str] | None = None, *, due_only: bool = True
+    ) -> None:
+        job_id = self.engine.defer_round(due_only=due_only, feed_names=feed_names)
         if job_id is None:
             log_event(INFO, "round.already_waiting", trigger=trigger)
         else:

@@ -333,7 +333,7 @@ class Daemon(ReviewMethods):
         if self._stopping:
             return
         if self.queue is not None:
-            return self.queue.defer_round(trigger)
+            return self.queue.defer_round(trigger, feed_names)
         attempt = self.worker.try_start(trigger=trigger, feed_names=feed_names, due_only=True)
         if attempt is None:
             log_event(

@@ -32,6 +32,7 @@ not an error (it is recorded as the source's health).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import os
 from collections.abc import Callable
@@ -117,7 +118,7 @@ class Engine:
         with self._open_store() as store:
             return step(self.config, store, *args)
 
-    async def _round(self, due_only: bool = True) -> None:
+    async def _round(self, due_only: bool = True, feeds: list[str] | None = None) -> None:
         plan: work.RoundPlan = await asyncio.to_thread(
             self._in_store,
             lambda config, store: work.plan_round(
@@ -125,6 +126,7 @@ class Engine:
                 store,
                 self.clock(),
                 due_only=due_only,
+                feed_names=feeds,
                 batch_size=self.settings.batch_size,
                 backlog_limit=BACKLOG_LIMIT,
             ),
@@ -240,11 +242,19 @@ class Engine:
 
     # -- for the scheduler and the worker command ------------------------------------
 
-    def defer_round(self, *, due_only: bool = True) -> int | None:
-        """Queue a round unless one is waiting: the id of its job, None when one waits.
+    def defer_round(
+        self, *, due_only: bool = True, feed_names: list[str] | None = None
+    ) -> int | None:
+        """Queue a round unless the same one is waiting: the id of its job, None when it
+        waits. ``feed_names``: a round of those feeds only (a group with its own
+        ``every``), with a queueing lock of its own so it never holds up the full round.
         The app must be open (``app.open()``): this is called from synchronous code."""
+        names: Any = None if feed_names is None else sorted(feed_names)
+        lock = "round"
+        if names is not None:
+            lock += ":" + hashlib.sha256("\0".join(names).encode()).hexdigest()[:16]
         try:
-            return self.round.defer(due_only=due_only)
+            return self.round.configure(queueing_lock=lock).defer(due_only=due_only, feeds=names)
         except AlreadyEnqueued:
             return None
 

@@ -59,12 +59,16 @@ def plan_round(
     now: datetime,
     *,
     due_only: bool = True,
+    feed_names: Sequence[str] | None = None,
     batch_size: int,
     backlog_limit: int,
 ) -> RoundPlan:
-    """The feeds due at ``now`` (their own ``every``, then their backoff), in host batches."""
+    """The feeds due at ``now`` (their own ``every``, then their backoff), in host batches;
+    ``feed_names`` limits the round to those feeds (a group with its own ``every``)."""
     health = {s.url: s for s in store.sources(kind="feed")}
     feeds = [f for f in config.feeds if f.enabled]
+    if feed_names is not None:
+        feeds = [f for f in feeds if f.name in feed_names]
     if due_only:
         feeds = [f for f in feeds if _interval_due(f, health.get(f.url), now)]
     due = [f for f in feeds if backoff.due(health.get(f.url), now)]
