@@ -42,7 +42,7 @@ import numpy as np
 
 from tracker.claims.anchor import looks_like_heading, sentence_spans
 from tracker.figures import Figure, figures_in, same_figure
-from tracker.glossary import TermIndex, build_terms
+from tracker.glossary import Term, TermIndex, build_terms, latin_tokens
 from tracker.types import Claim
 
 if TYPE_CHECKING:
@@ -88,7 +88,8 @@ def find_support(claim: Claim, page_text: str, *, embed: Embed | None = None) ->
 def find_supports(
     claims: Sequence[Claim], page_text: str, *, embed: Embed | None = None
 ) -> list[Support]:
-    """:func:`find_support` for several claims citing one page, embedding the page once."""
+    """:func:`find_support` for several claims citing one page, embedding and reading
+    the page once (each passage's names and figures are found once, not per claim)."""
     embed = embed or _default_embed()
     passages = candidate_passages(page_text)
     if not claims:
@@ -96,15 +97,34 @@ def find_supports(
     if not passages:
         return [Support(0, 0, "", 0.0, False) for _ in claims]
     texts = [page_text[s:e] for s, e, _ in passages]
-    vectors = embed([t[:_MAX_EMBED_CHARS] for t in texts])
+    views = [_Passage.of(text) for text in texts]
+    vectors = _passage_vectors(passages, texts, embed)
     claim_vectors = embed([claim_text(c) for c in claims])
     found = []
     for claim, claim_vector in zip(claims, claim_vectors, strict=True):
-        scorer = _Scorer(claim)
         cosines = vectors @ claim_vector
-        scores = [scorer.score(float(cos), text) for cos, text in zip(cosines, texts, strict=True)]
-        found.append(_best(passages, scores, page_text))
+        found.append(_best(_Ranking(_Scorer(claim), cosines, views), passages, page_text))
     return found
+
+
+def _passage_vectors(
+    passages: list[tuple[int, int, bool]], texts: list[str], embed: Embed
+) -> NDArray[np.float32]:
+    """Each passage's embedding. Only sentences go through the model (its time grows
+    with text length, and pairs are the longest texts); a pair's vector is the
+    mean of its two sentences' vectors, so its cosine with a claim is the mean of
+    theirs: a pair never reads closer to a claim than its closer sentence does."""
+    singles = [i for i, (_, _, pair) in enumerate(passages) if not pair]
+    vectors = embed([texts[i][:_MAX_EMBED_CHARS] for i in singles])
+    by_start = {passages[i][0]: v for i, v in zip(singles, vectors, strict=True)}
+    by_end = {passages[i][1]: v for i, v in zip(singles, vectors, strict=True)}
+    out = np.zeros((len(passages), vectors.shape[1]), dtype=np.float32)
+    for i, (start, end, pair) in enumerate(passages):
+        if not pair:
+            out[i] = by_start[start]
+            continue
+        out[i] = (by_start[start] + by_end[end]) / 2
+    return out
 
 
 def support_score(claim: Claim, passage: str, *, embed: Embed | None = None) -> float:
@@ -120,7 +140,7 @@ def support_scores(
     vectors = embed([claim_text(claim), *(p[:_MAX_EMBED_CHARS] for p in passages)])
     scorer = _Scorer(claim)
     return [
-        scorer.score(float(vector @ vectors[0]), passage)
+        scorer.score(float(vector @ vectors[0]), _Passage.of(passage))
         for vector, passage in zip(vectors[1:], passages, strict=True)
     ]
 
@@ -154,38 +174,100 @@ def candidate_passages(page_text: str) -> list[tuple[int, int, bool]]:
     return found
 
 
+@dataclass(frozen=True)
+class _Passage:
+    """What of a passage is compared with every claim: read once per passage."""
+
+    text: str
+    ngrams: frozenset[tuple[str, ...]]  # its Latin token runs, as glossary terms are kept
+    figures: tuple[Figure, ...]
+
+    @classmethod
+    def of(cls, text: str) -> _Passage:
+        tokens = latin_tokens(text)
+        ngrams = {
+            tuple(tokens[i : i + n])
+            for n in range(1, TermIndex.MAX_NGRAM + 1)
+            for i in range(len(tokens) - n + 1)
+        }
+        return cls(text, frozenset(ngrams), tuple(figures_in(text)))
+
+    def names(self, term: Term) -> bool:
+        """Whether the passage names ``term`` (as :meth:`TermIndex.find` would find it)."""
+        return any(form in self.ngrams for form in term.latin) or any(
+            form in self.text for form in term.cjk
+        )
+
+
 class _Scorer:
     """A claim's terms and figures, ready to score passages against."""
 
     def __init__(self, claim: Claim) -> None:
         text = claim_text(claim)
-        self._index = TermIndex(build_terms(text))
-        self._terms = self._index.find(text)
+        index = TermIndex(build_terms(text))
+        self._terms = [index.terms[i] for i in sorted(index.find(text))]
         self._figures = claim_figures(claim)
 
-    def score(self, cosine: float, passage: str) -> float:
+    def ceiling(self, cosine: float) -> float:
+        """The highest score a passage at this cosine can reach (all names, all figures)."""
+        parts = [(W_MEANING, max(0.0, cosine))]
+        parts += [(W_TERMS, 1.0)] if self._terms else []
+        parts += [(W_FIGURES, 1.0)] if self._figures else []
+        return sum(w * v for w, v in parts) / sum(w for w, _ in parts)
+
+    def score(self, cosine: float, passage: _Passage) -> float:
         parts = [(W_MEANING, max(0.0, cosine))]
         if self._terms:
-            named = len(self._terms & self._index.find(passage)) / len(self._terms)
+            named = sum(passage.names(term) for term in self._terms) / len(self._terms)
             parts.append((W_TERMS, named))
         if self._figures:
-            stated = figures_in(passage)
+            stated = passage.figures
             agreed = sum(any(same_figure(f, g) for g in stated) for f in self._figures)
             parts.append((W_FIGURES, agreed / len(self._figures)))
         return sum(w * v for w, v in parts) / sum(w for w, _ in parts)
 
 
-def _best(passages: list[tuple[int, int, bool]], scores: list[float], page_text: str) -> Support:
-    order = sorted(range(len(passages)), key=lambda i: scores[i], reverse=True)
-    best = order[0]
-    if passages[best][2]:  # a pair: keep its better sentence unless the pair clearly adds
-        start, end, _ = passages[best]
-        singles = [i for i in order if not passages[i][2] and start <= passages[i][0] < end]
-        if singles and scores[singles[0]] + PAIR_MARGIN >= scores[best]:
-            best = singles[0]
+class _Ranking:
+    """One claim's scores of a page's passages, each computed when first asked for."""
+
+    def __init__(
+        self, scorer: _Scorer, cosines: NDArray[np.float32], views: list[_Passage]
+    ) -> None:
+        self.scorer, self.cosines, self.views = scorer, cosines, views
+        self.scores: dict[int, float] = {}
+
+    def score(self, i: int) -> float:
+        if i not in self.scores:
+            self.scores[i] = self.scorer.score(float(self.cosines[i]), self.views[i])
+        return self.scores[i]
+
+    def top(self) -> int:
+        """The best passage. Passages are read in order of meaning; names and figures
+        can add at most ``ceiling(cos)``, so once that falls under the best score so
+        far the rest cannot win and are not read."""
+        best, best_score = 0, -1.0
+        for i in np.argsort(-self.cosines, kind="stable"):
+            if self.scorer.ceiling(float(self.cosines[i])) < best_score:
+                break
+            if (value := self.score(int(i))) > best_score:
+                best, best_score = int(i), value
+        return best
+
+
+def _best(ranking: _Ranking, passages: list[tuple[int, int, bool]], page_text: str) -> Support:
+    """The best scored passage; a pair gives way to its better sentence unless the
+    pair scores ``PAIR_MARGIN`` more."""
+    score = ranking.score
+    best = ranking.top()
+    start, end, pair = passages[best]
+    if pair:
+        singles = [i for i, (s, _, p) in enumerate(passages) if not p and start <= s < end]
+        better = max(singles, key=score, default=None)
+        if better is not None and score(better) + PAIR_MARGIN >= score(best):
+            best = better
     start, end, _ = passages[best]
-    score = scores[best]
-    return Support(start, end, page_text[start:end], round(score, 4), score >= SUPPORTED_MIN)
+    value = score(best)
+    return Support(start, end, page_text[start:end], round(value, 4), value >= SUPPORTED_MIN)
 
 
 def remembering(embed: Embed | None = None, *, max_texts: int = 50_000) -> Embed:
