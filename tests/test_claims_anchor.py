@@ -197,3 +197,26 @@ def test_a_changed_sentence_is_taken_whole_between_its_neighbours() -> None:
     found = reanchor(anchor, page.replace(quote, new))
     assert found.verdict == CHANGED
     assert found.anchor is not None and found.anchor.exact == new
+
+
+def test_new_neighbours_and_a_new_number_are_found_near_the_old_place() -> None:
+    anchor = anchored()
+    edited = PAGE.replace("Coding agents took off this year.", "Agents were everywhere.").replace(
+        "Competitors followed within months.", "Rivals soon followed."
+    )
+    edited = edited.replace("one billion dollars", "two billion dollars")
+    found = reanchor(anchor, edited)
+    assert found.verdict == CHANGED
+    assert found.anchor is not None and "two billion dollars" in found.anchor.exact
+    assert found.anchor.exact.endswith("command-line tool.")
+
+
+def test_a_quote_moved_far_and_edited_is_found_among_the_pages_sentences() -> None:
+    filler = "\n\n".join(f"Unrelated paragraph number {n} about something else." for n in range(80))
+    page = f"{QUOTE}\n\n{filler}\n"
+    anchor = anchored(page)
+    moved = f"{filler}\n\n{QUOTE.replace('one billion', 'a billion')}\n"
+    found = reanchor(anchor, moved)
+    assert found.verdict == CHANGED
+    assert found.anchor is not None
+    assert found.anchor.exact == QUOTE.replace("one billion", "a billion")
