@@ -154,3 +154,10 @@ def test_a_claim_already_unsupported_stays_so_without_a_new_suggestion(embed: Em
     assert recheck(unsupported, anchor, churned, embed=embed).status == ClaimStatus.UNSUPPORTED
     removed = recheck(unsupported, anchor, PAGE.replace(anchor.exact, ""), embed=embed)
     assert (removed.verdict, removed.status) == (ORPHANED, ClaimStatus.UNSUPPORTED)
+
+
+def test_of_two_new_figures_the_one_in_the_old_ones_place_replaces_it() -> None:
+    c = claim("Google AI Ultra：$249/月[1]")
+    before = "ChatGPT Pro costs $200/month and Google AI Ultra costs $249/month."
+    after = "ChatGPT Pro costs $220/month and Google AI Ultra costs $279/month."
+    assert revised_claim(c, before, after) == "Google AI Ultra：$279/月[1]"

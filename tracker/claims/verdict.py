@@ -142,12 +142,13 @@ def revised_claim(claim: Claim, before: str, after: str) -> str | None:
 
 def _stale_figure(claim: Claim, before: str, after: str) -> tuple[Figure, Figure | None] | None:
     """A claim figure the old passage stated and the new one no longer does, with the
-    new passage's figure that took its place (None when none did)."""
+    new passage's figure that took its place (None when none did): of the new
+    figures of its kind, the one standing where it stood, relative to the passage."""
     old_figures, new_figures = figures_in(before), figures_in(after)
     for figure in figures_in_claim(claim.text):
         if figure.kind == "date" and figure.unit == "year":
             continue  # a bare year is context, rarely the claim's point
-        was = any(same_figure(figure, f) for f in old_figures)
+        was = [f for f in old_figures if same_figure(figure, f)]
         still = any(same_figure(figure, f) for f in new_figures)
         if was and not still:
             replaced = [
@@ -155,7 +156,11 @@ def _stale_figure(claim: Claim, before: str, after: str) -> tuple[Figure, Figure
                 for f in new_figures
                 if _same_kind(f, figure) and not any(same_figure(f, o) for o in old_figures)
             ]
-            return figure, replaced[0] if replaced else None
+            where = was[0].start / max(len(before), 1)
+            nearest = min(
+                replaced, key=lambda f: abs(f.start / max(len(after), 1) - where), default=None
+            )
+            return figure, nearest
     return None
 
 
