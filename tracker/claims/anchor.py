@@ -66,7 +66,6 @@ _SENTENCE_CANDIDATES = 64  # sentences sharing most rare words with a quote, com
 _WINDOW = 1500  # characters either side of the expected position searched by bitap
 
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+|[\u3400-\u9fff]", re.UNICODE)
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _SENTENCE_END = re.compile(r"(?<=[。！？；.!?])[\"'”’)\]]*\s+|(?<=[。！？；])|\n\s*")
 _FOLD = re.compile(r"[\W_]+", re.UNICODE)
 # A line that reads as a heading: short, without closing punctuation.
