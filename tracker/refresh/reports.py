@@ -9,8 +9,8 @@ version match the cached parse is read back from the store instead.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 
 from tracker.config import Config, ReportConfig
 from tracker.errors import ReportError
@@ -53,3 +53,11 @@ def parse_key(markdown: str, report: ReportConfig) -> str:
     parts = (PARSER_VERSION, __version__, report.id, str(report.path), report.language, markdown)
     # Exact bytes: a change of line breaks moves every line number a parse holds.
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def earliest_since(reports: Sequence[ReportConfig]) -> date | None:
+    """The oldest ``since`` of the reports: entries before it interest none of them."""
+    dates = [r.since for r in reports]
+    if any(d is None for d in dates):
+        return None
+    return min(d for d in dates if d is not None)

@@ -22,12 +22,13 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from tracker.config import Config, FeedConfig, ReportConfig
+from tracker.config import Config, FeedConfig
 from tracker.errors import ExtractError
 from tracker.fetch import Fetcher, FetchPolicy
 from tracker.refresh import backoff
 from tracker.refresh.articles import store_new_entries
 from tracker.refresh.deadline import stage_deadline_reason
+from tracker.refresh.reports import earliest_since
 from tracker.refresh.state import failure_reason
 from tracker.store import FetchRecord, Store
 from tracker.types import (
@@ -214,14 +215,6 @@ def _record(
         error=error,
         at=now,
     )
-
-
-def earliest_since(reports: Sequence[ReportConfig]) -> date | None:
-    """The oldest ``since`` of the reports: entries before it interest none of them."""
-    dates = [r.since for r in reports]
-    if any(d is None for d in dates):
-        return None
-    return min(d for d in dates if d is not None)
 
 
 def host_of(urls: Sequence[str]) -> str:
