@@ -1,10 +1,13 @@
-"""The pure parts of distributed refresh: host batches, host locks, entries as task arguments."""
+"""Distributed refresh without the queue: host batches, host locks, entries as task
+arguments, and a poll job's work on a real store and real feeds."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from feedfarm import FeedFarm
 
 from tracker.tasks.payload import entry_from_json, entry_to_json
 from tracker.tasks.plan import batches_by_host, entries_by_host, host_key, host_lock
@@ -57,3 +60,38 @@ def test_entries_go_to_the_host_of_their_page_and_travel_as_json_unchanged() -> 
     for entry in (first, second):
         back = entry_from_json(entry_to_json(entry))
         assert back == entry and back.first_seen == entry.first_seen
+
+
+def test_a_retried_poll_job_skips_the_feeds_its_round_already_stored(tmp_path: Path) -> None:
+    from tracker.config import Config
+    from tracker.store import open_store
+    from tracker.tasks.polling import poll_feeds
+
+    with FeedFarm(1, 30) as farm:
+        farm.new_round(every=10)
+        config = Config.model_validate(
+            {
+                "state_dir": str(tmp_path / "state"),
+                "reports": [{"id": "r", "path": str(tmp_path / "r.md"), "language": "en"}],
+                "feeds": [{"name": f.name, "url": f.url} for f in farm.feeds],
+                "fetch": {"allow_private_networks": True, "respect_robots": False},
+            }
+        )
+        urls = [f.url for f in farm.feeds]
+        round_started = datetime.now(UTC)
+        with open_store(config.store_location) as store:
+            first = poll_feeds(config, store, urls[:20], round_started=round_started, clock=now)
+            # The job is retried (its worker died after storing 20): only the rest are polled.
+            again = poll_feeds(config, store, urls, round_started=round_started, clock=now)
+            # The next round polls every feed again (conditional requests).
+            later = poll_feeds(config, store, urls, round_started=now(), clock=now)
+            entries = store.counts()["entries"]
+    assert (first.polled, first.already_polled, len(first.new_entries)) == (20, 0, 2)
+    assert (again.polled, again.already_polled, len(again.new_entries)) == (10, 20, 1)
+    assert (later.polled, later.already_polled, later.new_entries) == (30, 0, [])
+    assert entries == 3
+    assert set(farm.answered().values()) == {2}  # once for the round, once for the next
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
