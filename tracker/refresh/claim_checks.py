@@ -103,29 +103,29 @@ class ClaimChecks:
         """Judge every anchor of ``report``'s claims on ``snapshot``'s page against its new
         text; store the verdicts and new anchors; return the suggestions made."""
         from tracker.claims.anchor import Anchor, anchor_at
-        from tracker.claims.support import find_support
+        from tracker.claims.support import find_supports
         from tracker.claims.verdict import recheck
 
         claims = self.claims(report)
         references = {r.number: r for r in report.references}
+        mine = [
+            (stored, claims[stored.claim_id], references[stored.reference])
+            for stored in self.store.claim_anchors(url=snapshot.url)
+            if stored.claim_id in claims and stored.reference in references
+        ]
+        # Claims the page did not support are looked for again, all in one pass
+        # over the page (one embedding of its passages, not one per claim).
+        unsupported = [item for item in mine if item[0].status is ClaimStatus.UNSUPPORTED]
+        supports = find_supports([c for _, c, _ in unsupported], snapshot.text, embed=self.embed)
+        for (stored, _, _), support in zip(unsupported, supports, strict=True):
+            status = ClaimStatus.SUPPORTED if support.supported else ClaimStatus.UNSUPPORTED
+            found_at = anchor_at(snapshot.text, support.start, support.end)
+            self._put(stored, found_at, snapshot, support.score, status)
+            verdict = ANCHORED if support.supported else UNSUPPORTED
+            self._log(stored, snapshot, verdict, status, support.score, None, support.passage)
         made: list[Suggestion] = []
-        for stored in self.store.claim_anchors(url=snapshot.url):
-            claim = claims.get(stored.claim_id)
-            reference = references.get(stored.reference)
-            if claim is None or reference is None:
-                continue  # another report's claim
+        for stored, claim, reference in mine:
             if stored.status is ClaimStatus.UNSUPPORTED:
-                support = find_support(claim, snapshot.text, embed=self.embed)
-                status = ClaimStatus.SUPPORTED if support.supported else ClaimStatus.UNSUPPORTED
-                self._put(
-                    stored,
-                    anchor_at(snapshot.text, support.start, support.end),
-                    snapshot,
-                    support.score,
-                    status,
-                )
-                verdict = ANCHORED if support.supported else UNSUPPORTED
-                self._log(stored, snapshot, verdict, status, support.score, None, support.passage)
                 continue
             old = Anchor(stored.exact, stored.prefix, stored.suffix, stored.start, stored.end)
             found = recheck(claim, old, snapshot.text, embed=self.embed)
