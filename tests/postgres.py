@@ -1,6 +1,6 @@
 """A throw-away PostgreSQL cluster for tests and benches: Debian's server in a temp folder.
 
-``PgCluster`` runs ``initdb`` and ``pg_ctl`` into a fresh folder and starts a
+``PgCluster`` runs ``initdb`` into a fresh folder and starts a ``postgres``
 server that listens only on a unix socket inside that folder (no TCP port,
 so no race for one), with durability turned off (``fsync``,
 ``synchronous_commit`` and ``full_page_writes``: a crash loses the cluster,
@@ -9,10 +9,14 @@ which is thrown away anyway). Every database made from it is a fresh
 sorts text by code point as SQLite does.
 
 PostgreSQL refuses to run as root. When the tests run as root (CI does), the
-cluster's commands run as the ``postgres`` system user that Debian's package
-creates (``nobody`` where there is none) through ``runuser``, and the folder
-is handed to that user; clients connect as the cluster's superuser
-``tracker`` with trust authentication over the socket, whoever they run as.
+cluster's programs run as the ``postgres`` system user that Debian's package
+creates (``nobody`` where there is none), and the folder is handed to that
+user; clients connect as the cluster's superuser ``tracker`` with trust
+authentication over the socket, whoever they run as.
+
+The server is this process's child, not a daemon: on Linux it is told to
+stop when its parent dies (``PR_SET_PDEATHSIG``), so a test run that is
+killed leaves no server behind; ``stop()`` ends it at once otherwise.
 
 Pytest fixtures (made available to every test by ``conftest.py``):
 
@@ -29,12 +33,16 @@ any other failure to start is an error. Outside pytest (benches), use
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import os
 import pwd
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,7 +53,7 @@ SUPERUSER = "tracker"
 # Debian installs each major version's server beside the others; newest first.
 _DEBIAN_BIN_ROOT = Path("/usr/lib/postgresql")
 _SERVER_SETTINGS = (
-    "listen_addresses=''",
+    "listen_addresses=",  # no TCP at all: the unix socket only
     "fsync=off",
     "synchronous_commit=off",
     "full_page_writes=off",
@@ -55,18 +63,27 @@ _SERVER_SETTINGS = (
 
 
 def find_bin_dir() -> Path | None:
-    """The folder holding ``initdb``, ``pg_ctl`` and ``postgres``, or None when not installed."""
+    """The folder holding ``initdb`` and ``postgres``, or None when not installed."""
     candidates = []
     if _DEBIAN_BIN_ROOT.is_dir():
         versions = [p for p in _DEBIAN_BIN_ROOT.iterdir() if p.name.isdigit()]
         candidates += [v / "bin" for v in sorted(versions, key=lambda p: -int(p.name))]
-    on_path = shutil.which("pg_ctl")
+    on_path = shutil.which("initdb")
     if on_path:
         candidates.append(Path(on_path).resolve().parent)
     for folder in candidates:
-        if all((folder / name).is_file() for name in ("initdb", "pg_ctl", "postgres")):
+        if all((folder / name).is_file() for name in ("initdb", "postgres")):
             return folder
     return None
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In the server's process before exec: on our death, shut down at once (SIGQUIT)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGQUIT)
 
 
 def _server_user() -> str | None:
@@ -94,7 +111,7 @@ class PgCluster:
         self.socket_dir = self.root
         self.log_path = self.root / "server.log"
         self._names = itertools.count(1)
-        self._running = False
+        self._server: subprocess.Popen[bytes] | None = None
         if self.user is not None:
             entry = pwd.getpwnam(self.user)
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
@@ -113,49 +130,70 @@ class PgCluster:
         finally:
             cluster.stop()
 
-    def _run(self, *args: str) -> None:
-        command = [str(self.bin_dir / args[0]), *args[1:]]
-        if self.user is not None:
-            command = ["runuser", "-u", self.user, "--", *command]
-        done = subprocess.run(command, capture_output=True, text=True, cwd=self.root)
-        if done.returncode != 0:
-            log = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
-            raise RuntimeError(
-                f"{' '.join(command)} failed ({done.returncode}):\n"
-                f"{done.stdout}{done.stderr}{log[-4000:]}"
-            )
+    def _as_server_user(self) -> dict[str, object]:
+        if self.user is None:
+            return {}
+        entry = pwd.getpwnam(self.user)
+        return {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
 
     def start(self) -> None:
-        self._run(
-            "initdb",
-            "-D",
-            str(self.data_dir),
-            "-U",
-            SUPERUSER,
-            "--auth=trust",
-            "--encoding=UTF8",
-            "--locale=C",
-            "--no-sync",
+        done = subprocess.run(
+            [
+                str(self.bin_dir / "initdb"),
+                *("-D", str(self.data_dir), "-U", SUPERUSER, "--auth=trust"),
+                *("--encoding=UTF8", "--locale=C", "--no-sync"),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=self.root,
+            **self._as_server_user(),  # type: ignore[call-overload]
         )
-        options = " ".join(f"-c {s}" for s in _SERVER_SETTINGS)
-        options += f" -c unix_socket_directories='{self.socket_dir}'"
-        self._run(
-            "pg_ctl",
-            "-D",
-            str(self.data_dir),
-            "-l",
-            str(self.log_path),
-            "-o",
-            options,
-            "-w",
-            "start",
-        )
-        self._running = True
+        if done.returncode != 0:
+            raise RuntimeError(f"initdb failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+        settings = [*_SERVER_SETTINGS, f"unix_socket_directories={self.socket_dir}"]
+        with open(self.log_path, "wb") as log:
+            self._server = subprocess.Popen(
+                [str(self.bin_dir / "postgres"), "-D", str(self.data_dir)]
+                + [arg for setting in settings for arg in ("-c", setting)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.root,
+                preexec_fn=_die_with_parent,
+                **self._as_server_user(),  # type: ignore[call-overload]
+            )
+        self._wait_until_ready()
+
+    def _wait_until_ready(self, timeout: float = 60.0) -> None:
+        import psycopg
+
+        deadline = time.monotonic() + timeout
+        while True:
+            if self._server is not None and self._server.poll() is not None:
+                raise RuntimeError(f"postgres exited ({self._server.returncode}):\n{self._log()}")
+            try:
+                psycopg.connect(self.url(), connect_timeout=2).close()
+                return
+            except psycopg.OperationalError as exc:
+                if time.monotonic() > deadline:
+                    log = self._log()
+                    self.stop()
+                    raise RuntimeError(f"postgres not ready after {timeout} s:\n{log}") from exc
+                time.sleep(0.05)
+
+    def _log(self) -> str:
+        return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
 
     def stop(self) -> None:
-        if self._running:
-            self._running = False
-            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+        server, self._server = self._server, None
+        if server is not None and server.poll() is None:
+            # SIGQUIT: immediate shutdown; nothing here is worth a checkpoint.
+            server.send_signal(signal.SIGQUIT)
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def url(self, dbname: str = "postgres") -> str:
@@ -185,7 +223,7 @@ def postgres_cluster() -> Iterator[PgCluster]:
     bin_dir = find_bin_dir()
     if bin_dir is None:
         pytest.skip(
-            f"PostgreSQL server binaries (initdb, pg_ctl, postgres) not found under "
+            f"PostgreSQL server binaries (initdb, postgres) not found under "
             f"{_DEBIAN_BIN_ROOT} or on PATH: apt-get install postgresql"
         )
     cluster = PgCluster(bin_dir)
