@@ -36,6 +36,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -267,13 +268,22 @@ class Engine:
 
     def run_worker(self, concurrency: int, *, name: str | None = None) -> None:
         """Take jobs until SIGTERM/SIGINT (which let running jobs finish)."""
-        self.app.run_worker(
-            concurrency=concurrency,
-            name=name or f"tracker-{os.getpid()}",
-            update_heartbeat_interval=self.settings.heartbeat_seconds,
-            stalled_worker_timeout=self.settings.stalled_after,
-            delete_jobs="successful",
-        )
+
+        async def work() -> None:
+            # Each job runs its step on a thread (asyncio.to_thread): the default pool
+            # (cores + 4 threads) would quietly cap the jobs running at once.
+            loop = asyncio.get_running_loop()
+            loop.set_default_executor(ThreadPoolExecutor(concurrency, "tracker-job"))
+            async with self.app.open_async():
+                await self.app.run_worker_async(
+                    concurrency=concurrency,
+                    name=name or f"tracker-{os.getpid()}",
+                    update_heartbeat_interval=self.settings.heartbeat_seconds,
+                    stalled_worker_timeout=self.settings.stalled_after,
+                    delete_jobs="successful",
+                )
+
+        asyncio.run(work())
 
 
 async def _defer_once(deferrer: Any, **kwargs: Any) -> int:
