@@ -237,7 +237,8 @@ def test_a_worker_killed_mid_round_loses_nothing_and_doubles_nothing(
         wait_for(lambda: registered_workers(postgres_url) == 2, 30, "two workers to register")
         start(processes, config, "scheduler", "daemon")
 
-        wait_for(lambda: farm.waiting(0) > 0, 30, "a worker to poll the held host")
+        # fetch.per_host (4) requests in flight, all held: the poll job's window is full.
+        wait_for(lambda: farm.waiting(0) == 4, 30, "a worker to poll the held host")
         victim = next(w for w in workers if held in polled_hosts(w.log()))
         survivor = next(w for w in workers if w is not victim)
         in_flight = farm.waiting(0)
