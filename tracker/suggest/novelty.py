@@ -85,8 +85,7 @@ def names_object(statement: str, thing: str) -> bool:
     key, versions = object_key(thing)
     if not key:
         return bool(_CJK.search(thing)) and thing in statement
-    numbers = {_version(n) for n in re.findall(r"\d+(?:\.\d+)*", statement)}
-    if not versions <= numbers:
+    if not versions <= version_numbers(statement):
         return False
     # A name without a version is not a versioned one: "Claude" (the family) is not
     # "Claude 4", so news about Claude in general is not what "Claude 4系列" states.
@@ -111,6 +110,16 @@ def loosely_names(statement: str, thing: str) -> bool:
         if all(word in remaining for word in words):  # a subsequence, in order
             return True
     return False
+
+
+def version_numbers(statement: str) -> frozenset[str]:
+    """The numbers a statement may give as versions: not those of its dates, sums,
+    shares or periods ("2025年2月" holds no version 2)."""
+    kept = statement
+    for figure in figures_in(statement):
+        if figure.kind not in ("plain", "rank"):
+            kept = kept[: figure.start] + " " * (figure.end - figure.start) + kept[figure.end :]
+    return frozenset(_version(n) for n in re.findall(r"\d+(?:\.\d+)*", kept))
 
 
 def _run_keys(run: str) -> tuple[str, ...]:
