@@ -53,7 +53,10 @@ def _key_words(name: str) -> tuple[list[str], frozenset[str]]:
     """The words of a name's key, in order, and its version numbers."""
     key = []
     versions: set[str] = set()
-    for position, token in enumerate(_TOKEN.findall(name)):
+    for position, found in enumerate(_TOKEN.finditer(name)):
+        token = found.group(0)
+        # A lower-case part hyphenated to the name is part of it: o3-pro, gpt-oss.
+        hyphenated = found.start() > 0 and name[found.start() - 1] == "-"
         letters = re.match(r"[A-Za-z]*", token)
         head = letters.group(0) if letters else ""
         rest = token[len(head) :]
@@ -63,7 +66,7 @@ def _key_words(name: str) -> tuple[list[str], frozenset[str]]:
                 key.append(head.lower())
         elif (
             head
-            and (position == 0 or any(ch.isupper() for ch in head))
+            and (position == 0 or hyphenated or any(ch.isupper() for ch in head))
             and head.lower() not in _FILLER
         ):
             key.append(head.lower())

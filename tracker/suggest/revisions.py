@@ -57,6 +57,7 @@ _PERIODS = (
     (re.compile(r"每月|/月|月费|月租|月付|per month|a month|monthly|/month", re.I), "month"),
     (re.compile(r"每年|/年|per year|a year|annually|/year", re.I), "year"),
 )
+_LAUNCH = re.compile(r"\blaunch\w*|\bintroduc\w+|\bunveil\w*|推出|发布|上线", re.IGNORECASE)
 _REFERS_BACK = re.compile(r"^(?:该|这|其|此|它|It\b|This\b|The (?:model|tool|feature)\b)")
 _CITATIONS = re.compile(r"(?:\s*[\[［]\d{1,4}(?:[,，\-–]\s*\d{1,4})*[\]］])+")
 
@@ -143,7 +144,7 @@ def _ranking_revision(
             continue  # the table already lists it
         # The row the news displaces: at the place it names, else the listed model it
         # says it replaces or overtakes (named in its sentence).
-        displaced = [r for model, r in models if model and names_object(said, model)]
+        displaced = [r for model, r in models if model and _mentions(said, model)]
         at_place = [r for r in table if _number(r.cells[_column(r, _RANK_HEADER) or 0]) == place]
         # A successor (the displaced model's own family: DeepSeek V4 for V3.2) takes its
         # predecessor's row; a rival takes the row of the place it reaches.
@@ -153,6 +154,24 @@ def _ranking_revision(
         if target and related:
             return _new_row(target[0], fact, names, marker)
     return None
+
+
+def _mentions(text: str, model: str) -> bool:
+    """Whether ``text`` names ``model`` as written, spaces and hyphens aside
+    ("MiniMax M2.1" for "MiniMax-M2.1"), and not as the start of a longer version
+    ("V3.2" is not in "V3.25")."""
+    folded, name = _fold_name(text), _fold_name(model)
+    start = folded.find(name)
+    while start >= 0:
+        after = folded[start + len(name) : start + len(name) + 2]
+        if not re.match(r"\d|\.\d", after):
+            return True
+        start = folded.find(name, start + 1)
+    return names_object(text, model)
+
+
+def _fold_name(text: str) -> str:
+    return re.sub(r"[\s\-_]", "", text.lower())
 
 
 def _same_family(model: str | None, other: str) -> bool:
@@ -298,7 +317,11 @@ def _about(
         return names_actor(statement.plain, fact.actor, names) and not _VERSIONED.search(
             statement.plain
         )
-    if names_object(statement.plain, fact.object) or loosely_names(statement.plain, fact.object):
+    if names_object(statement.plain, fact.object):
+        return True
+    # The report's longer name for it ("Claude Pro Max 20x" for Claude Max) may be one
+    # tier of it: only news of a change to it, not a launch at some price, revises it.
+    if not _LAUNCH.search(fact.sentence) and loosely_names(statement.plain, fact.object):
         return True
     return (
         previous is not None
