@@ -347,3 +347,19 @@ def test_the_digest_goes_once_per_period_however_often_it_is_queued(
     assert logs.count("sent=True") == 1 and "nothing new in this period" in logs
     for worker in workers:
         assert worker.stop() == 0
+
+
+def test_a_worker_names_a_database_it_cannot_reach(tmp_path: Path) -> None:
+    with FeedFarm(1, 1) as farm:
+        # A socket folder with no server in it: refused at once, no network involved.
+        url = f"postgresql://tracker:secret@/tracker?host={tmp_path}"
+        config = write_config(tmp_path, farm, url)
+        done = subprocess.run(
+            [sys.executable, "-m", "tracker.cli", "--config", str(config), "worker"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert "task queue" in done.stderr and str(tmp_path) in done.stderr
+    assert "secret" not in done.stderr and "internal error" not in done.stderr

@@ -17,6 +17,7 @@ import psycopg
 
 from tracker.errors import StoreError
 from tracker.status import QueueJob, QueueStatus, QueueWorker
+from tracker.store.location import redact_url
 
 _WORKERS = """
 SELECT w.id, w.last_heartbeat,
@@ -55,7 +56,7 @@ def queue_status(queue_url: str, now: datetime) -> QueueStatus:
     from psycopg.rows import dict_row
 
     try:
-        with psycopg.connect(queue_url, row_factory=dict_row) as conn:
+        with psycopg.connect(queue_url, row_factory=dict_row, connect_timeout=10) as conn:
             if not _has_tables(conn):
                 return QueueStatus(workers=(), waiting={}, running=0, failed=0, oldest_waiting=None)
             workers = tuple(
@@ -65,7 +66,7 @@ def queue_status(queue_url: str, now: datetime) -> QueueStatus:
             rows = [_Row(r["task_name"], r["status"], r["n"]) for r in conn.execute(_COUNTS)]
             oldest = conn.execute(_OLDEST).fetchone()
     except psycopg.Error as exc:
-        raise StoreError(f"the task queue: {exc}") from exc
+        raise StoreError(f"{redact_url(queue_url)}: the task queue: {exc}") from exc
     waiting: dict[str, int] = {}
     for row in rows:
         if row.status == "todo":

@@ -10,19 +10,28 @@ from __future__ import annotations
 
 from procrastinate.schema import SchemaManager
 
+from tracker.errors import StoreError
+from tracker.store.location import redact_url
+
 # Any fixed number: the advisory lock that serialises creating the engine's tables.
 _SCHEMA_LOCK = 0x7472_6163  # "trac"
 
 
 def ensure_schema(queue_url: str) -> bool:
-    """Create procrastinate's tables unless present; True when this call created them."""
+    """Create procrastinate's tables unless present; True when this call created them.
+
+    Raises ``StoreError`` naming the database (without its password) when it
+    cannot be reached or written."""
     import psycopg
 
-    with psycopg.connect(queue_url) as conn:  # one transaction, committed on exit
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-        row = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
-        if row is not None and row[0]:
-            return False
-        # No parameters: sent as it is, every statement of the engine's schema file.
-        conn.execute(SchemaManager.get_schema())
-        return True
+    try:
+        with psycopg.connect(queue_url, connect_timeout=10) as conn:  # one transaction
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+            row = conn.execute("SELECT to_regclass('procrastinate_jobs') IS NOT NULL").fetchone()
+            if row is not None and row[0]:
+                return False
+            # No parameters: sent as it is, every statement of the engine's schema file.
+            conn.execute(SchemaManager.get_schema())
+            return True
+    except psycopg.Error as exc:
+        raise StoreError(f"{redact_url(queue_url)}: the task queue: {exc}") from exc
