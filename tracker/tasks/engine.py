@@ -5,7 +5,8 @@ and registers tracker's tasks on it, each a thin shell over a step of
 :mod:`tracker.tasks.work` that takes the step's locks and defers what comes
 next:
 
-``tracker.round``  (queueing lock ``round``: one waiting round at most)
+``tracker.round``  (queueing lock ``round``, ``round:<group>`` for a feed group's
+    own ``every``: one waiting round of each at most)
     plan the due feeds in host batches; defer a ``poll`` per batch, an
     ``extract`` per host for entries an earlier round left without an
     article, and a ``publish`` per report (decisions made since are merged).
