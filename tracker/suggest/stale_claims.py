@@ -131,9 +131,18 @@ def _best_at(
             and re.search(rf"(?<![A-Za-z]){re.escape(h)}(?![A-Za-z])", said, re.I)
             and not names_object(h, fact.object)
         ]
+        maker = names.maker_of(fact.object) or names.lookup(fact.actor)
+        # Or the lab the claim is about ("Google Gemini在图像生成领先"), named in the news
+        # as the one it overtook, when the new leader is another lab's.
+        displaced += [
+            found.form
+            for found in names.find(holder)
+            if found.name.kind == "org"
+            and found.name != maker
+            and any(_spelled(form, said) for form in found.name.forms)
+        ]
         if not displaced or not _shares_task(statement.plain, plain_said):
             continue
-        maker = names.maker_of(fact.object) or names.lookup(fact.actor)
         who = f"{maker.spelled_for('zh') if maker else fact.actor}{fact.object}"
         when = f"{fact.date.year}年{fact.date.month}月起" if fact.date else ""
         return statement, _append(statement.text, f"（{when}被{who}超越）", joiner="")
@@ -173,6 +182,12 @@ def _edge_in(
 _EDGE = re.compile(r"优势|领先|\b(?:edge|lead|leads|leading|ahead)\b", re.IGNORECASE)
 _SHARE = re.compile(r"share|account(?:s|ed)? for|份额|占比|占据|市场占有", re.IGNORECASE)
 _EARLIER = re.compile(r"(?:\bfrom|\bprevious\w*|\bwas|此前|之前|从|由)\s*\S*\s*$", re.I)
+
+
+def _spelled(form: str, text: str) -> bool:
+    if _cjk(form):
+        return form in text
+    return re.search(rf"(?<![A-Za-z]){re.escape(form)}(?![A-Za-z])", text) is not None
 
 
 def _shares_task(statement: str, said: str) -> bool:
