@@ -44,7 +44,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import procrastinate
-from procrastinate.exceptions import AlreadyEnqueued
+from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
+from procrastinate.jobs import Status
 
 from tracker.config import Config
 from tracker.store import Store
@@ -232,7 +233,15 @@ class Engine:
             await manager.get_stalled_jobs(seconds_since_heartbeat=self.settings.stalled_after)
         )
         for job in stalled:
-            await manager.retry_job(job)
+            assert job.id is not None
+            try:
+                await manager.retry_job(job)
+            except UniqueViolation:
+                # The same job (its queueing lock) was queued again meanwhile and waits:
+                # that one does the work, this one ends, freeing its lock.
+                await manager.finish_job(job, Status.FAILED, delete_job=False)
+                log.warning("job dropped pid=%s job=%s: a copy waits", os.getpid(), job.id)
+                continue
             log.warning(
                 "job recovered pid=%s job=%s task=%s lock=%s (its worker stopped beating)",
                 os.getpid(),
