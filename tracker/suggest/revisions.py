@@ -239,7 +239,6 @@ def _figure_revision(
     *,
     headline: str = "",
     lede: str = "",
-    section_titles: dict[str, str] | None = None,
 ) -> Revision | None:
     news = [f for f in figures_in(fact.sentence) if f.text in fact.numbers]
     news = [f for f in news if f.kind in ("money", "percent", "count", "duration", "multiple")]
