@@ -305,6 +305,12 @@ def _object(title: str, sentence: str, names: NameBook, actor: str) -> str:
     return field_term(title) or field_term(sentence)
 
 
+def product_names(text: str, names: NameBook, actor: str = "") -> list[str]:
+    """The products ``text`` names: its name-like runs other than known actors,
+    licences, generic acronyms (AI, LLM) and dates."""
+    return [r for r in _name_runs(text, names, actor) if r and not _NOT_A_THING.match(r)]
+
+
 def field_term(text: str) -> str:
     """The longest field-glossary term of ``text`` naming a kind of thing ("image
     model", "reasoning model"), for news about something the article does not name."""

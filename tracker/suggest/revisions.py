@@ -28,7 +28,7 @@ from datetime import date
 
 from tracker.figures import Figure, figures_in, format_zh, present_in, same_figure
 from tracker.statements import Statement
-from tracker.suggest.facts import field_term
+from tracker.suggest.facts import field_term, product_names
 from tracker.suggest.names import NameBook
 from tracker.suggest.novelty import loosely_names, names_actor, names_object
 from tracker.suggest.stale_claims import stale_claim
@@ -313,8 +313,12 @@ def _about(
     if not named:
         # News naming no product is not about a statement that names one ("DeepSeek 3发布，
         # 训练成本…" is not stale because DeepSeek's next model cost more).
-        return names_actor(statement.plain, fact.actor, names) and not _VERSIONED.search(
-            statement.plain
+        # Nor is a company's figure the same figure of one of its products ("Anthropic的
+        # Claude Code…年收入" is not stale because Anthropic's own revenue grew).
+        return (
+            names_actor(statement.plain, fact.actor, names)
+            and not _VERSIONED.search(statement.plain)
+            and not product_names(statement.plain, names, fact.actor)
         )
     if names_object(statement.plain, fact.object):
         return True
