@@ -44,6 +44,12 @@ _ALL_OF_TOP = re.compile(r"前([一二三四五六七八九十\d]+)名均为([^�
 _TOP_N_EN = re.compile(
     r"\b(?:top|(?:all\s+)?(\w+)\s+(?:leading|top)\s+(?:places|spots|positions))\b", re.I
 )
+# Groups an all-of-the-top-N claim names, and how English news spells them.
+_GROUPS = (
+    ("中国", r"\bChin(?:a|ese)\b|中国"),
+    ("美国", r"\b(?:US|U\.S\.|American|United States)\b|美国"),
+    ("欧洲", r"\bEurope(?:an)?\b|欧洲"),
+)
 _ZH_NUMBERS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
 _EN_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
 _EN_NUMBERS = {w: i for i, w in enumerate(_EN_WORDS)}
@@ -94,6 +100,12 @@ def _all_of_top(
             continue
         top = _number(claim.group(1))
         if top is None or not 1 <= place <= top or not _says_top(said, top):
+            continue
+        # The news must say the group's hold ended ("…held by models from Chinese labs"),
+        # not only that some model entered: one of the same group leaves the claim true.
+        if not any(
+            word in claim.group(2) and re.search(spelled, said, re.I) for word, spelled in _GROUPS
+        ):
             continue
         maker = names.maker_of(fact.object) or names.lookup(fact.actor)
         who = f"{fact.object}（{maker.spelled_for('zh') if maker else fact.actor}）"
