@@ -156,6 +156,20 @@ def _names(statement: Statement, thing: str) -> bool:
     return names_object(statement.plain, thing)
 
 
+# A sentence that continues about the thing the one before it named: "该功能…", "It …".
+REFERS_BACK = re.compile(r"^(?:该|这|其|此|它|It\b|This\b|The (?:model|tool|feature)\b)")
+
+
+def _refers_back_to(statement: Statement, previous: Statement | None, thing: str) -> bool:
+    return (
+        previous is not None
+        and previous.section_id == statement.section_id
+        and statement.kind != "row"
+        and REFERS_BACK.match(statement.plain) is not None
+        and _names(previous, thing)
+    )
+
+
 def names_actor(statement: str, actor: str, names: NameBook) -> bool:
     if not actor:
         return False
@@ -208,8 +222,8 @@ def covering_statement(
         beyond = fact.event in _NEWS_BEYOND_THE_NAME
         found = [
             s
-            for s in statements
-            if _names(s, fact.object)
+            for s, previous in zip(statements, (None, *statements), strict=False)
+            if (_names(s, fact.object) or _refers_back_to(s, previous, fact.object))
             and (
                 # A table listing the thing states that it exists; a statement giving
                 # the same figure for it states the figure.

@@ -30,7 +30,7 @@ from tracker.figures import Figure, figures_in, format_zh, present_in, same_figu
 from tracker.statements import Statement
 from tracker.suggest.facts import field_term, product_names
 from tracker.suggest.names import NameBook
-from tracker.suggest.novelty import loosely_names, names_actor, names_object
+from tracker.suggest.novelty import REFERS_BACK, loosely_names, names_actor, names_object
 from tracker.suggest.stale_claims import stale_claim
 from tracker.types import Fact
 
@@ -58,7 +58,6 @@ _PERIODS = (
     (re.compile(r"每年|/年|per year|a year|annually|/year", re.I), "year"),
 )
 _LAUNCH = re.compile(r"\blaunch\w*|\bintroduc\w+|\bunveil\w*|推出|发布|上线", re.IGNORECASE)
-_REFERS_BACK = re.compile(r"^(?:该|这|其|此|它|It\b|This\b|The (?:model|tool|feature)\b)")
 _CITATIONS = re.compile(r"(?:\s*[\[［]\d{1,4}(?:[,，\-–]\s*\d{1,4})*[\]］])+")
 
 # Measures a figure can be of, each as the words that name it in either language.
@@ -329,7 +328,7 @@ def _about(
     return (
         previous is not None
         and previous.section_id == statement.section_id
-        and _REFERS_BACK.match(statement.plain) is not None
+        and REFERS_BACK.match(statement.plain) is not None
         and names_object(previous.plain, fact.object)
     )
 
