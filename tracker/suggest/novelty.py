@@ -6,11 +6,19 @@ of names with the same version numbers: ``Gemini 3`` is in ``Gemini 2.5和3.0
 the same kind (a release, a ranking, a figure reached …), and when
 the figures both give for the same measure agree. A statement that names the
 same thing with a *different* figure is not coverage: that is a revision
-(:mod:`tracker.suggest.revisions`).
+(:mod:`tracker.suggest.revisions`). A statement also covers the fact when it
+continues about the thing the one before it names ("该功能…"), when it names
+the thing and a term the headline quotes ("金门大桥"), when it calls the
+thing by a longer name and gives the same current figure ("Claude Pro Max
+20x：$200/月" for Claude Max at $200), and, for news of what a person says,
+when it reports that person on a concept the headline names. A name without
+a version is a family, not a member ("Claude" is not "Claude 4"), and a
+version is never read from a statement's dates or sums.
 
 Covered news never becomes a new bullet. When the covering statement cites
 nothing, or only general references (sources behind much of the report, such
-as a year in review), the article can become its more specific citation.
+as a year in review) and its chapter's overview source (one cited for every
+claim of the chapter), the article can become its more specific citation.
 Pure: no I/O.
 """
 
@@ -212,11 +220,10 @@ def covering_statement(
     section_id: str = "",
     summaries: frozenset[str] = frozenset(),
     headline: str = "",
-    text: str = "",
 ) -> Statement | None:
     """The report statement that already states ``fact``: in the matched section first,
     then its chapter, then elsewhere; ``summaries`` (abstract, introduction,
-    conclusion) last. ``headline`` and ``text`` are the article's."""
+    conclusion) last. ``headline`` is the article's."""
     found: list[Statement] = []
     if fact.object and field_term(fact.object) != fact.object:
         beyond = fact.event in _NEWS_BEYOND_THE_NAME

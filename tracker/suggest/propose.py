@@ -97,7 +97,6 @@ def propose(
         section_id=match.section_id,
         summaries=view.summaries,
         headline=article.title,
-        text=article.text or "",
     )
     if covering is not None:
         if not may_cite(covering, view.general, view.overview):

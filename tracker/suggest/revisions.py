@@ -5,15 +5,24 @@ Two kinds of revision, both a replacement of one statement as written:
 * a ranking table (a table whose header has a rank column: 排名, Rank, #):
   when the news puts a model at place N and the table is about the same
   thing (it is in the matched section, or it already lists a name the news
-  mentions), row N gets the new model and its maker;
+  mentions), row N gets the new model and its maker; a successor of a model
+  the news names (DeepSeek V4 for V3.2) takes its predecessor's row instead;
 * a figure in a sentence or list item: when the statement is about the news'
-  thing (it names it, or refers back to the statement before that does; with
-  no thing named, it names the actor) and gives a figure of the same kind and unit for the
-  same measure (revenue, cost, price, users, market value, task horizon …),
-  and the news gives a different value, the figure is replaced (written as
-  the report writes figures), a month or day in the statement moves to the
-  news' date, and the statement's citations give way to the new one. A figure
-  the news repeats is not stale, whatever else it says.
+  thing (it names it, by the report's longer name too unless the news is a
+  launch, or refers back to the statement before that does; a product its
+  lede names counts; with no thing named, it names the actor and no product
+  of its) and gives a figure of the same kind and unit for the same measure
+  (revenue, cost, price, users, market value, task horizon …, named near the
+  figure or in a headline giving it), and the news gives a different value
+  (not one it says was replaced: "up from", "not the", "从…", "最初…"), the
+  figure is replaced (written as the report writes figures), a month or day
+  in the statement moves to the news' date, and the statement's citations
+  give way to the new one. A figure the news repeats is not stale, whatever
+  else it says.
+
+Claims without a figure to replace (a state that ended, a best-at claim, an
+all-of-the-top-N claim, an edge in a field) are :mod:`tracker.suggest.stale_claims`',
+tried first.
 
 Pure: no I/O. Whether the news is newer than the report is the caller's
 premise: it only sees articles published after the report's ``since``.
