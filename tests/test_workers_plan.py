@@ -95,3 +95,32 @@ def test_a_retried_poll_job_skips_the_feeds_its_round_already_stored(tmp_path: P
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def test_a_worker_sees_feeds_added_to_the_config_and_keeps_the_last_good_one(
+    tmp_path: Path,
+) -> None:
+    from contextlib import nullcontext
+
+    import yaml
+
+    from tracker.config import load_config
+    from tracker.tasks.engine import Engine
+
+    path = tmp_path / "sources.yaml"
+    (tmp_path / "r.md").write_text("# A report\n", encoding="utf-8")
+    data = {
+        "reports": [{"id": "r", "path": "r.md", "language": "en"}],
+        "feeds": [{"name": "one", "url": "http://a.example/feed.xml"}],
+    }
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    # Building the engine connects to nothing: the queue is only reached when opened.
+    engine = Engine(load_config(path), "postgresql://tracker@/none", open_store=nullcontext)
+    assert [f.name for f in engine._fresh_config().feeds] == ["one"]
+
+    data["feeds"].append({"name": "two", "url": "http://b.example/feed.xml"})
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    assert [f.name for f in engine._fresh_config().feeds] == ["one", "two"]
+
+    path.write_text("feeds: [not a feed\n", encoding="utf-8")  # broken: the last good one stays
+    assert [f.name for f in engine._fresh_config().feeds] == ["one", "two"]

@@ -41,13 +41,15 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
 from procrastinate.jobs import Status
 
-from tracker.config import Config
+from tracker.config import Config, load_config
+from tracker.errors import ConfigError
 from tracker.store import Store
 from tracker.tasks import polling, work
 from tracker.tasks.payload import entry_from_json, entry_to_json
@@ -89,6 +91,7 @@ class Engine:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.config = config
+        self._config_stamp = _stamp(config.source_path)
         self.settings = settings or EngineSettings()
         self._open_store = open_store
         self.clock = clock
@@ -118,8 +121,23 @@ class Engine:
         app.periodic(cron=f"* * * * * */{every}", periodic_id="stalled")(recover)
 
     def _in_store(self, step: Callable[..., Any], *args: Any) -> Any:
+        config = self._fresh_config()
         with self._open_store() as store:
-            return step(self.config, store, *args)
+            return step(config, store, *args)
+
+    def _fresh_config(self) -> Config:
+        """The config file as it is now: a worker runs for weeks while feeds are added.
+        Re-read when the file changed; an invalid one is logged and the last kept."""
+        stamp = _stamp(self.config.source_path)
+        if stamp != self._config_stamp:
+            self._config_stamp = stamp
+            try:
+                self.config = load_config(self.config.source_path)
+            except ConfigError as exc:
+                log.error("config.reload_failed path=%s kept=previous: %s", exc.path, exc)
+            else:
+                log.info("config.reloaded path=%s", self.config.source_path)
+        return self.config
 
     async def _round(self, due_only: bool = True, feeds: list[str] | None = None) -> None:
         plan: work.RoundPlan = await asyncio.to_thread(
@@ -143,7 +161,7 @@ class Engine:
             queued += await _defer_once(deferrer, urls=list(batch.urls), round_started=started)
         for host, entries in plan.backlog.items():
             await self._defer_extract(host, entries)
-        for report in self.config.reports:
+        for report in self._fresh_config().reports:
             await self._defer_publish(report.id)
         log.info(
             "round planned pid=%s batches=%d queued=%d held_back=%d backlog_hosts=%d",
@@ -294,6 +312,14 @@ class Engine:
                 )
 
         asyncio.run(work())
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        found = path.stat()
+    except OSError:
+        return None
+    return (found.st_mtime_ns, found.st_size)
 
 
 async def _defer_once(deferrer: Any, **kwargs: Any) -> int:
