@@ -26,6 +26,7 @@ whether a page changed at all.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -276,12 +277,16 @@ class ClaimChecks:
 
     # -- shared ---------------------------------------------------------------------
 
-    @property
+    @functools.cached_property
     def embed(self) -> Embed:
-        """The matcher's embeddings (the model loads on the first text embedded)."""
-        from tracker.match import embed
+        """The matcher's embeddings, each text embedded once per refresh.
 
-        return embed
+        Re-checking many claims on one page embeds its passages once, not once
+        per orphaned or unsupported claim. The model loads on the first text.
+        """
+        from tracker.claims.support import remembering
+
+        return remembering(max_texts=20_000)  # at most ~40 MB of vectors
 
     def _made(self, suggestion: Suggestion) -> Suggestion:
         return self._store_suggestion(suggestion)
