@@ -408,3 +408,52 @@ def test_recovery_requeues_a_dead_workers_job_or_drops_it_when_a_copy_waits(
         ("todo", None),
     ]
     assert registered_workers(postgres_url) == 0
+
+
+def test_a_round_checks_the_cited_pages_and_publishes_what_they_showed(
+    tmp_path: Path, postgres_url: str, processes: list[Process]
+) -> None:
+    from tracker.app import Tracker
+    from tracker.config import load_config
+    from tracker.types import CitedStatus
+
+    with FeedFarm(1, 2) as farm:
+        site = farm.servers[0]
+        review = site.add("/review", "<html><body><article><p>" + "Open models. " * 40 + "</p>")
+        withdrawn = site.add("/withdrawn", "withdrawn", status=410)
+        notes = site.add("/notes", "<html><body><article><p>Release notes.</p></article>")
+        missing = site.url("/missing")
+        config = write_config(
+            tmp_path,
+            farm,
+            postgres_url,
+            watch_cited=True,  # type: ignore[arg-type]
+            match={"check_claims": False},
+        )
+        # The report's references point at the local pages.
+        report = tmp_path / "report.md"
+        text = report.read_text(encoding="utf-8")
+        for old, new in (
+            ("https://simonwillison.net/2025/Dec/31/the-year-in-llms/", review),
+            ("https://example.org/survey", withdrawn),
+            ("https://example.com/kimi-k2?utm_source=rss", notes),
+            ("https://example.net/licensing", missing),
+        ):
+            text = text.replace(old, new)
+        report.write_text(text, encoding="utf-8")
+        engine = Tracker(load_config(config)).task_engine()
+        start(processes, config, "worker", "worker", *WORKER_OPTIONS)
+        with engine.app.open():
+            engine.defer_round(due_only=False)
+        wait_for(lambda: idle(postgres_url) and site.requests, 30, "the round")
+        wait_for(lambda: idle(postgres_url), 30, "the round to drain")
+        paths = sorted(r.path for r in site.requests if not r.path.startswith("/feeds/"))
+    assert paths == ["/missing", "/notes", "/review", "/withdrawn"]
+    with open_store(postgres_url) as store:
+        assert len(store.snapshots(review)) == 1
+        assert store.cited_checks(withdrawn)[-1][0] is CitedStatus.GONE
+        gone = [s.url for s in store.suggestions() if s.kind is SuggestionKind.SOURCE_GONE]
+        editions = store.editions("open")
+    assert gone == [withdrawn]  # a 410 counts at once; a 404 waits for more checks
+    assert len(editions) == 1  # published by the same job, under the report's lock
+    assert "withdrawn" in (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ next:
     own ``every``: one waiting round of each at most)
     plan the due feeds in host batches; defer a ``poll`` per batch, an
     ``extract`` per host for entries an earlier round left without an
-    article, and a ``publish`` per report (decisions made since are merged).
+    article, and a ``cited`` per report.
 ``tracker.poll``   (lock ``host:<host>``; queueing lock per host batch)
     poll one host's batch; defer an ``extract`` per host of the new entries.
 ``tracker.extract`` (lock ``host:<host>``: article pages are fetched politely too)
@@ -19,6 +19,9 @@ next:
 ``tracker.publish`` (lock and queueing lock ``publish:<report>``)
     publish one report: an engine lock, not the state folder's file lock, so
     workers on several machines never write one report at once.
+``tracker.cited`` (lock ``publish:<report>``, queueing lock ``cited:<report>``)
+    check the report's due cited pages (:mod:`tracker.tasks.cited`), then publish
+    it, so the changelog tells what they showed (and decisions made since merge).
 ``tracker.digest`` (lock and queueing lock ``digest``)
     the period's digest; the store's digest record makes it once per period.
 ``tracker.recover`` (periodic, every few seconds, deferred by the workers)
@@ -51,7 +54,7 @@ from procrastinate.jobs import Status
 from tracker.config import Config, load_config
 from tracker.errors import ConfigError
 from tracker.store import Store
-from tracker.tasks import polling, work
+from tracker.tasks import cited, polling, work
 from tracker.tasks.payload import entry_from_json, entry_to_json
 from tracker.tasks.plan import BATCH_SIZE, entries_by_host, host_lock
 from tracker.types import FeedEntry
@@ -113,6 +116,7 @@ class Engine:
             self._match
         )
         self.publish = task(name="tracker.publish", retry=RETRY)(self._publish)
+        self.cited = task(name="tracker.cited", retry=RETRY)(self._cited)
         self.digest = task(
             name="tracker.digest", retry=RETRY, lock="digest", queueing_lock="digest"
         )(self._digest)
@@ -162,7 +166,10 @@ class Engine:
         for host, entries in plan.backlog.items():
             await self._defer_extract(host, entries)
         for report in self._fresh_config().reports:
-            await self._defer_publish(report.id)
+            # Its cited pages, then the report published (decisions made since merged).
+            lock, waiting = f"publish:{report.id}", f"cited:{report.id}"
+            deferrer = self.cited.configure(lock=lock, queueing_lock=waiting)
+            await _defer_once(deferrer, report=report.id)
         log.info(
             "round planned pid=%s batches=%d queued=%d held_back=%d backlog_hosts=%d",
             os.getpid(),
@@ -233,6 +240,22 @@ class Engine:
             self._in_store, lambda config, store: work.publish(config, store, report, self.clock)
         )
         log.info("publish finished pid=%s report=%s files=%d", os.getpid(), report, len(written))
+
+    async def _cited(self, report: str) -> None:
+        done: cited.CheckedAndPublished = await asyncio.to_thread(
+            self._in_store,
+            lambda config, store: cited.check_and_publish(config, store, report, self.clock),
+        )
+        for failure in done.failures:
+            log.warning("cited %s %s: %s", failure.source, failure.url, failure.reason)
+        log.info(
+            "cited finished pid=%s report=%s checked=%d suggestions=%d files=%d",
+            os.getpid(),
+            report,
+            done.checked,
+            done.suggestions,
+            len(done.files),
+        )
 
     async def _digest(self) -> None:
         result = await asyncio.to_thread(
