@@ -98,9 +98,9 @@ def _print_queue(console: Console, queue: QueueStatus) -> None:
     """The shared task queue (PostgreSQL store): workers, depth, the oldest waiting job."""
     waiting = ", ".join(f"{task} {n}" for task, n in sorted(queue.waiting.items()))
     console.print(
-        f"task queue: {len(queue.workers)} workers, {queue.depth} jobs waiting"
+        f"task queue: workers {len(queue.workers)}; jobs waiting {queue.depth}"
         + (f" ({waiting})" if waiting else "")
-        + f", {queue.running} running, {queue.failed} failed",
+        + f", running {queue.running}, failed {queue.failed}",
         markup=False,
     )
     for worker in queue.workers:
