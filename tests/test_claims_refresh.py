@@ -247,3 +247,24 @@ def test_accepting_the_revision_updates_the_sentence_and_new_claims_are_anchored
         current = {c.id for c in store.claims()}
         assert store.claim_anchors(claim_id=old.id, current=False)  # kept with the gone claim
     assert old.id not in current
+
+
+def test_a_claim_its_other_page_does_not_support_is_still_orphaned_when_its_passage_goes(
+    site: Site, tmp_path: Path
+) -> None:
+    # The revenue sentence also cites [3], a page that does not state it: against [3]
+    # it is unsupported, against [1] supported. Its standing is the worse of the two,
+    # but what happens on [1] must be judged by where it stood on [1].
+    report = tmp_path / "report.md"
+    both = REVENUE.replace("[1]", "[1][3]")
+    report.write_text(report.read_text(encoding="utf-8").replace(REVENUE, both), "utf-8")
+    made = site.refresh(0)
+    assert any(s.kind is SuggestionKind.UNSUPPORTED_CLAIM and s.target == both for s in made)
+    assert claim_status(site, both) is ClaimStatus.UNSUPPORTED
+
+    site.serve_review([p for p in REVIEW if p != REVENUE_PASSAGE])
+    made = site.refresh(6)
+    [orphaned] = [s for s in made if s.target == both]
+    assert orphaned.kind is SuggestionKind.CLAIM_ORPHANED
+    assert orphaned.evidence is not None and orphaned.evidence.before == REVENUE_PASSAGE
+    assert claim_status(site, both) is ClaimStatus.ORPHANED

@@ -29,6 +29,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -129,7 +130,10 @@ class ClaimChecks:
             if stored.status is ClaimStatus.UNSUPPORTED:
                 continue
             old = Anchor(stored.exact, stored.prefix, stored.suffix, stored.start, stored.end)
-            found = recheck(claim, old, snapshot.text, embed=self.embed)
+            # Judged by where the claim stood on this page: its standing over all its
+            # pages may be "unsupported" because of another page it cites.
+            on_page = replace(claim, status=stored.status)
+            found = recheck(on_page, old, snapshot.text, embed=self.embed)
             suggestion: Suggestion | None = None
             if found.status is ClaimStatus.ORPHANED:
                 if stored.status is not ClaimStatus.ORPHANED:  # told once per disappearance
