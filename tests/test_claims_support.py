@@ -121,3 +121,13 @@ def test_remembering_embeds_each_text_once() -> None:
     assert calls == [["a", "bb"], ["ccc"]]
     assert first.tolist() == [[1.0, 1.0], [2.0, 1.0], [1.0, 1.0]]
     assert again.tolist() == [[2.0, 1.0], [3.0, 1.0]]
+
+
+def test_remembering_past_its_limit_still_returns_every_text_asked_for() -> None:
+    def lengths(texts: Sequence[str]) -> Any:
+        return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
+
+    remembered = remembering(lengths, max_texts=2)
+    remembered(["a", "bb"])
+    # "a" is remembered, "ccc" is not, and the two together overflow the memory.
+    assert remembered(["a", "ccc"]).tolist() == [[1.0, 1.0], [3.0, 1.0]]

@@ -284,9 +284,11 @@ def remembering(embed: Embed | None = None, *, max_texts: int = 50_000) -> Embed
 
     def remembered(texts: Sequence[str]) -> NDArray[np.float32]:
         missing = [t for t in dict.fromkeys(texts) if t not in seen]
+        if missing and len(seen) + len(missing) > max_texts:
+            # Forgetting drops texts of this very call too: they are embedded again.
+            seen.clear()
+            missing = list(dict.fromkeys(texts))
         if missing:
-            if len(seen) + len(missing) > max_texts:
-                seen.clear()
             seen.update(zip(missing, inner(missing), strict=True))
         if not texts:
             return inner([])
