@@ -164,6 +164,37 @@ def test_errors_name_the_url_without_its_password(postgres_cluster: PgCluster) -
     )
 
 
+def test_a_malformed_url_is_named_without_its_password() -> None:
+    # libpq quotes a URI it cannot parse whole in its message, password included.
+    for url in ("postgresql://tracker:s3cret@[::1/db", "postgresql://tracker:s3cret@h/db?x=1"):
+        with pytest.raises(StoreError) as info:
+            open_store(url)
+        message = str(info.value)
+        assert "s3cret" not in message, message
+        assert message.startswith(redact_url(url))
+
+
+def test_a_connection_lost_mid_run_is_a_store_error_naming_the_url(postgres_url: str) -> None:
+    url = postgres_url + "&password=s3cret"  # the server trusts the socket; libpq ignores it
+    with open_store(url) as store:
+        store.add_suggestion(_suggestion(1))
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        for attempt in (store.counts, lambda: store.add_suggestion(_suggestion(2))):
+            with pytest.raises(StoreError) as info:
+                attempt()
+            message = str(info.value)
+            assert message.startswith(redact_url(url)) and "s3cret" not in message
+    # Nothing written before the loss is lost; the next store opened gets a live
+    # connection from the pool (a daemon opens one per request).
+    with open_store(url) as store:
+        assert [s.title for s in store.suggestions()] == ["t1"]
+    close_pools(url)
+
+
 def _suggestion(n: int) -> Suggestion:
     return Suggestion(
         report="r", section="1", section_title="One", kind=SuggestionKind.ADDITION, score=0.5,

@@ -6,6 +6,7 @@ status``) needs no database driver.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -17,14 +18,33 @@ def is_postgres_url(location: object) -> bool:
 
 
 def redact_url(url: str) -> str:
-    """The URL without its password (in the authority or as a ``password`` parameter)."""
-    parts = urlsplit(url)
+    """The URL without its password (in the authority or as a ``password`` parameter).
+
+    A URL too malformed to split (an unclosed IPv6 bracket) still loses the
+    password of its authority: it is shown in the very error that rejects it.
+    """
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return _USERINFO_PASSWORD.sub(r"\1@", _PASSWORD_PARAMETER.sub("", url))
     netloc = parts.netloc
     if "@" in netloc:
         userinfo, host = netloc.rsplit("@", 1)
         netloc = f"{userinfo.split(':', 1)[0]}@{host}"
     query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "password"], safe="/")
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def redact_message(message: str, url: str) -> str:
+    """An error message about ``url`` without its password: libpq quotes a URI it
+    cannot parse whole, password included."""
+    return message.replace(url, redact_url(url))
+
+
+# The password of "scheme://user:password@host" (up to the last "@" of the authority),
+# and a "password=" parameter, for a URL that urlsplit rejects.
+_USERINFO_PASSWORD = re.compile(r"^([a-z]+://[^:/?#@]*):[^/?#]*@")
+_PASSWORD_PARAMETER = re.compile(r"(?<=[?&])password=[^&#]*&?")
 
 
 def describe(location: Path | str) -> str:

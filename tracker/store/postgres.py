@@ -42,7 +42,7 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from tracker.errors import StoreError
-from tracker.store.location import redact_url
+from tracker.store.location import redact_message, redact_url
 from tracker.store.postgres_sql import TableInfo, translate_query
 from tracker.store.schema import Params
 
@@ -102,7 +102,8 @@ def _pool(url: str) -> ConnectionPool[Any]:
         try:
             psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_SECONDS).close()
         except psycopg.Error as exc:
-            raise StoreError(f"{redact_url(url)}: cannot open: {exc}") from exc
+            reason = redact_message(str(exc), url)
+            raise StoreError(f"{redact_url(url)}: cannot open: {reason}") from exc
         pool = ConnectionPool(
             url,
             min_size=0,
@@ -149,7 +150,7 @@ class PgDb:
         self._closed = False
 
     def error(self, exc: BaseException, doing: str = "database error") -> StoreError:
-        return StoreError(f"{self.path}: {doing}: {exc}")
+        return StoreError(f"{self.path}: {doing}: {redact_message(str(exc), self.url)}")
 
     def close(self) -> None:
         if not self._closed:
