@@ -268,3 +268,22 @@ def test_a_claim_its_other_page_does_not_support_is_still_orphaned_when_its_pass
     assert orphaned.kind is SuggestionKind.CLAIM_ORPHANED
     assert orphaned.evidence is not None and orphaned.evidence.before == REVENUE_PASSAGE
     assert claim_status(site, both) is ClaimStatus.ORPHANED
+
+
+def test_a_figure_changed_twice_before_the_editor_acts_is_revised_to_the_newest(
+    site: Site,
+) -> None:
+    site.refresh(0)
+    site.serve_review([p.replace("$1 billion", "$1.2 billion") for p in REVIEW])
+    [first] = site.refresh(6)
+    assert first.proposed_text == REVENUE.replace("10亿美元", "12亿美元")
+
+    # The page corrects itself again while the first suggestion waits: the report
+    # still says 10亿, so the sentence is stale again and its revision is the newest figure.
+    site.serve_review([p.replace("$1 billion", "$1.5 billion") for p in REVIEW])
+    [second] = site.refresh(12)
+    assert second.kind is SuggestionKind.CLAIM_CHANGED and second.target == REVENUE
+    assert second.proposed_text == REVENUE.replace("10亿美元", "15亿美元")
+    assert second.evidence is not None and second.evidence.after is not None
+    assert "$1.2 billion" in (second.evidence.before or "")
+    assert "$1.5 billion" in second.evidence.after

@@ -77,15 +77,28 @@ class Verdict:
     revision: str | None
 
 
-def recheck(claim: Claim, anchor: Anchor, new_text: str, *, embed: Embed | None = None) -> Verdict:
+def recheck(
+    claim: Claim,
+    anchor: Anchor,
+    new_text: str,
+    *,
+    embed: Embed | None = None,
+    agreed: str | None = None,
+) -> Verdict:
     """Re-anchor ``claim``'s passage in ``new_text`` and judge it (see the module doc).
 
     A claim whose ``status`` is ``UNSUPPORTED`` was anchored on its best
     candidate passage only: it stays ``UNSUPPORTED`` (already told once)
     unless the candidate changed into one that supports it (``SUPPORTED``) or
     changed a figure the claim states (``CHANGED``, with its revision).
+
+    ``agreed`` is the passage as it read when the claim last agreed with it,
+    when that is not the anchor's: a passage already found changed (the report
+    not yet revised) no longer states the claim's figure, so a second change of
+    that figure is only seen against the passage the claim was written from.
     """
     before = anchor.exact
+    basis = before if agreed is None else agreed
     was_supported = claim.status != ClaimStatus.UNSUPPORTED
     held = ClaimStatus.SUPPORTED if was_supported else ClaimStatus.UNSUPPORTED
     found = reanchor(anchor, new_text)
@@ -100,7 +113,7 @@ def recheck(claim: Claim, anchor: Anchor, new_text: str, *, embed: Embed | None 
         return Verdict(held, found.verdict, before, kept.exact, kept, None)
     else:
         new = found.anchor
-    revision = revised_claim(claim, before, new.exact)
+    revision = revised_claim(claim, basis, new.exact)
     if revision is not None:
         return Verdict(ClaimStatus.CHANGED, CHANGED, before, new.exact, new, revision)
     if not was_supported:

@@ -133,8 +133,10 @@ class ClaimChecks:
             # Judged by where the claim stood on this page: its standing over all its
             # pages may be "unsupported" because of another page it cites.
             on_page = replace(claim, status=stored.status)
-            found = recheck(on_page, old, snapshot.text, embed=self.embed)
+            agreed = self._agreed_passage(stored) if stored.status is ClaimStatus.CHANGED else None
+            found = recheck(on_page, old, snapshot.text, embed=self.embed, agreed=agreed)
             suggestion: Suggestion | None = None
+            status = found.status  # as stored, and logged
             if found.status is ClaimStatus.ORPHANED:
                 if stored.status is not ClaimStatus.ORPHANED:  # told once per disappearance
                     suggestion = self._made(self._orphaned(report, claim, reference, stored))
@@ -160,22 +162,27 @@ class ClaimChecks:
                 # Unchanged, moved or reworded: the claim stands as it stood (a claim
                 # already found changed stays so until the report's sentence changes).
                 keep = stored.status if stored.status is ClaimStatus.CHANGED else None
-                self._put(
-                    stored, found.anchor, snapshot, stored.score, keep or ClaimStatus.SUPPORTED
-                )
+                status = keep or ClaimStatus.SUPPORTED
+                self._put(stored, found.anchor, snapshot, stored.score, status)
             if suggestion is not None:
                 made.append(suggestion)
             self._log(
                 stored,
                 snapshot,
                 found.verdict,
-                found.status,
+                status,
                 stored.score,
                 found.before,
                 found.after,
                 suggestion,
             )
         return made
+
+    def _agreed_passage(self, stored: ClaimAnchor) -> str | None:
+        """The passage as it read the last time the claim stood supported on this page."""
+        checks = self.store.claim_verdicts(stored.claim_id, stored.url)
+        agreed = [v.after for v in checks if v.status is ClaimStatus.SUPPORTED and v.after]
+        return agreed[-1] if agreed else None
 
     def _orphaned(
         self, report: Report, claim: Claim, reference: Reference, stored: ClaimAnchor
