@@ -287,3 +287,19 @@ def test_a_figure_changed_twice_before_the_editor_acts_is_revised_to_the_newest(
     assert second.evidence is not None and second.evidence.after is not None
     assert "$1.2 billion" in (second.evidence.before or "")
     assert "$1.5 billion" in second.evidence.after
+
+
+def test_a_citation_of_a_reference_the_list_lacks_is_a_warning_naming_the_report(
+    site: Site, tmp_path: Path
+) -> None:
+    report = tmp_path / "report.md"
+    dangling = REVENUE.replace("[1]", "[9]")
+    report.write_text(report.read_text(encoding="utf-8").replace(REVENUE, dangling), "utf-8")
+    summary = run_refresh(site.config, clock=lambda: NOW)
+    assert summary.outcome == "ok", summary.failures
+    [warning] = [w for w in summary.warnings if "[9]" in w.reason]
+    assert warning.source == "ai" and warning.url == str(report)
+    assert "3.3" in warning.reason
+    # The rest of the run went on: the sentences citing listed references were checked.
+    assert claim_status(site, LAUNCH) is ClaimStatus.SUPPORTED
+    assert claim_status(site, dangling) is ClaimStatus.UNCHECKED

@@ -65,6 +65,7 @@ def check_cited(
         store_suggestion=lambda s: store_suggestion(store, s),
     )
     claims.index()
+    state.warnings.extend(claims.unknown_references())
     if results:
         events.stage("cited", len(results))
     for result in results:

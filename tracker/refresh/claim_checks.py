@@ -34,7 +34,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from tracker.store import ClaimAnchor, ClaimVerdict, Store
-from tracker.types import Claim, ClaimStatus, Reference, Report, Suggestion
+from tracker.types import Claim, ClaimStatus, Reference, Report, SourceFailure, Suggestion
 
 if TYPE_CHECKING:
     from tracker.claims.anchor import Anchor
@@ -85,6 +85,26 @@ class ClaimChecks:
 
             self.store.sync_claims(report.id, claims_of(report), key=key, at=self.clock())
             self._claims.pop(report.id, None)
+
+    def unknown_references(self) -> list[SourceFailure]:
+        """A warning per report whose sentences cite a number its reference list lacks
+        (a typo, or a reference deleted): they stay unchecked, and the editor should know."""
+        warnings = []
+        for report in self.reports:
+            listed = {r.number for r in report.references}
+            missing: dict[int, list[str]] = {}
+            for claim in self.claims(report).values():
+                for number in claim.references:
+                    if number not in listed:
+                        missing.setdefault(number, []).append(claim.section)
+            for number, sections in sorted(missing.items()):
+                where = ", ".join(dict.fromkeys(sections))
+                reason = (
+                    f"sentences in section {where} cite [{number}], which the reference "
+                    "list does not have; they stay unchecked"
+                )
+                warnings.append(SourceFailure(report.id, report.path, reason))
+        return warnings
 
     def claims(self, report: Report) -> dict[str, Claim]:
         """The report's current claims by id (read once per refresh)."""
