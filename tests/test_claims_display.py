@@ -312,3 +312,27 @@ def test_tracker_digest_prints_the_statements_to_recheck_and_lists_them_once(
     assert "根据Artificial Analysis截至2025年12月30日的排名：" in printed
     assert "digest written to" in tracker("digest", "--send")
     assert "待复核的时效性陈述" not in tracker("digest")
+
+
+def test_news_sharing_only_numbers_with_a_dated_statement_is_not_on_its_subject(
+    report: Report,
+) -> None:
+    from tracker.claims.dated import dated_statements
+    from tracker.notify.rechecks import related_news
+
+    [ranking] = [d for d in dated_statements(report) if "截至2025年12月30日的排名" in d.text]
+    chips = claim_suggestion(
+        SuggestionKind.ADDITION,
+        section=ranking.section_id,
+        title="Chip exports: 30 firms in 12 countries face new rules",
+        excerpt="On 30 June 2026, 12 governments agreed new export rules.",
+        published=datetime(2026, 6, 30, tzinfo=UTC),
+        target=None,
+        evidence=None,
+    )
+    kimi = replace(
+        chips,
+        title="Kimi K3 overtakes GLM-4.7 on the Artificial Analysis index",
+        excerpt="The open-weights ranking has a new leader.",
+    )
+    assert related_news(ranking, [chips, kimi]) == [kimi]

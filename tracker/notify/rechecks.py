@@ -7,10 +7,12 @@ each with its age and the newest articles already matched to its section
 that speak of the same subject.
 
 "Same subject" is kept cheap: no model is loaded. An article's title, excerpt
-and proposed text share terms with the statement: a Latin name or figure
-(``GLM-4.7``, ``Claude``) counts one, a pair of Chinese characters a third;
-the articles with the most shared weight, published after the statement's
-date, are shown, at most ``NEWS_PER_STATEMENT`` of them, newest first.
+and proposed text share terms with the statement: a Latin name (``GLM-4.7``,
+``Claude``) counts one, a pair of Chinese characters a third. Bare numbers are
+no terms: the statement's own date gives it a year, a month and a day, and
+unrelated news shares those by chance (a "30" is no subject). The articles
+with the most shared weight, published after the statement's date, are
+shown, at most ``NEWS_PER_STATEMENT`` of them, newest first.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from tracker.types import Report, Suggestion, SuggestionKind, SuggestionStatus
 NEWS_PER_STATEMENT = 3
 MIN_SHARED = 1.0  # one Latin name, or three Chinese character pairs
 _NEWS_KINDS = frozenset({SuggestionKind.ADDITION, SuggestionKind.REVISION, SuggestionKind.CITATION})
-_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*|\d+(?:\.\d+)?")
+_LATIN = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[.\-][A-Za-z0-9]+)*")
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
 _STOP = frozenset(
     [
