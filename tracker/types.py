@@ -225,6 +225,12 @@ class SuggestionKind(StrEnum):
     UNSUPPORTED_CLAIM = "unsupported-claim"  # the cited page never said it
 
 
+# The claim checks' kinds: about one report sentence and the passage of its cited page.
+CLAIM_KINDS = frozenset(
+    {SuggestionKind.CLAIM_CHANGED, SuggestionKind.CLAIM_ORPHANED, SuggestionKind.UNSUPPORTED_CLAIM}
+)
+
+
 class Novelty(StrEnum):
     """Whether the report already states the news an article brings."""
 

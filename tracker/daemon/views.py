@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from tracker.types import Report, Suggestion, SuggestionKind
+from tracker.types import CLAIM_KINDS, Report, Suggestion, SuggestionKind
 
 KIND_LABELS = {
     SuggestionKind.ADDITION: "addition",
@@ -25,9 +25,6 @@ KIND_LABELS = {
 }
 # Suggestions that replace their target sentence with their text (when they have one).
 _REPLACING = frozenset({SuggestionKind.REVISION, SuggestionKind.CLAIM_CHANGED})
-_CLAIM_KINDS = frozenset(
-    {SuggestionKind.CLAIM_CHANGED, SuggestionKind.CLAIM_ORPHANED, SuggestionKind.UNSUPPORTED_CLAIM}
-)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -117,7 +114,7 @@ def preview(section_text: str | None, s: Suggestion) -> list[Piece]:
     text = section_text or ""
     new = s.edited_text or s.proposed_text
     target = s.target or ""
-    if s.kind in _CLAIM_KINDS and not new:
+    if s.kind in CLAIM_KINDS and not new:
         if target and target in text:
             before, _, after = text.partition(target)
             marked = (Piece(before, "same"), Piece(target, "mark"), Piece(after, "same"))

@@ -18,15 +18,8 @@ from urllib.parse import quote
 from tracker.notify.text import display_text, one_line, safe_url, shorten
 from tracker.notify.wording import Wording
 from tracker.report import section_label
-from tracker.types import Suggestion, SuggestionKind
+from tracker.types import CLAIM_KINDS, Suggestion, SuggestionKind
 
-CLAIM_KINDS = frozenset(
-    {
-        SuggestionKind.CLAIM_CHANGED,
-        SuggestionKind.CLAIM_ORPHANED,
-        SuggestionKind.UNSUPPORTED_CLAIM,
-    }
-)
 PASSAGE_CHARS = 600
 # How compose orders sections: report order, then unknown ids, the reference list last.
 SectionKey = tuple[int, int, tuple[tuple[int, int | str], ...]]

@@ -22,7 +22,7 @@ from datetime import datetime, tzinfo
 from typing import Literal
 from urllib.parse import quote, urlsplit
 
-from tracker.notify.claims import CLAIM_KINDS, ClaimSection, claim_sections
+from tracker.notify.claims import ClaimSection, claim_sections
 from tracker.notify.rechecks import RecheckItem
 from tracker.notify.text import display_text, one_line, safe_url, shorten
 from tracker.notify.wording import (
@@ -37,7 +37,7 @@ from tracker.notify.wording import (
     wording_for,
 )
 from tracker.report import REFERENCES_SECTION, section_label
-from tracker.types import Suggestion, SuggestionKind
+from tracker.types import CLAIM_KINDS, Suggestion, SuggestionKind
 
 __all__ = [
     "DigestData",

@@ -21,13 +21,12 @@ from datetime import date
 
 import jinja2
 
-from tracker.render.claimtext import CLAIM_KINDS
 from tracker.render.edition import suggestion_order
 from tracker.render.edits import shown_replacement
 from tracker.render.labels import Labels, labels_for
 from tracker.render.mdtext import md_link, md_report_text, md_struck, safe_url
 from tracker.report import section_label
-from tracker.types import CitedCheck, CitedStatus, Report, Suggestion, SuggestionKind
+from tracker.types import CLAIM_KINDS, CitedCheck, CitedStatus, Report, Suggestion, SuggestionKind
 
 # Markdown output: escaping is done per value by tracker.render.mdtext instead.
 _ENV = jinja2.Environment(

@@ -16,14 +16,6 @@ from tracker.render.labels import Labels
 from tracker.render.mdtext import md_link, md_report_text, md_struck, md_struck_text, md_text
 from tracker.types import Suggestion, SuggestionKind
 
-CLAIM_KINDS = frozenset(
-    {
-        SuggestionKind.CLAIM_CHANGED,
-        SuggestionKind.CLAIM_ORPHANED,
-        SuggestionKind.UNSUPPORTED_CLAIM,
-    }
-)
-
 
 def claim_parts(s: Suggestion, labels: Labels, kind: str) -> list[str]:
     """The parts of a pending claim item, before its accept hint (joined with " — ")."""

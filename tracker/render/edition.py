@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from tracker.markdown import Block, parse_blocks
-from tracker.render.claimtext import CLAIM_KINDS, claim_parts
+from tracker.render.claimtext import claim_parts
 from tracker.render.edits import (
     Unplaced,
     apply_spans,
@@ -65,7 +65,7 @@ from tracker.render.mdtext import (
     safe_url,
 )
 from tracker.report import ReferenceEntry, reference_entries
-from tracker.types import Report, Suggestion, SuggestionKind, SuggestionStatus
+from tracker.types import CLAIM_KINDS, Report, Suggestion, SuggestionKind, SuggestionStatus
 from tracker.urls import canonical_url
 
 _TRAILING_MARKER = re.compile(r"\s*\[\d+\]\s*[。.]?\s*$")
