@@ -38,7 +38,7 @@ from tracker.types import Claim, ClaimStatus, Reference, Report, SourceFailure, 
 
 if TYPE_CHECKING:
     from tracker.claims.anchor import Anchor
-    from tracker.claims.support import Embed
+    from tracker.claims.support import Embed, Support
     from tracker.store.cited import Snapshot
 
 ANCHORED, UNSUPPORTED = "anchored", "unsupported"
@@ -248,20 +248,28 @@ class ClaimChecks:
                         pending.setdefault(reference.url, []).append((claim, reference))
             for url, pairs in pending.items():
                 snapshot = self.store.latest_snapshot(url)
-                if snapshot is not None:
-                    with self.store.transaction():
-                        made.extend(self._anchor(report, snapshot, pairs))
+                if snapshot is None:
+                    continue
+                from tracker.claims.support import find_supports
+
+                # The model runs before the transaction: the write lock is the whole
+                # store's, and other writers must not wait on an embedding.
+                supports = find_supports([c for c, _ in pairs], snapshot.text, embed=self.embed)
+                with self.store.transaction():
+                    made.extend(self._anchor(report, snapshot, pairs, supports))
         return made
 
     def _anchor(
-        self, report: Report, snapshot: Snapshot, pairs: list[tuple[Claim, Reference]]
+        self,
+        report: Report,
+        snapshot: Snapshot,
+        pairs: list[tuple[Claim, Reference]],
+        supports: list[Support],
     ) -> list[Suggestion]:
         from tracker.claims.anchor import anchor_at
         from tracker.claims.proposals import unsupported_claim
-        from tracker.claims.support import find_supports
 
         made: list[Suggestion] = []
-        supports = find_supports([c for c, _ in pairs], snapshot.text, embed=self.embed)
         for (claim, reference), support in zip(pairs, supports, strict=True):
             status = ClaimStatus.SUPPORTED if support.supported else ClaimStatus.UNSUPPORTED
             stored = ClaimAnchor(
