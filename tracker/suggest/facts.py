@@ -76,7 +76,8 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "paper",
             r"\b(?:paper|study|researchers?|preprint|arxiv|survey|report finds)\b"
-            r"|\b(?:finds|found) that\b|论文|研究(?:发现|表明|显示|人员|团队|成果)",
+            r"|\b(?:finds|found) that\b|\bmeasurements?\b|论文|测量|测算|测评"
+            r"|研究(?:发现|表明|显示|人员|团队|成果)",
         ),
         (
             "feature",
@@ -169,9 +170,14 @@ def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
     if actor and re.fullmatch(r"[A-Z]\d+(?:\.\d+)*\w*", thing):
         thing = f"{actor} {thing}"  # "DeepSeek releases V3.2": the model is "DeepSeek V3.2"
     event = event_kind(title, sentence)
-    figures = [f for f in figures_in(sentence) if f.kind not in ("date", "plain")]
+    # A figure that is part of the thing's name ("Max 20x") is no figure of the news.
+    figures = [
+        f for f in figures_in(sentence) if f.kind not in ("date", "plain") and f.text not in thing
+    ]
     if not figures:
-        figures = [f for f in figures_in(title) if f.kind not in ("date", "plain")]
+        figures = [
+            f for f in figures_in(title) if f.kind not in ("date", "plain") and f.text not in thing
+        ]
     return Fact(
         actor=actor,
         event=event,
@@ -369,7 +375,7 @@ def _name_runs(text: str, names: NameBook, actor: str) -> list[str]:
                 current.append(word)
     if current:
         runs.append(current)
-    joined = [re.sub(r"['’]s$", "", " ".join(r).strip(".,:;")) for r in runs]
+    joined = [_owner_apart(re.sub(r"['’]s$", "", " ".join(r).strip(".,:;")), names) for r in runs]
     joined = [
         j
         for j in joined
@@ -384,6 +390,16 @@ def _name_runs(text: str, names: NameBook, actor: str) -> list[str]:
         if pair in text and all(any(c.isdigit() for c in n) for n in joined[i : i + 2]):
             joined[i : i + 2] = [pair, ""]
     return [j for j in joined if j]
+
+
+def _owner_apart(run: str, names: NameBook) -> str:
+    """A possessive inside a name run: an actor's is dropped ("OpenAI's o1" → "o1"), a
+    product family's is the family's name ("Claude's Max 20x" → "Claude Max 20x")."""
+    owned = re.match(r"^(.+?)['’]s (.+)$", run)
+    if owned is None:
+        return run
+    owner, thing = owned.groups()
+    return thing if names.lookup(owner) is not None else f"{owner} {thing}"
 
 
 def _begins_product(text: str, start: int, end: int, names: NameBook) -> bool:

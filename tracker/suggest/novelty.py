@@ -41,7 +41,11 @@ _RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+'’-]*(?:[ ][A-Za-z0-9][A-Za-z0-9.+'
 # News whose point is a figure or a new capability is covered only by a statement
 # telling the same kind of news; a release is covered by any statement naming the
 # thing with its maker.
-_NEWS_BEYOND_THE_NAME = frozenset({"feature", "milestone", "price", "funding", "market", "ranking"})
+# A paper or result about a product is news beyond its release too ("R1's paper in Nature"
+# is not what "DeepSeek R1发布" states).
+_NEWS_BEYOND_THE_NAME = frozenset(
+    {"feature", "milestone", "price", "funding", "market", "ranking", "paper"}
+)
 _MAKER_WORDS = frozenset(
     ("Google", "OpenAI", "Anthropic", "Meta", "Microsoft", "NVIDIA", "Nvidia", "Alibaba", "xAI")
 )
@@ -100,10 +104,34 @@ def names_object(statement: str, thing: str) -> bool:
         return False
     # A name without a version is not a versioned one: "Claude" (the family) is not
     # "Claude 4", so news about Claude in general is not what "Claude 4系列" states.
+    runs = [run for run in _RUN.findall(statement) if not _other_variant(run, thing)]
     return any(
-        key in _run_keys(run) and (versions or not object_key(run)[1])
-        for run in _RUN.findall(statement)
+        key in _run_keys(run) and (versions or not object_key(run)[1]) for run in runs
+    ) or _member_of_listed_series(statement, runs, thing)
+
+
+# A letter right after a version makes another model ("GPT-4o" is not "GPT-4"); sizes
+# and multipliers ("120b", "20x") are no such letter.
+_SUFFIXED_VERSION = re.compile(r"(?<![A-Za-z0-9.])(\d+(?:\.\d+)*)([a-ac-jl-wyz])(?![A-Za-z0-9])")
+
+
+def _other_variant(run: str, thing: str) -> bool:
+    """The run writes one of the thing's versions with a letter the thing lacks."""
+    return any(
+        found.group(0) not in thing and found.group(1) in thing
+        for found in _SUFFIXED_VERSION.finditer(run.replace("-", " "))
     )
+
+
+def _member_of_listed_series(statement: str, runs: Sequence[str], thing: str) -> bool:
+    """A statement naming a series and listing its members names each of them:
+    "Claude 4系列（Opus和Sonnet模型）" names Claude Opus 4, not Claude Opus 4.5 nor Claude
+    Haiku 4. The series is the thing's first word with exactly its versions."""
+    words, versions = _key_words(thing)
+    if len(words) < 2 or not versions:
+        return False
+    series = any(object_key(run) == (words[0], versions) for run in runs)
+    return series and all(_spelled(word, statement) for word in words[1:])
 
 
 def loosely_names(statement: str, thing: str) -> bool:
@@ -225,19 +253,27 @@ def covering_statement(
     then its chapter, then elsewhere; ``summaries`` (abstract, introduction,
     conclusion) last. ``headline`` is the article's."""
     found: list[Statement] = []
+    leads = list_leads(statements)
     if fact.object and field_term(fact.object) != fact.object:
         beyond = fact.event in _NEWS_BEYOND_THE_NAME
+        spellings = object_spellings(fact.object, names)
         found = [
             s
             for s, previous in zip(statements, (None, *statements), strict=False)
-            if (_names(s, fact.object) or _refers_back_to(s, previous, fact.object))
+            if (
+                any(_names(s, thing) for thing in spellings)
+                or _refers_back_to(s, previous, fact.object)
+            )
             and (
                 # A table listing the thing states that it exists; a statement giving
                 # the same figure for it states the figure.
                 (s.kind == "row" and not beyond)
                 or shares_figure(s.plain, fact)
                 or same_event(s.plain, fact.event)
-                or (not beyond and names_actor(s.plain, fact.actor, names))
+                or (not beyond and _names_actor_or_lead(s, leads, fact.actor, names))
+                # An item of the actor's list of results ("根据METR的测量…：") states
+                # its result for the thing the item names.
+                or _lead_tells(leads.get(id(s)), fact, names)
                 # Research on a thing the statement names, about what it quotes or
                 # names beside it ("金门大桥"), is that statement's finding.
                 or _shares_catchword(s.plain, f"{headline} {fact.sentence}")
@@ -281,6 +317,57 @@ def covering_statement(
 
 
 _QUOTED = re.compile(r"[“\"《「『]([^”\"》」』]{2,12})[”\"》」』]")
+
+
+def object_spellings(thing: str, names: NameBook) -> tuple[str, ...]:
+    """The thing, and the same with its leading family name in the name book's other Latin
+    spellings: "Tongyi Qianwen 3" is also "Qwen 3" (the report writes "Qwen3")."""
+    spellings = [thing]
+    for found in names.find(thing)[:1]:
+        if found.start == 0 and found.name.kind == "org":
+            rest = thing[len(found.form) :]
+            spellings += [
+                form + rest
+                for form in found.name.forms
+                if form != found.form and not _CJK.search(form)
+            ]
+    return tuple(dict.fromkeys(spellings))
+
+
+def list_leads(statements: Sequence[Statement]) -> dict[int, Statement]:
+    """For each list item (by its index), the sentence that introduces its list: the last
+    sentence before it in its section ("根据METR的测量，…翻倍[1]：" for "- 2024年最佳模型：…")."""
+    leads: dict[int, Statement] = {}
+    lead: Statement | None = None
+    for statement in statements:
+        if statement.kind == "sentence":
+            lead = statement
+        elif (
+            statement.kind == "item"
+            and lead is not None
+            and lead.section_id == statement.section_id
+        ):
+            leads[id(statement)] = lead
+    return leads
+
+
+def _lead_tells(lead: Statement | None, fact: Fact, names: NameBook) -> bool:
+    return (
+        lead is not None
+        and same_event(lead.plain, fact.event)
+        and names_actor(lead.plain, fact.actor, names)
+    )
+
+
+def _names_actor_or_lead(
+    statement: Statement, leads: dict[int, Statement], actor: str, names: NameBook
+) -> bool:
+    """The statement names the actor, or is a list item whose lead sentence does: the
+    items of "根据METR的测量…：" are METR's measurements."""
+    if names_actor(statement.plain, actor, names):
+        return True
+    lead = leads.get(id(statement))
+    return lead is not None and names_actor(lead.plain, actor, names)
 
 
 def _shares_catchword(statement: str, said: str) -> bool:

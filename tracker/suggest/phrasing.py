@@ -193,7 +193,17 @@ def _detail_en(fact: Fact, figures: list[Figure]) -> str:
 
 
 def _figures(fact: Fact) -> list[Figure]:
-    return [f for f in figures_in(fact.sentence) if f.kind != "date" and f.text in fact.numbers]
+    """The fact's figures, those it gives as the value before a change ("由300美元上调至",
+    "up from $200") last: the news is the value it changes to."""
+    figures = [f for f in figures_in(fact.sentence) if f.kind != "date" and f.text in fact.numbers]
+    return sorted(figures, key=lambda f: bool(_BEFORE_CHANGE.search(fact.sentence[: f.start])))
+
+
+_BEFORE_CHANGE = re.compile(
+    r"(?:\bfrom|\bup from|\bdown from|\bpreviously|\binstead of)\s+(?:the\s+)?$"
+    r"|(?:由|从|自)\s*$",
+    re.IGNORECASE,
+)
 
 
 def _measure(fact: Fact, figure: Figure, *, chinese: bool) -> str:

@@ -46,7 +46,8 @@ from tracker.types import Fact
 _RANK_HEADER = re.compile(r"^(?:排名|名次|rank|ranking|#|no\.?)$", re.IGNORECASE)
 _MODEL_HEADER = re.compile(r"模型|model|system|产品|product", re.IGNORECASE)
 _MAKER_HEADER = re.compile(r"公司|机构|厂商|开发者|实验室|company|lab|developer|org|maker", re.I)
-_VERSIONED = re.compile(r"[A-Za-z][A-Za-z-]*[ -]?\d+(?:\.\d+)*")
+# A versioned name, with a letter that is part of it ("GPT-4o").
+_VERSIONED = re.compile(r"[A-Za-z][A-Za-z-]*[ -]?\d+(?:\.\d+)*(?:[a-z](?![A-Za-z0-9]))?")
 _PAST_VALUE = re.compile(
     r"(?:\bfrom|\bpreviously|\bwas|\bearlier|\bsince|\btimes|\bthan|\bcompared (?:with|to)"
     r"|\bversus|\bvs\.?|\bnot|\binstead of|\boriginally|\binitially)"
@@ -202,8 +203,11 @@ def _new_row(row: Statement, fact: Fact, names: NameBook, marker: str) -> Revisi
         return None
     cells[model_col] = f"{fact.object} {marker}"
     if maker_col is not None and fact.actor:
-        name = names.lookup(fact.actor) or names.maker_of(fact.object)
-        language = "zh" if _cjk(row.text) else "en"
+        # The model's own family says who makes it; the news' actor may be the maker of
+        # the model it pushes down ("小米的MiMo-V2-Flash降至第四").
+        name = names.maker_of(fact.object) or names.lookup(fact.actor)
+        # A row of names only ("| 6 | gpt-oss-120B | OpenAI |") is in its table's language.
+        language = "zh" if _cjk(row.text) or _cjk(" ".join(row.header)) else "en"
         cells[maker_col] = name.spelled_for(language) if name else fact.actor
     return Revision(row, "| " + " | ".join(cells) + " |")
 
