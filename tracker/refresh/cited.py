@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from tracker.errors import ExtractError
-from tracker.refresh.claim_checks import ClaimChecks
+from tracker.refresh.claim_checks import ClaimChecks, Judged
 from tracker.refresh.state import RefreshEvents, RunState, failure_reason
 from tracker.store import Store
 from tracker.types import (
@@ -28,6 +28,7 @@ from tracker.types import (
     CitedStatus,
     FetchOutcome,
     FetchResult,
+    PageContent,
     Reference,
     Report,
     Suggestion,
@@ -69,21 +70,70 @@ def check_cited(
     if results:
         events.stage("cited", len(results))
     for result in results:
+        page = _extract(result)
+        # The model's work on a changed page is done before the transaction: it
+        # holds the store's one write lock, which other writers wait for.
+        judged = _judge(store, reports, result.url, page, claims)
         # The snapshot, the check and the suggestions they call for land together:
         # a snapshot stored without its suggestion would hide the change for good.
         with store.transaction():
             _check_one(
-                store, reports, result, state, (gone_after, gone_after_days), clock, offline, claims
+                store,
+                reports,
+                result,
+                page,
+                judged,
+                state,
+                (gone_after, gone_after_days),
+                clock,
+                offline,
+                claims,
             )
         events.advance("cited", result.url)
     # First snapshots, and new claims citing pages already snapshotted.
     state.suggestions.extend(claims.anchor_new())
 
 
+def _extract(result: FetchResult) -> PageContent | ExtractError | None:
+    """The page's text (None when the fetch brought no page to read)."""
+    if result.outcome is FetchOutcome.NOT_MODIFIED or not result.ok:
+        return None
+    from tracker.pages import extract_page
+
+    try:
+        return extract_page(result.body, url=result.final_url or result.url, headers=result.headers)
+    except ExtractError as exc:
+        return exc
+
+
+def _judge(
+    store: Store,
+    reports: Sequence[Report],
+    url: str,
+    page: PageContent | ExtractError | None,
+    claims: ClaimChecks,
+) -> dict[str, list[Judged]]:
+    """Per report, the claim checks of a page whose text differs from its latest snapshot."""
+    if not isinstance(page, PageContent):
+        return {}
+    from tracker.textutil import content_hash
+
+    previous = store.latest_snapshot(url)
+    if previous is None or previous.content_hash == content_hash(page.text):
+        return {}
+    return {
+        report.id: claims.judge(report, url, page.text)
+        for report, reference in _references_to(reports, url)
+        if claims.watches(report, reference)
+    }
+
+
 def _check_one(
     store: Store,
     reports: Sequence[Report],
     result: FetchResult,
+    page: PageContent | ExtractError | None,
+    judged: dict[str, list[Judged]],
     state: RunState,
     gone_after: tuple[int, float],  # failed checks, and the days they must span
     clock: Callable[[], datetime],
@@ -92,7 +142,7 @@ def _check_one(
 ) -> None:
     from tracker.suggest import source_changed, source_gone
 
-    check, old_text, new_text = _snapshot(store, result, clock)
+    check, old_text, new_text = _snapshot(store, result, page, clock)
     state.cited.append(check)
     if offline and check.status is CitedStatus.UNREACHABLE:
         return
@@ -102,7 +152,11 @@ def _check_one(
         if check.text_changed and claims.watches(report, reference):
             snapshot = store.latest_snapshot(result.url)
             if snapshot is not None:
-                state.suggestions.extend(claims.recheck(report, snapshot))
+                found = judged.get(report.id)
+                if found is None or not claims.still_current(report, result.url, found):
+                    # Another writer changed the anchors meanwhile: judged again, here.
+                    found = claims.judge(report, result.url, snapshot.text)
+                state.suggestions.extend(claims.apply(report, found, snapshot))
         elif check.text_changed and old_text is not None and new_text is not None:
             suggestion = source_changed(report, reference, old_text, new_text, now=state.now)
         elif check.status in _DEAD and not _gone_already_suggested(store, report.id, result.url):
@@ -130,7 +184,10 @@ def store_suggestion(store: Store, suggestion: Suggestion) -> Suggestion:
 
 
 def _snapshot(
-    store: Store, result: FetchResult, clock: Callable[[], datetime]
+    store: Store,
+    result: FetchResult,
+    page: PageContent | ExtractError | None,
+    clock: Callable[[], datetime],
 ) -> tuple[CitedCheck, str | None, str | None]:
     """Classify one cited URL; keep a snapshot when its text changed.
 
@@ -146,14 +203,12 @@ def _snapshot(
         reason = failure_reason(result)
         return CitedCheck(result.url, status, result.final_url, False, reason), None, None
 
-    from tracker.pages import extract_page
     from tracker.textutil import content_hash
 
     status = CitedStatus.REDIRECTED if result.redirects else CitedStatus.OK
-    try:
-        page = extract_page(result.body, url=result.final_url or result.url, headers=result.headers)
-    except ExtractError as exc:
-        return CitedCheck(result.url, status, result.final_url, False, exc.reason), None, None
+    if isinstance(page, ExtractError):
+        return CitedCheck(result.url, status, result.final_url, False, page.reason), None, None
+    assert page is not None  # an answered fetch is always read (_extract)
     now = clock()
     for feed_url in page.feed_links:
         store.add_feed_candidate(result.url, feed_url, page.title, now)

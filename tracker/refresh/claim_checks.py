@@ -29,7 +29,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,7 @@ from tracker.types import Claim, ClaimStatus, Reference, Report, SourceFailure, 
 if TYPE_CHECKING:
     from tracker.claims.anchor import Anchor
     from tracker.claims.support import Embed, Support
+    from tracker.claims.verdict import Verdict
     from tracker.store.cited import Snapshot
 
 ANCHORED, UNSUPPORTED = "anchored", "unsupported"
@@ -50,6 +51,18 @@ def index_key(report: Report) -> str:
 
     parts = (INDEX_VERSION, report.id, report.markdown)
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One stored anchor judged on a page's new text: a claim the page did not support
+    looked for again (``support``), or a passage re-anchored (``verdict``)."""
+
+    stored: ClaimAnchor
+    claim: Claim
+    reference: Reference
+    support: Support | None = None
+    verdict: Verdict | None = None
 
 
 class ClaimChecks:
@@ -124,7 +137,12 @@ class ClaimChecks:
     def recheck(self, report: Report, snapshot: Snapshot) -> list[Suggestion]:
         """Judge every anchor of ``report``'s claims on ``snapshot``'s page against its new
         text; store the verdicts and new anchors; return the suggestions made."""
-        from tracker.claims.anchor import Anchor, anchor_at
+        return self.apply(report, self.judge(report, snapshot.url, snapshot.text), snapshot)
+
+    def judge(self, report: Report, url: str, text: str) -> list[Judged]:
+        """What becomes of every anchor of ``report``'s claims on ``url`` in its new ``text``.
+        The model's work, and reads only: the refresh runs it before its transaction."""
+        from tracker.claims.anchor import Anchor
         from tracker.claims.support import find_supports
         from tracker.claims.verdict import recheck
 
@@ -132,20 +150,14 @@ class ClaimChecks:
         references = {r.number: r for r in report.references}
         mine = [
             (stored, claims[stored.claim_id], references[stored.reference])
-            for stored in self.store.claim_anchors(url=snapshot.url)
+            for stored in self.store.claim_anchors(url=url)
             if stored.claim_id in claims and stored.reference in references
         ]
         # Claims the page did not support are looked for again, all in one pass
         # over the page (one embedding of its passages, not one per claim).
         unsupported = [item for item in mine if item[0].status is ClaimStatus.UNSUPPORTED]
-        supports = find_supports([c for _, c, _ in unsupported], snapshot.text, embed=self.embed)
-        for (stored, _, _), support in zip(unsupported, supports, strict=True):
-            status = ClaimStatus.SUPPORTED if support.supported else ClaimStatus.UNSUPPORTED
-            found_at = anchor_at(snapshot.text, support.start, support.end)
-            self._put(stored, found_at, snapshot, support.score, status)
-            verdict = ANCHORED if support.supported else UNSUPPORTED
-            self._log(stored, snapshot, verdict, status, support.score, None, support.passage)
-        made: list[Suggestion] = []
+        supports = find_supports([c for _, c, _ in unsupported], text, embed=self.embed)
+        judged = [Judged(*item, support=s) for item, s in zip(unsupported, supports, strict=True)]
         for stored, claim, reference in mine:
             if stored.status is ClaimStatus.UNSUPPORTED:
                 continue
@@ -154,7 +166,35 @@ class ClaimChecks:
             # pages may be "unsupported" because of another page it cites.
             on_page = replace(claim, status=stored.status)
             agreed = self._agreed_passage(stored) if stored.status is ClaimStatus.CHANGED else None
-            found = recheck(on_page, old, snapshot.text, embed=self.embed, agreed=agreed)
+            found = recheck(on_page, old, text, embed=self.embed, agreed=agreed)
+            judged.append(Judged(stored, claim, reference, verdict=found))
+        return judged
+
+    def still_current(self, report: Report, url: str, judged: list[Judged]) -> bool:
+        """Whether ``judged`` was made from the anchors ``report``'s claims now have on ``url``."""
+        claims = self.claims(report)
+        now = [a for a in self.store.claim_anchors(url=url) if a.claim_id in claims]
+        return sorted(now, key=_anchor_key) == sorted((j.stored for j in judged), key=_anchor_key)
+
+    def apply(self, report: Report, judged: list[Judged], snapshot: Snapshot) -> list[Suggestion]:
+        """Store what :meth:`judge` found on ``snapshot`` (the new anchors, the verdicts)
+        and the suggestions they call for; return the suggestions."""
+        from tracker.claims.anchor import Anchor, anchor_at
+
+        made: list[Suggestion] = []
+        for item in judged:
+            stored, claim, reference = item.stored, item.claim, item.reference
+            if item.support is not None:
+                support = item.support
+                status = ClaimStatus.SUPPORTED if support.supported else ClaimStatus.UNSUPPORTED
+                found_at = anchor_at(snapshot.text, support.start, support.end)
+                self._put(stored, found_at, snapshot, support.score, status)
+                verdict = ANCHORED if support.supported else UNSUPPORTED
+                self._log(stored, snapshot, verdict, status, support.score, None, support.passage)
+                continue
+            found = item.verdict
+            assert found is not None
+            old = Anchor(stored.exact, stored.prefix, stored.suffix, stored.start, stored.end)
             suggestion: Suggestion | None = None
             status = found.status  # as stored, and logged
             if found.status is ClaimStatus.ORPHANED:
@@ -380,3 +420,7 @@ class ClaimChecks:
                 suggestion_id=suggestion.id if suggestion is not None else None,
             )
         )
+
+
+def _anchor_key(anchor: ClaimAnchor) -> tuple[str, str]:
+    return anchor.claim_id, anchor.url
