@@ -12,6 +12,9 @@ domain) and the suggestions it calls for:
   suggestion, with the claim revised when a figure it quotes changed.
   Orphaned: one ``claim-orphaned`` suggestion, with the archived copy's link.
   A claim the page did not support is looked for again on the new text.
+  The judging (:meth:`ClaimChecks.judge`, the model's work) runs before the
+  refresh's write transaction; only storing it (:meth:`ClaimChecks.apply`)
+  runs inside, as the store has one write lock for every writer.
 * **anchor** (a claim and a page it cites that has a snapshot but no anchor
   yet: a first snapshot, a new sentence in the report, a run killed half
   way): the supporting passage is found (:func:`tracker.claims.support.find_supports`)
