@@ -137,9 +137,11 @@ def _member_of_listed_series(statement: str, runs: Sequence[str], thing: str) ->
 def loosely_names(statement: str, thing: str) -> bool:
     """The thing's name words in order within one name of the statement, which adds
     words of its own, with the thing's versions ("Claude Max" in "Claude Pro Max 20x",
-    a report's own longer name for it). One word ("Claude") is a family, never enough."""
+    a report's own longer name for it). One word without a version ("Claude") is a
+    family, never enough."""
     words, versions = _key_words(thing)
-    if len(words) < 2:
+    # A word with a version ("Max 20x") is a member already, not a family.
+    if len(words) < 2 and not (words and versions):
         return False
     for run in _RUN.findall(statement):
         theirs, their_versions = _key_words(run)
@@ -422,7 +424,7 @@ def _same_current_value(statement: str, fact: Fact) -> bool:
 
 _WAS = re.compile(
     r"(?:\bfrom|\bpreviously|\bnot|\binstead of|\boriginally)\s+(?:the\s+)?\S*\s*$"
-    r"|(?:此前|之前|从|由|而非|最初|原先)[^，。]{0,8}$",
+    r"|(?:此前|之前|从|由|而非|最初|原先)(?:(?!至|[调升涨降增长]到)[^，。]){0,8}$",
     re.IGNORECASE,
 )
 

@@ -52,7 +52,7 @@ _PAST_VALUE = re.compile(
     r"(?:\bfrom|\bpreviously|\bwas|\bearlier|\bsince|\btimes|\bthan|\bcompared (?:with|to)"
     r"|\bversus|\bvs\.?|\bnot|\binstead of|\boriginally|\binitially)"
     r"\s+(?:the\s+|a\s+|an\s+|about\s+|around\s+)?\S*\s*$"
-    r"|(?:此前|之前|从|由|较|比|而非|而不是|不是|最初|原先|起初)[^，。]{0,8}$",
+    r"|(?:此前|之前|从|由|较|比|而非|而不是|不是|最初|原先|起初)(?:(?!至|[调升涨降增长]到)[^，。]){0,8}$",
     re.IGNORECASE,
 )
 # Narrower: a value the news says was replaced ("up from", "not the", "从…下调至"), never
@@ -60,7 +60,7 @@ _PAST_VALUE = re.compile(
 _REPLACED_VALUE = re.compile(
     r"(?:\bfrom|\bpreviously|\bearlier|\bnot|\binstead of|\boriginally|\binitially)\s+"
     r"(?:the\s+|a\s+|an\s+|about\s+|around\s+)?\S*\s*$"
-    r"|(?:此前|之前|从|由|而非|而不是|不是|最初|原先|起初)[^，。]{0,8}$",
+    r"|(?:此前|之前|从|由|而非|而不是|不是|最初|原先|起初)(?:(?!至|[调升涨降增长]到)[^，。]){0,8}$",
     re.IGNORECASE,
 )
 _PERIODS = (
@@ -80,7 +80,7 @@ _MEASURES = tuple(
         r"train\w* cost|cost (?:to|of) train\w*|trained for|training bill"
         r"|训练成本|成本|费用|开销|账单",
         r"users|subscribers|sign-?ups|accounts|用户|账户|注册",
-        r"per month|a month|/month|/月|price|priced|订阅|价格|定价",
+        r"per month|a month|/month|/月|price|priced|订阅|价格|定价|月费|年费",
         r"horizon|task length|doubl\w+|任务|时长|翻倍",
         r"downloads|下载",
         r"parameters|参数",
