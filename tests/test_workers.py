@@ -457,3 +457,43 @@ def test_a_round_checks_the_cited_pages_and_publishes_what_they_showed(
     assert gone == [withdrawn]  # a 410 counts at once; a 404 waits for more checks
     assert len(editions) == 1  # published by the same job, under the report's lock
     assert "withdrawn" in (tmp_path / "CHANGELOG.md").read_text(encoding="utf-8")
+
+
+def test_a_failed_job_is_queued_again_later_unless_a_copy_already_waits(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from procrastinate.job_context import JobContext
+
+    from tracker.app import Tracker
+    from tracker.config import load_config
+
+    with FeedFarm(1, 2) as farm:
+        engine = Tracker(load_config(write_config(tmp_path, farm, postgres_url))).task_engine()
+    batch = {"lock": "host:h", "queueing_lock": "poll:h:0"}
+    waiting = (
+        "SELECT args->>'attempt', scheduled_at > NOW() FROM procrastinate_jobs "
+        "WHERE status = 'todo' AND task_name = 'tracker.poll'"
+    )
+
+    async def scenario() -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        manager = engine.app.job_manager
+        async with engine.app.open_async():
+            worker = await manager.register_worker()
+            # A poll job that fails when run: its round's start is not a time.
+            await engine.poll.configure(**batch).defer_async(urls=[], round_started="never")
+            job = await manager.fetch_job(queues=None, worker_id=worker)
+            assert job is not None
+            context = JobContext(
+                app=engine.app, job=job, start_timestamp=0, abort_reason=lambda: None
+            )
+            await engine.poll(context, **job.task_kwargs)  # fails: queued again, for later
+            again = queue_rows(postgres_url, waiting)
+            # It fails once more while that copy waits: the copy is left to do the work.
+            await engine.poll(context, **job.task_kwargs)
+            return again, queue_rows(postgres_url, waiting)
+
+    again, after = asyncio.run(scenario())
+    assert again == [("1", True)]
+    assert after == [("1", True)]

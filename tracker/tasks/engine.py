@@ -28,14 +28,16 @@ next:
     jobs left ``doing`` by a worker whose heartbeat stopped (killed, machine
     gone) are put back to ``todo``, where another worker takes them.
 
-Every task retries with exponential backoff (:data:`RETRY`) on any error: a
-database hiccup or a crash in a step is retried, while a failing source is
-not an error (it is recorded as the source's health).
+Every task retries with exponential backoff on any error (:data:`RETRY`, or
+:mod:`tracker.tasks.retry` for the tasks with a queueing lock): a database
+hiccup or a crash in a step is retried, while a failing source is not an
+error (it is recorded as the source's health).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import logging
 import os
@@ -57,12 +59,14 @@ from tracker.store import Store
 from tracker.tasks import cited, polling, work
 from tracker.tasks.payload import entry_from_json, entry_to_json
 from tracker.tasks.plan import BATCH_SIZE, entries_by_host, host_lock
+from tracker.tasks.retry import retrying
 from tracker.types import FeedEntry
 
 log = logging.getLogger("tracker.tasks")
 
 # 2, 4, 8 … 64 s between attempts: a database restart or a network blip is over
-# long before the sixth; a step failing six times has a bug the log names.
+# long before the sixth; a step failing six times has a bug the log names. The
+# tasks with queueing locks keep the same rhythm in tasks/retry.py.
 RETRY = procrastinate.RetryStrategy(max_attempts=6, exponential_wait=2)
 # Entries a round hands back to extract jobs when an earlier round stored them
 # but never fetched their pages (a worker killed between the two).
@@ -108,19 +112,21 @@ class Engine:
 
     def _register(self) -> None:
         app = self.app
-        task = app.task
-        self.round = task(name="tracker.round", retry=RETRY, queueing_lock="round")(self._round)
-        self.poll = task(name="tracker.poll", retry=RETRY)(self._poll)
-        self.extract = task(name="tracker.extract", retry=RETRY)(self._extract)
-        self.match = task(name="tracker.match", retry=RETRY, lock="match", queueing_lock="match")(
-            self._match
+        # Tasks with a queueing lock re-queue themselves after a failure (tasks/retry.py);
+        # extract has none, and procrastinate's own retry serves it.
+        task = functools.partial(app.task, pass_context=True)
+        self.round = task(name="tracker.round", queueing_lock="round")(retrying(app, self._round))
+        self.poll = task(name="tracker.poll")(retrying(app, self._poll))
+        self.extract = app.task(name="tracker.extract", retry=RETRY)(self._extract)
+        self.match = task(name="tracker.match", lock="match", queueing_lock="match")(
+            retrying(app, self._match)
         )
-        self.publish = task(name="tracker.publish", retry=RETRY)(self._publish)
-        self.cited = task(name="tracker.cited", retry=RETRY)(self._cited)
-        self.digest = task(
-            name="tracker.digest", retry=RETRY, lock="digest", queueing_lock="digest"
-        )(self._digest)
-        recover = task(name="tracker.recover")(self._recover)
+        self.publish = task(name="tracker.publish")(retrying(app, self._publish))
+        self.cited = task(name="tracker.cited")(retrying(app, self._cited))
+        self.digest = task(name="tracker.digest", lock="digest", queueing_lock="digest")(
+            retrying(app, self._digest)
+        )
+        recover = app.task(name="tracker.recover")(self._recover)
         every = max(1, min(59, self.settings.recover_every))
         app.periodic(cron=f"* * * * * */{every}", periodic_id="stalled")(recover)
 
