@@ -64,7 +64,7 @@ from tracker.types import FeedEntry
 
 log = logging.getLogger("tracker.tasks")
 
-# 2, 4, 8 … 64 s between attempts: a database restart or a network blip is over
+# 2, 4, 8, 16, 32 s between attempts: a database restart or a network blip is over
 # long before the sixth; a step failing six times has a bug the log names. The
 # tasks with queueing locks keep the same rhythm in tasks/retry.py.
 RETRY = procrastinate.RetryStrategy(max_attempts=6, exponential_wait=2)
