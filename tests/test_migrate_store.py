@@ -21,9 +21,16 @@ from test_refresh import NOW, World, write_config
 from tracker.config import load_config
 from tracker.demo.server import LocalServer
 from tracker.refresh import run_refresh
-from tracker.store import Store, open_store
+from tracker.store import ClaimAnchor, ClaimVerdict, Store, open_store
 from tracker.store.postgres import close_pools
-from tracker.types import SuggestionStatus
+from tracker.types import (
+    Claim,
+    ClaimStatus,
+    PassageEvidence,
+    Suggestion,
+    SuggestionKind,
+    SuggestionStatus,
+)
 
 HEALTHY = ("RSS 2.0", "Atom", "RSS 1.0", "JSON Feed", "GBK")
 
@@ -53,6 +60,11 @@ def everything(store: Store) -> dict[str, object]:
         "entry_sources": [
             store.entry_sources(a.url) for a in store.articles() if not a.from_feed_only
         ],
+        "claims": [asdict(c) for c in store.claims(include_gone=True)],
+        "anchors": [asdict(a) for a in store.claim_anchors(current=False)],
+        "verdicts": [asdict(v) for c in store.claims() for v in store.claim_verdicts(c.id)],
+        "snapshots": [asdict(s) for s in store.snapshots(CITED)],
+        "rechecks": store.rechecks_listed("ai"),
     }
 
 
@@ -69,7 +81,44 @@ def installation(tmp_path: Path, local_server: LocalServer) -> Path:
         pending = store.suggestions(status=SuggestionStatus.PENDING)
         if pending:
             store.set_suggestion_status([pending[0].id], SuggestionStatus.ACCEPTED, NOW)
+        _check_a_claim(store)
     return config_path
+
+
+CITED = "https://blog.example.org/review"
+
+
+def _check_a_claim(store: Store) -> None:
+    """What claim checks store (issue 12): a claim index, an anchored passage, a verdict,
+    a claim suggestion with its evidence, a dated statement listed by a digest."""
+    claim = Claim(
+        id="c0ffee000001", report="ai", section="3.3", text="年收入达到10亿美元[1]。",
+        references=(1,), kind="sentence", numbers=("10亿美元",), names=("Claude Code",),
+    )  # fmt: skip
+    store.sync_claims("ai", [claim], key="key", at=NOW)
+    text = "Claude Code reached $1 billion — “annual” revenue."
+    snapshot = store.add_snapshot(CITED, final_url=None, text=text, content_hash="h", at=NOW)
+    anchor = ClaimAnchor(
+        claim.id, CITED, 1, text[:28], "", text[28:], 0, 28, snapshot, 0.6123456789,
+        ClaimStatus.CHANGED, NOW,
+    )  # fmt: skip
+    store.put_claim_anchor(anchor)
+    made = store.add_suggestion(
+        Suggestion(
+            report="ai", section="3.3", section_title="t", kind=SuggestionKind.CLAIM_CHANGED,
+            score=0.61, title="Review", url=CITED, published=None, source="blog",
+            excerpt="e", proposed_text="年收入达到12亿美元[1]。", created_at=NOW,
+            target=claim.text,
+            evidence=PassageEvidence(1, text, text.replace("$1", "$1.2"), 0.6123456789),
+        )
+    )  # fmt: skip
+    store.record_claim_verdict(
+        ClaimVerdict(
+            claim.id, CITED, snapshot, "changed", ClaimStatus.CHANGED, 0.61, text, None, NOW,
+            suggestion_id=made,
+        )
+    )  # fmt: skip
+    store.record_rechecks("ai", ["目前最强的模型是X。"], at=NOW)
 
 
 def test_a_refreshed_installation_is_copied_without_loss_and_refreshes_on(
