@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from tracker.claims.anchor import MAX_PASSAGE_CHARS
 from tracker.claims.support import (
     SUPPORTED_MIN,
     Embed,
@@ -131,3 +132,16 @@ def test_remembering_past_its_limit_still_returns_every_text_asked_for() -> None
     remembered(["a", "bb"])
     # "a" is remembered, "ccc" is not, and the two together overflow the memory.
     assert remembered(["a", "ccc"]).tolist() == [[1.0, 1.0], [3.0, 1.0]]
+
+
+def test_a_page_without_sentence_ends_gives_passages_of_a_readable_length(embed: Embed) -> None:
+    # A table dump or a minified block: 120 kB on one line, no full stop anywhere.
+    filler = " ".join(f"row {n} cell value" for n in range(6000))
+    fact = "by December 2025 Claude Code had reached one billion dollars in annualized revenue"
+    page = f"{filler} {fact} {filler}"
+    found = find_support(
+        claim("Anthropic的Claude Code在2025年12月达到10亿美元年收入里程碑[1]。"), page, embed=embed
+    )
+    assert len(found.passage) <= 2 * MAX_PASSAGE_CHARS  # a pair of pieces at most
+    assert "Claude Code had reached one billion dollars" in found.passage
+    assert page[found.start : found.end] == found.passage

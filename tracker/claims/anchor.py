@@ -64,6 +64,13 @@ _MAX_HITS = 64  # occurrences of one quote or context piece considered
 _BITAP_BITS = 32  # diff-match-patch's bitap compares patterns of at most this many characters
 _SENTENCE_CANDIDATES = 64  # sentences sharing most rare words with a quote, compared in full
 _WINDOW = 1500  # characters either side of the expected position searched by bitap
+# A "sentence" longer than this is text without sentence ends (a table dump, a
+# minified block, a page of one line): it is cut into pieces of at most this
+# length at a space or comma, so a passage stays a quote a person can read and
+# is judged by its own words, not by a whole page's. Prose sentences run to
+# about 400 characters; the model reads the first 400 of a passage.
+MAX_PASSAGE_CHARS = 600
+_PIECE_BREAK = re.compile(r"[\s,，、;；]")
 
 _TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*|[^\W\d_]+|[\u3400-\u9fff]", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[。！？；.!?])[\"'”’)\]]*\s+|(?<=[。！？；])|\n\s*")
@@ -148,16 +155,31 @@ def similarity(a: str, b: str) -> float:
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """Offsets of the sentences of ``text`` (lines and sentence ends split; blanks dropped)."""
+    """Offsets of the sentences of ``text`` (lines and sentence ends split; blanks dropped;
+    a run longer than ``MAX_PASSAGE_CHARS`` cut into pieces)."""
     spans: list[tuple[int, int]] = []
     last = 0
     for cut in _SENTENCE_END.finditer(text):
         if cut.start() > last:
-            spans.append(_trim(text, last, cut.start()))
+            spans.extend(_pieces(text, *_trim(text, last, cut.start())))
         last = cut.end()
     if last < len(text):
-        spans.append(_trim(text, last, len(text)))
+        spans.extend(_pieces(text, *_trim(text, last, len(text))))
     return [(s, e) for s, e in spans if e - s >= 2]
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` as pieces of at most ``MAX_PASSAGE_CHARS``, each cut at the last
+    space or comma of its second half (anywhere, when it has none)."""
+    pieces = []
+    while end - start > MAX_PASSAGE_CHARS:
+        limit = start + MAX_PASSAGE_CHARS
+        breaks = list(_PIECE_BREAK.finditer(text, start + MAX_PASSAGE_CHARS // 2, limit))
+        cut = breaks[-1].end() if breaks else limit
+        pieces.append(_trim(text, start, cut))
+        start, end = _trim(text, cut, end)
+    pieces.append((start, end))
+    return pieces
 
 
 def looks_like_heading(text: str) -> bool:
