@@ -369,9 +369,12 @@ def _name_runs(text: str, names: NameBook, actor: str) -> list[str]:
             current = []
         if match.start() == 0 and _name_like(word, first=False, names=names):
             # A headline's capitalised first word starts a name when a name follows it
-            # ("Claude Code gets …"); alone it is only title case.
+            # ("Claude Code gets …", "Cursor 2.0 takes on …"); alone it is only title case.
             following = _WORD.match(text, match.end() + 1)
-            if following and _name_like(following.group(0), first=False, names=names):
+            if following and (
+                _name_like(following.group(0), first=False, names=names)
+                or re.fullmatch(r"\d+(?:\.\d+)*", following.group(0))
+            ):
                 current.append(word)
     if current:
         runs.append(current)

@@ -30,14 +30,18 @@ from collections.abc import Sequence
 from tracker.figures import figures_in, same_figure
 from tracker.glossary import FIELD_GLOSSARY
 from tracker.statements import Statement
-from tracker.suggest.facts import EVENTS, field_term
+from tracker.suggest.facts import EVENTS, field_term, product_names
 from tracker.suggest.names import NameBook
+from tracker.suggest.naming import (
+    glossary_forms,
+    loosely_names,
+    names_object,
+    object_spellings,
+    spelled,
+)
+from tracker.suggest.naming import object_key as object_key  # tracker.refresh reads it here
 from tracker.types import Fact
 
-_TOKEN = re.compile(r"[A-Za-z]*[0-9][0-9.]*[A-Za-z0-9]*|[A-Za-z]+")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-# A run of Latin-script words and numbers: one name as a statement writes it.
-_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+'’-]*(?:[ ][A-Za-z0-9][A-Za-z0-9.+'’-]*)*")
 # News whose point is a figure or a new capability is covered only by a statement
 # telling the same kind of news; a release is covered by any statement naming the
 # thing with its maker.
@@ -46,145 +50,7 @@ _RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+'’-]*(?:[ ][A-Za-z0-9][A-Za-z0-9.+'
 _NEWS_BEYOND_THE_NAME = frozenset(
     {"feature", "milestone", "price", "funding", "market", "ranking", "paper"}
 )
-_MAKER_WORDS = frozenset(
-    ("Google", "OpenAI", "Anthropic", "Meta", "Microsoft", "NVIDIA", "Nvidia", "Alibaba", "xAI")
-)
 _SUMMARY_TITLES = re.compile(r"摘要|引言|结论|总结|summary|introduction|conclusion", re.I)
-_FILLER = frozenset({"and", "the", "model", "models", "series", "family", "new", "ai"})
-
-
-def object_key(name: str) -> tuple[str, frozenset[str]]:
-    """(name key, version numbers) of a product name: ``Gemini 3.0 Pro`` → ("geminipro",
-    {3}); ``DeepSeek V3`` → ("deepseek", {3}) (a letter before a version is part of
-    the version, except in a name that is only that: ``o1`` → ("o", {1}))."""
-    words, versions = _key_words(name)
-    return "".join(words), versions
-
-
-def _key_words(name: str) -> tuple[list[str], frozenset[str]]:
-    """The words of a name's key, in order, and its version numbers."""
-    key = []
-    versions: set[str] = set()
-    for position, found in enumerate(_TOKEN.finditer(name)):
-        token = found.group(0)
-        # A lower-case part hyphenated to the name is part of it: o3-pro, gpt-oss.
-        hyphenated = found.start() > 0 and name[found.start() - 1] == "-"
-        letters = re.match(r"[A-Za-z]*", token)
-        head = letters.group(0) if letters else ""
-        rest = token[len(head) :]
-        if rest[:1].isdigit():
-            versions.update(_version(v) for v in re.findall(r"\d+(?:\.\d+)*", rest))
-            if head and (position == 0 or len(head) > 1):
-                key.append(head.lower())
-        elif (
-            head
-            and (position == 0 or hyphenated or any(ch.isupper() for ch in head))
-            and head.lower() not in _FILLER
-        ):
-            key.append(head.lower())
-    return key, frozenset(versions)
-
-
-def _version(number: str) -> str:
-    return re.sub(r"(\.0)+$", "", number)
-
-
-def names_object(statement: str, thing: str) -> bool:
-    """Whether ``statement`` names ``thing``: a run of names in it has the same name key
-    (``Codex CLI`` is not ``Codex``; ``Claude Code for web`` is ``Claude Code``) and
-    the statement has every version number (``Gemini 2.5和3.0系列`` names
-    ``Gemini 3``). A field term matches any of its spellings (``IMO`` / 数学奥林匹克)."""
-    forms = _glossary_forms(thing)
-    if forms:
-        return any(_spelled(form, statement) for form in forms)
-    key, versions = object_key(thing)
-    if not key:
-        return bool(_CJK.search(thing)) and thing in statement
-    if not versions <= version_numbers(statement):
-        return False
-    # A name without a version is not a versioned one: "Claude" (the family) is not
-    # "Claude 4", so news about Claude in general is not what "Claude 4系列" states.
-    runs = [run for run in _RUN.findall(statement) if not _other_variant(run, thing)]
-    return any(
-        key in _run_keys(run) and (versions or not object_key(run)[1]) for run in runs
-    ) or _member_of_listed_series(statement, runs, thing)
-
-
-# A letter right after a version makes another model ("GPT-4o" is not "GPT-4"); sizes
-# and multipliers ("120b", "20x") are no such letter.
-_SUFFIXED_VERSION = re.compile(r"(?<![A-Za-z0-9.])(\d+(?:\.\d+)*)([a-ac-jl-wyz])(?![A-Za-z0-9])")
-
-
-def _other_variant(run: str, thing: str) -> bool:
-    """The run writes one of the thing's versions with a letter the thing lacks."""
-    return any(
-        found.group(0) not in thing and found.group(1) in thing
-        for found in _SUFFIXED_VERSION.finditer(run.replace("-", " "))
-    )
-
-
-def _member_of_listed_series(statement: str, runs: Sequence[str], thing: str) -> bool:
-    """A statement naming a series and listing its members names each of them:
-    "Claude 4系列（Opus和Sonnet模型）" names Claude Opus 4, not Claude Opus 4.5 nor Claude
-    Haiku 4. The series is the thing's first word with exactly its versions."""
-    words, versions = _key_words(thing)
-    if len(words) < 2 or not versions:
-        return False
-    series = any(object_key(run) == (words[0], versions) for run in runs)
-    return series and all(_spelled(word, statement) for word in words[1:])
-
-
-def loosely_names(statement: str, thing: str) -> bool:
-    """The thing's name words in order within one name of the statement, which adds
-    words of its own, with the thing's versions ("Claude Max" in "Claude Pro Max 20x",
-    a report's own longer name for it). One word without a version ("Claude") is a
-    family, never enough."""
-    words, versions = _key_words(thing)
-    # A word with a version ("Max 20x") is a member already, not a family.
-    if len(words) < 2 and not (words and versions):
-        return False
-    for run in _RUN.findall(statement):
-        theirs, their_versions = _key_words(run)
-        if not versions <= their_versions:
-            continue
-        remaining = iter(theirs)
-        if all(word in remaining for word in words):  # a subsequence, in order
-            return True
-    return False
-
-
-def version_numbers(statement: str) -> frozenset[str]:
-    """The numbers a statement may give as versions: not those of its dates, sums,
-    shares or periods ("2025年2月" holds no version 2)."""
-    kept = statement
-    for figure in figures_in(statement):
-        if figure.kind not in ("plain", "rank"):
-            kept = kept[: figure.start] + " " * (figure.end - figure.start) + kept[figure.end :]
-    return frozenset(_version(n) for n in re.findall(r"\d+(?:\.\d+)*", kept))
-
-
-def _run_keys(run: str) -> tuple[str, ...]:
-    """A run's name key, and the same without a leading maker ("Google AI Ultra" is
-    also "AI Ultra")."""
-    key = object_key(run)[0]
-    words = run.split(" ", 1)
-    if len(words) == 2 and words[0] in _MAKER_WORDS:
-        return (key, object_key(words[1])[0])
-    return (key,)
-
-
-def _spelled(form: str, text: str) -> bool:
-    if _CJK.search(form):
-        return form in text
-    return re.search(rf"(?<![A-Za-z]){re.escape(form)}(?![A-Za-z])", text, re.I) is not None
-
-
-def _glossary_forms(thing: str) -> tuple[str, ...]:
-    lowered = thing.lower()
-    for row in FIELD_GLOSSARY:
-        if any(form.lower() == lowered for form in row):
-            return row
-    return ()
 
 
 def _names(statement: Statement, thing: str) -> bool:
@@ -295,6 +161,8 @@ def covering_statement(
         found += [
             s for s in statements if s.kind != "row" and _person_said(s, fact, names, headline)
         ]
+    if not found and fact.event in ("release", "open-source"):
+        found = _other_product_listed(fact, statements, leads, names, section_id, headline)
     if not found and fact.actor and fact.numbers:
         # News whose figure is the point ("METR: the task horizon doubled again") is
         # covered by a statement of its actor, of the same kind, giving the same figure.
@@ -321,21 +189,6 @@ def covering_statement(
 _QUOTED = re.compile(r"[“\"《「『]([^”\"》」』]{2,12})[”\"》」』]")
 
 
-def object_spellings(thing: str, names: NameBook) -> tuple[str, ...]:
-    """The thing, and the same with its leading family name in the name book's other Latin
-    spellings: "Tongyi Qianwen 3" is also "Qwen 3" (the report writes "Qwen3")."""
-    spellings = [thing]
-    for found in names.find(thing)[:1]:
-        if found.start == 0 and found.name.kind == "org":
-            rest = thing[len(found.form) :]
-            spellings += [
-                form + rest
-                for form in found.name.forms
-                if form != found.form and not _CJK.search(form)
-            ]
-    return tuple(dict.fromkeys(spellings))
-
-
 def list_leads(statements: Sequence[Statement]) -> dict[int, Statement]:
     """For each list item (by its index), the sentence that introduces its list: the last
     sentence before it in its section ("根据METR的测量，…翻倍[1]：" for "- 2024年最佳模型：…")."""
@@ -351,6 +204,42 @@ def list_leads(statements: Sequence[Statement]) -> dict[int, Statement]:
         ):
             leads[id(statement)] = lead
     return leads
+
+
+_AND = re.compile(r"\s*(?:与|和|及|以及|并|\band\b|&|\bplus\b)\s*", re.IGNORECASE)
+
+
+def _other_product_listed(
+    fact: Fact,
+    statements: Sequence[Statement],
+    leads: dict[int, Statement],
+    names: NameBook,
+    section_id: str,
+    headline: str,
+) -> list[Statement]:
+    """A headline releasing two products at once ("Mistral发布Devstral 2编程模型与终端工具
+    Mistral Vibe") is the matched section's news of the one it lists: a statement there
+    naming the other product with its maker states it."""
+    at = headline.find(fact.object)
+    if at < 0:
+        return []
+    after = headline[at + len(fact.object) :]
+    joined = _AND.search(after)
+    if joined is None:
+        return []
+    others = [
+        name
+        for name in product_names(after[joined.end() :], names, fact.actor)
+        if not names_object(name, fact.object)
+    ][:1]
+    return [
+        s
+        for s in statements
+        if s.section_id == section_id
+        for other in others
+        if _names(s, other)
+        and (s.kind == "row" or _names_actor_or_lead(s, leads, fact.actor, names))
+    ]
 
 
 def _lead_tells(lead: Statement | None, fact: Fact, names: NameBook) -> bool:
@@ -380,8 +269,8 @@ def _shares_catchword(statement: str, said: str) -> bool:
 def _spelled_any(term: str, text: str) -> bool:
     """``term`` or any glossary spelling of it in ``text`` (hyphens read as spaces)."""
     text = text.replace("-", " ")
-    forms = _glossary_forms(term) or (term,)
-    return any(_spelled(form.replace("-", " "), text) for form in forms)
+    forms = glossary_forms(term) or (term,)
+    return any(spelled(form.replace("-", " "), text) for form in forms)
 
 
 def _person_said(statement: Statement, fact: Fact, names: NameBook, headline: str) -> bool:
@@ -395,8 +284,8 @@ def _person_said(statement: Statement, fact: Fact, names: NameBook, headline: st
     if not names_actor(statement.plain, fact.actor, names):
         return False
     return any(
-        any(_spelled(form.replace("-", " "), headline.replace("-", " ")) for form in row)
-        and any(_spelled(form, statement.plain) for form in row)
+        any(spelled(form.replace("-", " "), headline.replace("-", " ")) for form in row)
+        and any(spelled(form, statement.plain) for form in row)
         for row in FIELD_GLOSSARY
     )
 
