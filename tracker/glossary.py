@@ -82,7 +82,7 @@ FIELD_GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("翻倍", "doubling", "doubles", "doubled"),
     ("大语言模型", "大模型", "语言模型", "LLM", "large language model", "language model"),
     ("安全", "safety"),
-    ("作弊", "cheating", "reward hacking"),
+    ("作弊", "钻空子", "cheating", "reward hacking"),
     ("监控", "monitoring", "monitor"),
     # Field vocabulary for concepts the report's own sections are written around
     # (agents in a loop, research and search, contests, competition, trends …),
