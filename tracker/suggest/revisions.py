@@ -39,7 +39,13 @@ from tracker.figures import Figure, figures_in, format_zh, present_in, same_figu
 from tracker.statements import Statement
 from tracker.suggest.facts import field_term, product_names
 from tracker.suggest.names import NameBook
-from tracker.suggest.novelty import REFERS_BACK, loosely_names, names_actor, names_object
+from tracker.suggest.novelty import (
+    REFERS_BACK,
+    list_leads,
+    loosely_names,
+    names_actor,
+    names_object,
+)
 from tracker.suggest.stale_claims import stale_claim
 from tracker.types import Fact
 
@@ -81,7 +87,7 @@ _MEASURES = tuple(
         r"|训练成本|成本|费用|开销|账单",
         r"users|subscribers|sign-?ups|accounts|用户|账户|注册",
         r"per month|a month|/month|/月|price|priced|订阅|价格|定价|月费|年费",
-        r"horizon|task length|doubl\w+|任务|时长|翻倍",
+        r"horizon|task length|\btasks?\b|doubl\w+|任务|时长|翻倍",
         r"downloads|下载",
         r"parameters|参数",
     )
@@ -267,15 +273,21 @@ def _figure_revision(
     ]
     best: tuple[int, Statement, Figure, Figure] | None = None
     previous: Statement | None = None
+    leads = list_leads(statements)
     for statement in statements:
-        about = _about(statement, previous, fact, names, named) or any(
-            _about(statement, previous, replace(fact, object=other), names, True)
-            for other in others
+        lead = _labelled_item_lead(statement, leads, fact, names, headline)
+        about = (
+            _about(statement, previous, fact, names, named)
+            or any(
+                _about(statement, previous, replace(fact, object=other), names, True)
+                for other in others
+            )
+            or lead is not None
         )
         previous = statement
         if statement.kind == "row" or not about:
             continue
-        olds = figures_in(statement.text)
+        olds = _statement_figures(statement.text)
         confirmed = any(
             same_figure(old, new) and not _as_before(fact.sentence, new)
             for old in olds
@@ -300,6 +312,7 @@ def _figure_revision(
                     continue
                 if not any(
                     _same_measure(statement.text, old, text, figure)
+                    or (lead is not None and _same_measure(lead.text, None, text, figure))
                     for text in measured
                     for figure in figures_in(text)
                     if same_figure(figure, new)
@@ -311,9 +324,56 @@ def _figure_revision(
     if best is None:
         return None
     _, statement, old, new = best
-    text = statement.text[: old.start] + _written_like(new, old) + statement.text[old.end :]
+    written = _written_like(new, old)
+    after = statement.text[old.end :]
+    # A bound on the old value ("30分钟以下") is not the news': "about 45 minutes" → "约45分钟".
+    bound = _BOUND.match(after)
+    if bound:
+        after = after[bound.end() :]
+        approximate = _ABOUT.search(fact.sentence[max(0, new.start - 12) : new.start])
+        if approximate and statement.text[max(0, old.start - 1) : old.start] != "约":
+            written = "约" + written
+    text = statement.text[: old.start] + written + after
     text = _move_date(text, fact.date, before=old.start)
     return Revision(statement, _recite(text, marker))
+
+
+_BOUND = re.compile(r"以下|以上|左右|之内|以内")
+_ABOUT = re.compile(r"\b(?:about|around|roughly|some|nearly)\s*$|(?:约|大约|近)\s*$", re.I)
+_LABEL = re.compile(r"^(?P<label>[^：:]{2,30})[：:]")
+_YEAR = re.compile(r"((?:19|20)\d\d)年")
+
+
+def _labelled_item_lead(
+    statement: Statement,
+    leads: dict[int, Statement],
+    fact: Fact,
+    names: NameBook,
+    headline: str,
+) -> Statement | None:
+    """The lead of a list item that gives the actor's figure for a described subject
+    ("根据METR的测量…：" over "- 2024年最佳模型：30分钟以下"), when the news is the actor's
+    figure for the same subject: the item's label names no product and its year is the
+    year the news gives the figure for. None otherwise."""
+    lead = leads.get(id(statement))
+    label = _LABEL.match(statement.plain)
+    if lead is None or label is None or not names_actor(lead.plain, fact.actor, names):
+        return None
+    text = label.group("label")
+    if product_names(text, names) or re.search(r"[A-Za-z]", text):
+        return None
+    years = _YEAR.findall(text)
+    said = f"{headline} {fact.sentence}"
+    if not years or not all(re.search(rf"(?<!\d){y}(?!\d)", said) for y in years):
+        return None
+    return lead
+
+
+def _statement_figures(text: str) -> list[Figure]:
+    """The figures of a report statement. A full-width colon before a figure is the
+    label's ("最佳模型：30分钟"), not a clock's, so it is read as a comma of the same
+    length (offsets kept); tracker.figures reads "：30" as a time."""
+    return figures_in(re.sub(r"：(?=\d)", "，", text))
 
 
 def _about(
@@ -364,8 +424,10 @@ def _as_before(sentence: str, figure: Figure) -> bool:
     return _PAST_VALUE.search(before) is not None
 
 
-def _same_measure(old_text: str, old: Figure, new_text: str, new: Figure) -> bool:
-    old_around = old_text[max(0, old.start - 30) : old.end + 30]
+def _same_measure(old_text: str, old: Figure | None, new_text: str, new: Figure) -> bool:
+    """A measure named near both figures; with no old figure, anywhere in ``old_text``
+    (a list's lead names the measure of its items)."""
+    old_around = old_text if old is None else old_text[max(0, old.start - 30) : old.end + 30]
     new_around = new_text[max(0, new.start - 100) : new.end + 60]
     return any(m.search(old_around) and m.search(new_around) for m in _MEASURES)
 
