@@ -66,6 +66,8 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\b(?:tops|topped|top spot|ranks?|ranked|leaderboard|number one"
             r"|(?:first|second|third|fourth|fifth|\d+(?:st|nd|rd|th)) place|ranking"
             r"|overtak\w+|top (?:five|ten|\d+)|off the top|(?:at|to) the top of)\b"
+            # A score on a benchmark is a benchmark result: "scored 75.7%", "得分44.4%".
+            r"|\bscor(?:es|ed)\s+(?:of\s+|about\s+|over\s+)?\d|\bscore of \d|得分\s*\d"
             r"|\bNo\.\s?1\b|#\s?1\b|排名|榜首|登顶|排行榜|位列|榜单|标杆|领先",
         ),
         (
@@ -170,6 +172,8 @@ def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
     if actor and re.fullmatch(r"[A-Z]\d+(?:\.\d+)*\w*", thing):
         thing = f"{actor} {thing}"  # "DeepSeek releases V3.2": the model is "DeepSeek V3.2"
     event = event_kind(title, sentence)
+    if event == "acquisition" and event_kind(sentence) == "acquisition":
+        actor, thing = _buyer_and_bought(title, sentence, names, actor, thing)
     # A figure that is part of the thing's name ("Max 20x") is no figure of the news.
     figures = [
         f for f in figures_in(sentence) if f.kind not in ("date", "plain") and f.text not in thing
@@ -393,6 +397,35 @@ def _name_runs(text: str, names: NameBook, actor: str) -> list[str]:
         if pair in text and all(any(c.isdigit() for c in n) for n in joined[i : i + 2]):
             joined[i : i + 2] = [pair, ""]
     return [j for j in joined if j]
+
+
+_ACQUIRES = re.compile(
+    r"\b(?:acquires|acquired|to acquire|agrees to acquire|buys|bought|to buy)\b|收购|并购"
+)
+
+
+def _buyer_and_bought(
+    title: str, sentence: str, names: NameBook, actor: str, thing: str
+) -> tuple[str, str]:
+    """Who buys and what: the name just before the verb and the first after it
+    ("Salesforce宣布以80亿美元收购数据管理公司Informatica"), known to the name book or not.
+    The actor and thing found otherwise stand when a text does not say both."""
+    for text in (title, sentence):
+        verb = _ACQUIRES.search(text)
+        if verb is None:
+            continue
+        before = [f.form for f in names.find(text[: verb.start()]) if f.name.kind == "org"]
+        before += _name_runs(text[: verb.start()], names, "")
+        # What it buys ends its clause: "收购高性能JavaScript运行时Bun，…" buys Bun.
+        clause = re.split(r"[，。,;；(（]", text[verb.end() :], maxsplit=1)[0]
+        after = _name_runs(clause, names, "")
+        after += [f.form for f in names.find(clause) if f.name.kind == "org"]
+        if before and after:
+            # The buyer is the name nearest the verb; the bought, the last of its clause.
+            last = max(before, key=lambda name: text.rfind(name, 0, verb.start()))
+            bought = max(after, key=clause.rfind)
+            return last, bought
+    return actor, thing
 
 
 def _owner_apart(run: str, names: NameBook) -> str:

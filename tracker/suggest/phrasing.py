@@ -96,12 +96,19 @@ def _phrase_zh(fact: Fact, actor: str, names: NameBook) -> str:
     detail = _detail_zh(fact, figures)
     event = fact.event
     if event in ("release", "open-source", "paper") and actor and thing:
-        verb = {"release": "发布", "open-source": "开源", "paper": "发表"}[event]
-        if event == "paper" and not _looks_like_name(thing):
-            return ""
+        if event == "paper":
+            # A paper about a product is research on it, not the product published.
+            return f"{actor}发表关于{thing}的研究{detail}" if _looks_like_name(thing) else ""
+        verb = {"release": "发布", "open-source": "开源"}[event]
         return f"{actor}{verb}{thing}{detail}"
     if event == "feature" and actor and thing:
         return f"{actor}为{thing}推出新功能{detail}"
+    score = _score(fact, figures)
+    if event == "ranking" and thing and rank is None and score is not None:
+        board = _board(fact, names, "zh")
+        owner = f"{actor}的" if actor and actor not in thing else ""
+        where = f"在{board}上" if board else ""
+        return f"{owner}{thing}{where}得分{format_zh(score)}"
     if event == "ranking" and thing:
         board = _board(fact, names, "zh")
         place = format_zh(rank) if rank is not None else "第一"
@@ -161,6 +168,10 @@ def _phrase_en(fact: Fact, actor: str, names: NameBook) -> str:
         return f"{actor} {verb} {thing}{detail}"
     if event == "feature" and actor and thing:
         return f"{actor}为{thing}推出新功能{detail}"
+    score = _score(fact, figures)
+    if event == "ranking" and thing and rank is None and score is not None:
+        board = _board(fact, names, "en")
+        return f"{thing} scored {format_en(score)}" + (f" on {board}" if board else "")
     if event == "ranking" and thing:
         board = _board(fact, names, "en")
         place = format_en(rank) if rank is not None else "#1"
@@ -215,6 +226,16 @@ def _measure(fact: Fact, figure: Figure, *, chinese: bool) -> str:
         if figure.kind in kinds and pattern.search(around):
             return zh if chinese else en
     return ""
+
+
+_SCORED = re.compile(r"\bscor(?:es|ed|e of)\b|得分|分数", re.IGNORECASE)
+
+
+def _score(fact: Fact, figures: list[Figure]) -> Figure | None:
+    """A percentage the key sentence gives as a score ("scored 75.7 per cent on …")."""
+    if not _SCORED.search(fact.sentence):
+        return None
+    return next((f for f in figures if f.kind == "percent"), None)
 
 
 def _board(fact: Fact, names: NameBook, language: str) -> str:
