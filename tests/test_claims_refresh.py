@@ -300,6 +300,14 @@ def test_a_citation_of_a_reference_the_list_lacks_is_a_warning_naming_the_report
     [warning] = [w for w in summary.warnings if "[9]" in w.reason]
     assert warning.source == "ai" and warning.url == str(report)
     assert "3.3" in warning.reason
+    # A report without a reference list: one warning naming every number, not one each.
+    markdown = report.read_text(encoding="utf-8")
+    report.write_text(markdown[: markdown.index("## 参考文献")], "utf-8")
+    summary = run_refresh(site.config, clock=lambda: NOW + timedelta(hours=1))
+    [warning] = [w for w in summary.warnings if w.source == "ai"]
+    assert "cite [1], [2], [3], [9]," in warning.reason  # every number the sentences cite
+    report.write_text(markdown, "utf-8")
+    run_refresh(site.config, clock=lambda: NOW + timedelta(hours=2))
     # The rest of the run went on: the sentences citing listed references were checked.
     assert claim_status(site, LAUNCH) is ClaimStatus.SUPPORTED
     assert claim_status(site, dangling) is ClaimStatus.UNCHECKED

@@ -103,23 +103,27 @@ class ClaimChecks:
             self._claims.pop(report.id, None)
 
     def unknown_references(self) -> list[SourceFailure]:
-        """A warning per report whose sentences cite a number its reference list lacks
-        (a typo, or a reference deleted): they stay unchecked, and the editor should know."""
+        """A warning per report whose sentences cite numbers its reference list lacks (a
+        typo, a reference deleted, no list at all): they stay unchecked, and the editor
+        should know. One line per report, however many numbers."""
         warnings = []
         for report in self.reports:
             listed = {r.number for r in report.references}
-            missing: dict[int, list[str]] = {}
+            missing: set[int] = set()
+            where: dict[str, None] = {}  # sections in report order
             for claim in self.claims(report).values():
-                for number in claim.references:
-                    if number not in listed:
-                        missing.setdefault(number, []).append(claim.section)
-            for number, sections in sorted(missing.items()):
-                where = ", ".join(dict.fromkeys(sections))
-                reason = (
-                    f"sentences in section {where} cite [{number}], which the reference "
-                    "list does not have; they stay unchecked"
-                )
-                warnings.append(SourceFailure(report.id, report.path, reason))
+                if unlisted := set(claim.references) - listed:
+                    missing |= unlisted
+                    where[claim.section] = None
+            if not missing:
+                continue
+            numbers = ", ".join(f"[{n}]" for n in sorted(missing))
+            sections = ", ".join(where)
+            reason = (
+                f"sentences in section {sections} cite {numbers}, which the reference list "
+                "does not have; they stay unchecked"
+            )
+            warnings.append(SourceFailure(report.id, report.path, reason))
         return warnings
 
     def claims(self, report: Report) -> dict[str, Claim]:
