@@ -98,6 +98,13 @@ def test_a_price_rate_is_written_as_the_report_writes_it(embed: Embed) -> None:
     assert verdict.revision == "Google AI Ultra：$279/月[1]"
 
 
+def test_a_price_keeps_its_period_when_the_new_passage_does_not_repeat_it() -> None:
+    c = claim("Claude Max订阅价格为$200/月[4]。")
+    before = "The Max plan costs $200 per month."
+    after = "The Max plan now costs $250."
+    assert revised_claim(c, before, after) == "Claude Max订阅价格为$250/月[4]。"
+
+
 def test_a_figure_that_vanished_is_changed_without_a_revision(embed: Embed) -> None:
     c, anchor = anchored(ULTRA, embed)
     edited = PAGE.replace(

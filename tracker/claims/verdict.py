@@ -33,7 +33,7 @@ not do: decide whether the claim was supported in the first place (that is
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tracker.claims.anchor import CHANGED, ORPHANED, Anchor, anchor_at, reanchor
 from tracker.claims.support import (
@@ -185,6 +185,10 @@ def _same_kind(a: Figure, b: Figure) -> bool:
 
 
 def _written_like(new: Figure, old: Figure) -> str:
+    # The same job as tracker.suggest.revisions' _written_like, plus dates; one
+    # shared helper in tracker.figures would serve both.
+    if old.per and not new.per:
+        new = replace(new, per=old.per)  # "$200/月" → "$250/月" when the page drops "a month"
     if old.kind == "date" and new.kind == "date" and _CJK.search(old.text):
         # Keep the claim's precision: a month stays a month.
         written = format_zh(new)
