@@ -13,6 +13,7 @@ from tracker.claims.support import (
     SUPPORTED_MIN,
     Embed,
     claim_figures,
+    claim_text,
     find_support,
     find_supports,
     remembering,
@@ -145,3 +146,12 @@ def test_a_page_without_sentence_ends_gives_passages_of_a_readable_length(embed:
     assert len(found.passage) <= 2 * MAX_PASSAGE_CHARS  # a pair of pieces at most
     assert "Claude Code had reached one billion dollars" in found.passage
     assert page[found.start : found.end] == found.passage
+
+
+@pytest.mark.parametrize("marker", ["[1、3]", "[ 1 ]", "[1; 3]", "［2］", "[1-3]"])
+def test_every_citation_marker_the_report_counts_is_left_out_of_the_compared_claim(
+    marker: str,
+) -> None:
+    c = claim(f"Claude Code达到10亿美元年收入{marker}。")
+    assert claim_text(c) == "Claude Code达到10亿美元年收入。"
+    assert [f.text for f in claim_figures(c)] == ["10亿美元"]

@@ -400,6 +400,11 @@ def _build_sections(outline: _Outline) -> list[Section]:
     return sections
 
 
+def without_citations(text: str) -> str:
+    """``text`` without the citation markers :func:`citations_in` reads ("[1]", "[1、3]")."""
+    return _CITATION.sub("", text)
+
+
 def citations_in(text: str) -> tuple[int, ...]:
     """Sorted distinct reference numbers cited in ``text``."""
     found: set[int] = set()

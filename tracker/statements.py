@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from tracker.markdown import parse_blocks
-from tracker.report import citations_in
+from tracker.report import citations_in, without_citations
 from tracker.types import Report, Section
 
 # A sentence ends after 。！？ (or . ! ? followed by a space), plus any closing
@@ -43,8 +43,7 @@ class Statement:
     @property
     def plain(self) -> str:
         """The statement without citation markers and Markdown emphasis, for comparing."""
-        text = re.sub(r"[\[［]\d{1,4}(?:[,，\-–]\s*\d{1,4})*[\]］]", "", self.text)
-        return re.sub(r"[*_`]+", "", text).strip(" |")
+        return re.sub(r"[*_`]+", "", without_citations(self.text)).strip(" |")
 
 
 def statements(report: Report) -> list[Statement]:

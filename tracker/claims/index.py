@@ -29,7 +29,7 @@ from tracker.types import Claim, Report
 
 # Bump when what a claim holds, or how it is cut, changes: a stored index made
 # by another version is rebuilt even though the report did not change.
-INDEX_VERSION = "1"
+INDEX_VERSION = "2"
 
 _ID_LENGTH = 12
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")

@@ -45,6 +45,7 @@ import numpy as np
 from tracker.claims.anchor import looks_like_heading, sentence_spans
 from tracker.figures import Figure, figures_in, same_figure
 from tracker.glossary import Term, TermIndex, build_terms, latin_tokens
+from tracker.report import without_citations
 from tracker.types import Claim
 
 if TYPE_CHECKING:
@@ -69,7 +70,6 @@ SUPPORTED_MIN = 0.44
 PAIR_MARGIN = 0.03
 _MAX_EMBED_CHARS = 400  # a passage is cut to this before embedding (the model's useful span)
 
-_CITATION = re.compile(r"[\[［]\d{1,4}(?:[,，\-–]\s*\d{1,4})*[\]］]")
 _MARKUP = re.compile(r"[*_`|]+")
 _LABEL_COLON = re.compile(r"(?<![0-9０-９])：(?=[0-9０-９])")
 
@@ -152,7 +152,7 @@ def support_scores(
 
 def claim_text(claim: Claim) -> str:
     """The claim as compared: no citation markers, no Markdown emphasis or table bars."""
-    return " ".join(_MARKUP.sub(" ", _CITATION.sub("", claim.text)).split())
+    return " ".join(_MARKUP.sub(" ", without_citations(claim.text)).split())
 
 
 def claim_figures(claim: Claim) -> list[Figure]:
