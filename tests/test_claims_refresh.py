@@ -311,3 +311,26 @@ def test_a_citation_of_a_reference_the_list_lacks_is_a_warning_naming_the_report
     # The rest of the run went on: the sentences citing listed references were checked.
     assert claim_status(site, LAUNCH) is ClaimStatus.SUPPORTED
     assert claim_status(site, dangling) is ClaimStatus.UNCHECKED
+
+
+def test_a_claim_whose_reference_now_points_elsewhere_stands_on_the_new_page_only(
+    site: Site, tmp_path: Path
+) -> None:
+    site.refresh(0)
+    site.serve_review([p for p in REVIEW if p != R1_PASSAGE])
+    site.refresh(6)
+    assert claim_status(site, R1) is ClaimStatus.ORPHANED
+
+    # The editor points reference [1] at another copy of the review (as accepting a
+    # source-gone does with the archived copy): the claims now stand on that page.
+    copy = site.server.add("/review-copy", page("2025: The year in LLMs", REVIEW))
+    report = tmp_path / "report.md"
+    report.write_text(report.read_text(encoding="utf-8").replace(site.review, copy), "utf-8")
+    site.refresh(12)
+    assert claim_status(site, R1) is ClaimStatus.SUPPORTED
+    with open_store(site.config.database_path) as store:
+        [claim] = [c for c in store.claims(report="ai") if c.text.startswith(R1)]
+        assert {a.url for a in store.claim_anchors(claim_id=claim.id)} == {copy}
+        # What was found on the old page stays in the claim's history.
+        history = store.claim_verdicts(claim.id, site.review)
+        assert [v.verdict for v in history][-1] == "uncited"

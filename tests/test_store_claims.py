@@ -134,6 +134,19 @@ def test_verdicts_are_a_history_and_say_what_was_suggested(store: Store) -> None
     assert not store.claim_suggested(A.id, OTHER, "unsupported")
 
 
+def test_forgetting_an_anchor_keeps_the_others_and_the_history(store: Store) -> None:
+    store.sync_claims("ai", [C], key="k", at=T0)
+    store.put_claim_anchor(anchor(C.id, PAGE, ClaimStatus.ORPHANED))
+    store.put_claim_anchor(anchor(C.id, OTHER, reference=3))
+    verdict = ClaimVerdict(C.id, PAGE, None, "orphaned", ClaimStatus.ORPHANED, 0.7, "x", None, T0)
+    store.record_claim_verdict(verdict)
+    assert store.claims()[0].status is ClaimStatus.ORPHANED
+    store.forget_claim_anchor(C.id, PAGE)
+    assert [a.url for a in store.claim_anchors(claim_id=C.id)] == [OTHER]
+    assert store.claims()[0].status is ClaimStatus.SUPPORTED
+    assert [v.verdict for v in store.claim_verdicts(C.id, PAGE)] == ["orphaned"]
+
+
 def claim_suggestion(c: Claim, evidence: PassageEvidence | None = None) -> Suggestion:
     return Suggestion(
         report=c.report,

@@ -19,7 +19,8 @@ domain) and the suggestions it calls for:
   yet: a first snapshot, a new sentence in the report, a run killed half
   way): the supporting passage is found (:func:`tracker.claims.support.find_supports`)
   and anchored; a claim with none gets one ``unsupported-claim`` suggestion,
-  never a second for the same claim and page.
+  never a second for the same claim and page. Anchors on pages a claim no
+  longer cites (its reference was pointed elsewhere) are dropped first.
 
 The embedding model is the matcher's, loaded only when a page has claims
 to check (a refresh in which nothing changed loads nothing). What it does
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from tracker.claims.verdict import Verdict
     from tracker.store.cited import Snapshot
 
-ANCHORED, UNSUPPORTED = "anchored", "unsupported"
+ANCHORED, UNSUPPORTED, UNCITED = "anchored", "unsupported", "uncited"
 
 
 def index_key(report: Report) -> str:
@@ -283,11 +284,11 @@ class ClaimChecks:
             claims = self.claims(report)
             if not claims:
                 continue
-            anchored = {
-                (a.claim_id, a.url) for a in self.store.claim_anchors() if a.claim_id in claims
-            }
-            pending: dict[str, list[tuple[Claim, Reference]]] = {}
             by_number = {r.number: r for r in report.references if r.url}
+            mine = [a for a in self.store.claim_anchors() if a.claim_id in claims]
+            self._forget_uncited(claims, by_number, mine)
+            anchored = {(a.claim_id, a.url) for a in mine}
+            pending: dict[str, list[tuple[Claim, Reference]]] = {}
             for claim in claims.values():
                 for number in claim.references:
                     reference = by_number.get(number)
@@ -305,6 +306,36 @@ class ClaimChecks:
                 with self.store.transaction():
                     made.extend(self._anchor(report, snapshot, pairs, supports))
         return made
+
+    def _forget_uncited(
+        self,
+        claims: dict[str, Claim],
+        by_number: dict[int, Reference],
+        anchors: list[ClaimAnchor],
+    ) -> None:
+        """Drop the anchors on pages a claim no longer cites (its reference now names
+        another URL, or it no longer cites that number), logging an ``uncited`` verdict
+        with the passage as last anchored: a stale orphaned or changed passage would
+        otherwise stand for the claim for good, as no refresh re-checks that page."""
+        for anchor in anchors:
+            cited = {by_number[n].url for n in claims[anchor.claim_id].references if n in by_number}
+            if anchor.url in cited:
+                continue
+            with self.store.transaction():
+                self.store.record_claim_verdict(
+                    ClaimVerdict(
+                        claim_id=anchor.claim_id,
+                        url=anchor.url,
+                        snapshot_id=anchor.snapshot_id,
+                        verdict=UNCITED,
+                        status=anchor.status,
+                        score=anchor.score,
+                        before=anchor.exact,
+                        after=None,
+                        checked_at=self.clock(),
+                    )
+                )
+                self.store.forget_claim_anchor(anchor.claim_id, anchor.url)
 
     def _anchor(
         self,

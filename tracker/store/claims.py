@@ -15,7 +15,8 @@ them, and every verdict on those passages.
   keeps its best candidate passage here.
 * ``claim_verdicts``: every check of an anchor, oldest first: what it found
   (anchored, unsupported, unchanged, moved, changed, orphaned), the passage
-  before and after, and the suggestion it made, if any.
+  before and after, and the suggestion it made, if any. An anchor on a page
+  the claim no longer cites is dropped, leaving an ``uncited`` verdict here.
 
 A claim's status is read from its anchors: the most serious of them
 (orphaned, changed, unsupported, supported), or unchecked while it has
@@ -136,7 +137,7 @@ class ClaimVerdict:
     claim_id: str
     url: str
     snapshot_id: int | None
-    verdict: str  # anchored, unsupported, unchanged, moved, changed, orphaned
+    verdict: str  # anchored, unsupported, unchanged, moved, changed, orphaned, uncited
     status: ClaimStatus
     score: float
     before: str | None
@@ -282,6 +283,13 @@ class Claims(Domain):
                     float(anchor.score), str(anchor.status), to_db_time(anchor.checked_at),
                 ),
             )  # fmt: skip
+
+    def forget_claim_anchor(self, claim_id: str, url: str) -> None:
+        """Drop where a claim stood against a page it no longer cites (its verdicts stay)."""
+        with self._db.write():
+            self._db.run(
+                "DELETE FROM claim_anchors WHERE claim_id = ? AND url = ?", (claim_id, url)
+            )
 
     def record_claim_verdict(self, verdict: ClaimVerdict) -> int:
         """Log one check of a claim against a page; return its id."""
