@@ -172,8 +172,8 @@ def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
     if actor and re.fullmatch(r"[A-Z]\d+(?:\.\d+)*\w*", thing):
         thing = f"{actor} {thing}"  # "DeepSeek releases V3.2": the model is "DeepSeek V3.2"
     event = event_kind(title, sentence)
-    if event == "acquisition" and event_kind(sentence) == "acquisition":
-        actor, thing = _buyer_and_bought(title, sentence, names, actor, thing)
+    if event in _DOER_VERBS and event_kind(sentence) == event:
+        actor, thing = _doer_and_done(_DOER_VERBS[event], title, sentence, names, actor, thing)
     # A figure that is part of the thing's name ("Max 20x") is no figure of the news.
     figures = [
         f for f in figures_in(sentence) if f.kind not in ("date", "plain") and f.text not in thing
@@ -399,19 +399,24 @@ def _name_runs(text: str, names: NameBook, actor: str) -> list[str]:
     return [j for j in joined if j]
 
 
-_ACQUIRES = re.compile(
-    r"\b(?:acquires|acquired|to acquire|agrees to acquire|buys|bought|to buy)\b|收购|并购"
-)
+# Verbs whose subject and object are the news' actor and thing, whichever of them the
+# name book knows: who buys what, who sues whom ("Getty Images sues Stability AI").
+_DOER_VERBS = {
+    "acquisition": re.compile(
+        r"\b(?:acquires|acquired|to acquire|agrees to acquire|buys|bought|to buy)\b|收购|并购"
+    ),
+    "lawsuit": re.compile(r"\b(?:sues|sued|to sue|v\.|versus)\s|起诉|状告|诉(?!讼)"),
+}
 
 
-def _buyer_and_bought(
-    title: str, sentence: str, names: NameBook, actor: str, thing: str
+def _doer_and_done(
+    verbs: re.Pattern[str], title: str, sentence: str, names: NameBook, actor: str, thing: str
 ) -> tuple[str, str]:
-    """Who buys and what: the name just before the verb and the first after it
-    ("Salesforce宣布以80亿美元收购数据管理公司Informatica"), known to the name book or not.
-    The actor and thing found otherwise stand when a text does not say both."""
+    """Who does it and to what: the name just before the verb and the last of its clause
+    after it ("Salesforce宣布以80亿美元收购数据管理公司Informatica"), known to the name
+    book or not. The actor and thing found otherwise stand when a text does not say both."""
     for text in (title, sentence):
-        verb = _ACQUIRES.search(text)
+        verb = verbs.search(text)
         if verb is None:
             continue
         before = [f.form for f in names.find(text[: verb.start()]) if f.name.kind == "org"]
