@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 from pathlib import Path
 
 import store_backends
 
 from tracker.store import open_store
+from tracker.store.rechecks import statement_key
 
 # The store fixtures, over SQLite and PostgreSQL (tests/store_backends.py).
 db_path = store_backends.db_path
@@ -27,3 +29,16 @@ def test_listed_statements_are_remembered_per_report_and_survive_reopening(
     with open_store(path) as store:
         assert store.rechecks_listed("r") == {"截至2025年12月30日的排名：", "目前最强的模型是X。"}
         assert store.rechecks_listed("other") == frozenset()
+
+
+def test_a_statement_longer_than_an_index_entry_is_remembered(db_path: Path | str) -> None:
+    # PostgreSQL indexes at most ~2.7 kB per entry; a long table row of distinct
+    # characters (no compression to help) passes that.
+    rnd = random.Random(7)
+    long = "目前" + "".join(chr(rnd.randint(0x4E00, 0x9FA5)) for _ in range(1500))
+    other = long[:-1] + "。"  # the same head: still another statement
+    with open_store(db_path) as store:
+        store.record_rechecks("r", [long], at=T0)
+        listed = store.rechecks_listed("r")
+    assert statement_key(long) in listed and statement_key(other) not in listed
+    assert all(len(key.encode()) < 2000 for key in listed)

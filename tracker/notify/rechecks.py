@@ -28,6 +28,7 @@ from tracker.notify.text import one_line, safe_url
 from tracker.notify.wording import Wording, day_label
 from tracker.report import section_label
 from tracker.store import Store
+from tracker.store.rechecks import statement_key
 from tracker.types import Report, Suggestion, SuggestionKind, SuggestionStatus
 
 NEWS_PER_STATEMENT = 3
@@ -104,7 +105,7 @@ def due_rechecks(
         for d in due_for_recheck(
             dated_statements(report, fallback=config.since), today=today, after_months=after_months
         )
-        if d.text not in listed
+        if statement_key(d.text) not in listed
     ]
     if not due:
         return []
