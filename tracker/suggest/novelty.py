@@ -190,7 +190,7 @@ _QUOTED = re.compile(r"[“\"《「『]([^”\"》」』]{2,12})[”\"》」』]
 
 
 def list_leads(statements: Sequence[Statement]) -> dict[int, Statement]:
-    """For each list item (by its index), the sentence that introduces its list: the last
+    """For each list item (keyed by ``id()``), the sentence that introduces its list: the last
     sentence before it in its section ("根据METR的测量，…翻倍[1]：" for "- 2024年最佳模型：…")."""
     leads: dict[int, Statement] = {}
     lead: Statement | None = None
