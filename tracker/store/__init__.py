@@ -47,7 +47,7 @@ is those classes together and adds only closing, ``transaction`` and
     rechecks_listed, record_rechecks
 ``claims.Claims`` (claim_indexes, claims, claim_anchors, claim_verdicts)
     claim_index_key, sync_claims, claims, claim, claim_anchors, put_claim_anchor,
-    record_claim_verdict, claim_verdicts, claim_suggested
+    forget_claim_anchor, record_claim_verdict, claim_verdicts, claim_suggested
 ``counts.Counts`` (none: each domain module's ``COUNTS``)
     counts
 
