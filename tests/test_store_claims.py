@@ -147,6 +147,16 @@ def test_forgetting_an_anchor_keeps_the_others_and_the_history(store: Store) -> 
     assert [v.verdict for v in store.claim_verdicts(C.id, PAGE)] == ["orphaned"]
 
 
+def test_the_snapshot_an_anchor_names_is_read_by_its_id(store: Store) -> None:
+    first = store.add_snapshot(PAGE, final_url=None, text="one", content_hash="1", at=T0)
+    later = T0 + timedelta(days=3)
+    second = store.add_snapshot(PAGE, final_url=None, text="two", content_hash="2", at=later)
+    found = store.snapshot(first)
+    assert found is not None and (found.id, found.text, found.fetched_at) == (first, "one", T0)
+    assert store.snapshot(second) == store.latest_snapshot(PAGE)
+    assert store.snapshot(second + 1) is None
+
+
 def claim_suggestion(c: Claim, evidence: PassageEvidence | None = None) -> Suggestion:
     return Suggestion(
         report=c.report,

@@ -269,10 +269,8 @@ class ClaimChecks:
 
     def _snapshot_day(self, stored: ClaimAnchor) -> date | None:
         """The day of the snapshot the passage was last anchored in: its archived copy has it."""
-        for snapshot in self.store.snapshots(stored.url):
-            if snapshot.id == stored.snapshot_id:
-                return snapshot.fetched_at.date()
-        return None
+        found = self.store.snapshot(stored.snapshot_id) if stored.snapshot_id else None
+        return found.fetched_at.date() if found is not None else None
 
     # -- anchor ---------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ is those classes together and adds only closing, ``transaction`` and
     add_article, articles, article, unmatched_articles, mark_matched,
     find_article_by_hash
 ``cited.CitedSources`` (snapshots, cited_checks)
-    latest_snapshot, add_snapshot, snapshots, record_cited_check, cited_checks
+    latest_snapshot, add_snapshot, snapshot, snapshots, record_cited_check, cited_checks
 ``runs.Runs`` (runs)
     start_run, finish_run, interrupt_stale_runs, runs, run
 ``suggestions.Suggestions`` (suggestions, suggestion_urls, decisions)

@@ -94,6 +94,10 @@ class CitedSources(Domain):
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
+    def snapshot(self, snapshot_id: int) -> Snapshot | None:
+        row = self._db.one("SELECT * FROM snapshots WHERE id = ?", (snapshot_id,))
+        return None if row is None else _snapshot(row)
+
     def snapshots(self, url: str) -> list[Snapshot]:
         return [
             _snapshot(r)
