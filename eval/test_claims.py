@@ -7,6 +7,7 @@ matcher's real model (about 20 s).
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -41,6 +42,10 @@ def test_churn_reordering_and_edits_elsewhere_make_no_suggestion(
 def test_unsupported_claims_are_the_ones_explained_in_the_readme(results: Results) -> None:
     readme = (Path(__file__).resolve().parent / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Claims") :]
+    # The count the README states is the count measured (an empty list would pass below).
+    stated = re.search(r"Unsupported on the original pages: (\d+) of (\d+) claims", section)
+    assert stated is not None, "eval/README.md states no unsupported count"
+    assert int(stated.group(1)) == len(results.unsupported)
     for item in results.unsupported:
         plain = item.claim.text.split("[")[0]
         assert plain in section, f"unsupported claim not explained in eval/README.md: {plain}"
