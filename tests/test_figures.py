@@ -99,3 +99,25 @@ def test_what_is_written_reads_back_as_the_same_figure(case: dict[str, Any]) -> 
 def test_hostile_input_is_read_without_blowing_up(text: str) -> None:
     # Not timed: a pattern with catastrophic backtracking would not finish at this size.
     assert isinstance(figures_in(text), list)
+
+
+# A colon after a label ("模型：30分钟", "Score:40%") ends the label, so the
+# number after it is a figure; only a digit before the colon makes a clock
+# time or a ratio ("10:30", "16:9"), whose parts are no figures.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("模型：30分钟", [("duration", 30.0, "minute")]),
+        ("2024年最佳模型：30分钟以下", [("date", 738886.0, "year"), ("duration", 30.0, "minute")]),
+        ("Score:40%", [("percent", 40.0, "%")]),
+        ("参数量：1750亿", [("count", 1.75e11, "")]),
+        ("会议在10:30开始", []),
+        ("会议在１０：３０开始", []),
+        ("at 10:30:15 UTC", []),
+        ("a 16:9 screen, odds of 3:1", []),
+    ],
+)
+def test_a_colon_after_a_label_is_no_clock(
+    text: str, expected: list[tuple[str, float, str]]
+) -> None:
+    assert [(f.kind, f.value, f.unit) for f in figures_in(text)] == expected

@@ -69,7 +69,9 @@ _ANCHOR = re.compile(
     rf"|(?P<zhdate>(?<![0-9.])(?:(?P<zy>[12][0-9]{{3}})\s?年(?:\s?(?P<zm>{_MON})\s?月"
     rf"(?:\s?(?P<zd>{_DAY})\s?[日号])?)?|(?P<zm2>{_MON})\s?月(?:\s?(?P<zd2>{_DAY})\s?[日号])?))"
     rf"|(?P<month>(?<![A-Za-z])(?:{_MONTH_RE})(?![A-Za-z])\.?)"
-    r"|(?P<num>(?<![0-9A-Za-z_.:/])(?<![0-9],)(?:[0-9]{1,3}(?:,[0-9]{3}){1,4}|[0-9]{1,15})"
+    # A colon blocks a number only after a digit (a time or ratio, "10:30", "16:9"):
+    # after a label ("模型：30分钟", "Score:40%") the number is a figure.
+    r"|(?P<num>(?<![0-9A-Za-z_./])(?<![0-9][,:])(?:[0-9]{1,3}(?:,[0-9]{3}){1,4}|[0-9]{1,15})"
     r"(?:\.[0-9]{1,12})?(?![0-9]|[.,:/][0-9]))"
     r"|(?P<phrase>(?i:(?<![A-Za-z])(?:number[\s-]one|top[\s-](?:spot|place|position)"
     r"|top(?:s|ped|ping)?\s+(?:of\s+)?(?:the\s+)?(?:[\w'’.&-]{1,30}\s+){0,3}?"

@@ -71,7 +71,6 @@ PAIR_MARGIN = 0.03
 _MAX_EMBED_CHARS = 400  # a passage is cut to this before embedding (the model's useful span)
 
 _MARKUP = re.compile(r"[*_`|]+")
-_LABEL_COLON = re.compile(r"(?<![0-9０-９])：(?=[0-9０-９])")
 
 
 @dataclass(frozen=True)
@@ -157,16 +156,8 @@ def claim_text(claim: Claim) -> str:
 
 def claim_figures(claim: Claim) -> list[Figure]:
     """The figures of a claim that a page should state too (bare years left out)."""
-    found = figures_in_claim(claim_text(claim))
+    found = figures_in(claim_text(claim))
     return [f for f in found if not (f.kind == "date" and f.unit == "year")]
-
-
-def figures_in_claim(text: str) -> list[Figure]:
-    """:func:`tracker.figures.figures_in` for a report sentence, where a full-width colon
-    before a number introduces it ("2024年最佳模型：30分钟以下") rather than being part
-    of a time, which is how figures_in reads any colon before digits. The colon is
-    swapped for a comma of the same length, so offsets stay the text's."""
-    return figures_in(_LABEL_COLON.sub("，", text))
 
 
 def candidate_passages(page_text: str) -> list[tuple[int, int, bool]]:

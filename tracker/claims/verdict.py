@@ -39,7 +39,6 @@ from tracker.claims.anchor import CHANGED, ORPHANED, Anchor, anchor_at, reanchor
 from tracker.claims.support import (
     SUPPORTED_MIN,
     Embed,
-    figures_in_claim,
     find_support,
     support_scores,
 )
@@ -158,7 +157,7 @@ def _stale_figure(claim: Claim, before: str, after: str) -> tuple[Figure, Figure
     new passage's figure that took its place (None when none did): of the new
     figures of its kind, the one standing where it stood, relative to the passage."""
     old_figures, new_figures = figures_in(before), figures_in(after)
-    for figure in figures_in_claim(claim.text):
+    for figure in figures_in(claim.text):
         if figure.kind == "date" and figure.unit == "year":
             continue  # a bare year is context, rarely the claim's point
         was = [f for f in old_figures if same_figure(figure, f)]

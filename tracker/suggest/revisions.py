@@ -287,7 +287,7 @@ def _figure_revision(
         previous = statement
         if statement.kind == "row" or not about:
             continue
-        olds = _statement_figures(statement.text)
+        olds = figures_in(statement.text)
         confirmed = any(
             same_figure(old, new) and not _as_before(fact.sentence, new)
             for old in olds
@@ -367,13 +367,6 @@ def _labelled_item_lead(
     if not years or not all(re.search(rf"(?<!\d){y}(?!\d)", said) for y in years):
         return None
     return lead
-
-
-def _statement_figures(text: str) -> list[Figure]:
-    """The figures of a report statement. A full-width colon before a figure is the
-    label's ("最佳模型：30分钟"), not a clock's, so it is read as a comma of the same
-    length (offsets kept); tracker.figures reads "：30" as a time."""
-    return figures_in(re.sub(r"：(?=\d)", "，", text))
 
 
 def _about(
