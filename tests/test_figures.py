@@ -17,7 +17,15 @@ from typing import Any
 import pytest
 import yaml
 
-from tracker.figures import Figure, figures_in, format_en, format_zh, present_in, same_figure
+from tracker.figures import (
+    Figure,
+    figures_in,
+    format_en,
+    format_zh,
+    present_in,
+    same_figure,
+    written_like,
+)
 
 CASES = yaml.safe_load(
     (Path(__file__).parent / "data" / "figures" / "cases.yaml").read_text(encoding="utf-8")
@@ -121,3 +129,17 @@ def test_a_colon_after_a_label_is_no_clock(
     text: str, expected: list[tuple[str, float, str]]
 ) -> None:
     assert [(f.kind, f.value, f.unit) for f in figures_in(text)] == expected
+
+
+# A replacement figure is written the way the text wrote the one it replaces.
+@pytest.mark.parametrize(
+    ("old", "new", "written"),
+    [
+        ("ChatGPT Pro：$200/月", "now $250", "$250/月"),  # the period kept
+        ("估值25亿美元", "valued at $3 billion", "30亿美元"),  # Chinese magnitudes
+        ("截至2025年3月", "as of April 2, 2026", "2026年4月"),  # a month stays a month
+        ("rose to 40%", "now 45 percent", "45 percent"),  # English stays as the source wrote it
+    ],
+)
+def test_written_like(old: str, new: str, written: str) -> None:
+    assert written_like(_only(new), _only(old)) == written

@@ -4,7 +4,8 @@
 "November 18, 2025", "7个月", "10x") and reads each as a kind, a value and a
 unit, so that one figure written in either language compares equal under
 :func:`same_figure`; :func:`present_in` asks whether a text states a figure;
-:func:`format_zh` and :func:`format_en` write one as this project's reports do.
+:func:`format_zh` and :func:`format_en` write one as this project's reports do,
+and :func:`written_like` writes a new figure the way a text wrote the old one.
 
 Values and units by kind: ``money`` in currency units (2.5e9) with unit
 ``USD``/``CNY``/``EUR``/``GBP``/``JPY`` (``¥`` is CNY) and ``per`` a rate's
@@ -42,7 +43,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from math import prod
 
@@ -187,6 +188,24 @@ def format_en(figure: Figure) -> str:
     return n + suffix.get(kind, f" {unit}" if kind == "size" else "")
 
 
+def written_like(new: Figure, old: Figure) -> str:
+    """``new`` written the way ``old`` was, to replace it in the text ``old`` was read from.
+
+    A Chinese text, or money in dollars ("$200/月"), gets :func:`format_zh` (Chinese
+    magnitudes, "25亿美元"); otherwise the new figure is written as its own source wrote
+    it. A rate keeps the old one's period when the new text drops it ("$200/月" →
+    "$250/月" from "$250"), and a Chinese date keeps a month's precision ("2025年3月"
+    stays a month when the new date has a day): the text said no more than that.
+    """
+    if old.per and not new.per:
+        new = replace(new, per=old.per)
+    chinese = _CJK_IN(old.text) is not None
+    if chinese and old.kind == new.kind == "date" and (old.unit, new.unit) == ("month", "day"):
+        new = replace(new, unit="month")
+    return format_zh(new) if chinese or old.text.startswith("$") else new.text
+
+
+_CJK_IN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]").search
 _ZH_SCALES = (("万亿", 1e12), ("亿", 1e8), ("万", 1e4))
 _EN_SCALES = ((" trillion", 1e12), (" billion", 1e9), (" million", 1e6))
 _ZH_CURRENCY = {"USD": "美元", "CNY": "元", "EUR": "欧元", "GBP": "英镑", "JPY": "日元"}

@@ -33,31 +33,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from tracker.figure_patterns import _MONTHS  # one month table for every reader of dates
 from tracker.report import report_date
 from tracker.statements import Statement, statements
 from tracker.types import Report
 
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sep", "sept"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ),
-        start=1,
-    )
-    for name in names
-}
 _MONTH_NAME = "|".join(sorted(_MONTHS, key=len, reverse=True))
 
 # A date as written: 2025年12月30日, 2025年12月, 2025年底, 2025-12-30,

@@ -32,8 +32,7 @@ not do: decide whether the claim was supported in the first place (that is
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from tracker.claims.anchor import CHANGED, ORPHANED, Anchor, anchor_at, reanchor
 from tracker.claims.support import (
@@ -42,7 +41,7 @@ from tracker.claims.support import (
     find_support,
     support_scores,
 )
-from tracker.figures import Figure, figures_in, format_zh, same_figure
+from tracker.figures import Figure, figures_in, same_figure, written_like
 from tracker.types import Claim, ClaimStatus
 
 # The old passage and the page's best passage for the claim embed at least
@@ -53,8 +52,6 @@ PARAPHRASE_MIN = 0.8
 # A reworded passage still supports its claim when it scores at the support
 # threshold, or at most this much less than the old passage did.
 REWORD_TOLERANCE = 0.1
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -149,7 +146,7 @@ def revised_claim(claim: Claim, before: str, after: str) -> str | None:
     if new is None:
         return None
     text = claim.text
-    return text[: old.start] + _written_like(new, old) + text[old.end :]
+    return text[: old.start] + written_like(new, old) + text[old.end :]
 
 
 def _stale_figure(claim: Claim, before: str, after: str) -> tuple[Figure, Figure | None] | None:
@@ -181,22 +178,6 @@ def _same_kind(a: Figure, b: Figure) -> bool:
         return a.kind == b.kind
     kinds = {a.kind, b.kind}
     return (a.kind == b.kind or kinds == {"count", "plain"}) and a.unit == b.unit
-
-
-def _written_like(new: Figure, old: Figure) -> str:
-    # The same job as tracker.suggest.revisions' _written_like, plus dates; one
-    # shared helper in tracker.figures would serve both.
-    if old.per and not new.per:
-        new = replace(new, per=old.per)  # "$200/月" → "$250/月" when the page drops "a month"
-    if old.kind == "date" and new.kind == "date" and _CJK.search(old.text):
-        # Keep the claim's precision: a month stays a month.
-        written = format_zh(new)
-        if old.unit == "month" and new.unit == "day":
-            return written.split("月")[0] + "月"
-        return written
-    if _CJK.search(old.text) or old.text.startswith("$"):
-        return format_zh(new)
-    return new.text
 
 
 def _reworded_elsewhere(

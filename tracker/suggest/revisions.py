@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from tracker.figures import Figure, figures_in, format_zh, present_in, same_figure
+from tracker.figures import Figure, figures_in, present_in, same_figure, written_like
 from tracker.statements import Statement
 from tracker.suggest.facts import field_term, product_names
 from tracker.suggest.names import NameBook
@@ -324,7 +324,7 @@ def _figure_revision(
     if best is None:
         return None
     _, statement, old, new = best
-    written = _written_like(new, old)
+    written = written_like(new, old)
     after = statement.text[old.end :]
     # A bound on the old value ("30分钟以下") is not the news': "about 45 minutes" → "约45分钟".
     bound = _BOUND.match(after)
@@ -423,13 +423,6 @@ def _same_measure(old_text: str, old: Figure | None, new_text: str, new: Figure)
     old_around = old_text if old is None else old_text[max(0, old.start - 30) : old.end + 30]
     new_around = new_text[max(0, new.start - 100) : new.end + 60]
     return any(m.search(old_around) and m.search(new_around) for m in _MEASURES)
-
-
-def _written_like(new: Figure, old: Figure) -> str:
-    """The new figure in the old one's script: Chinese magnitudes in a Chinese sentence."""
-    if old.per and not new.per:
-        new = replace(new, per=old.per)  # "$249/月" → "$199.99/月", the period kept
-    return format_zh(new) if _cjk(old.text) or old.text.startswith("$") else new.text
 
 
 def _move_date(text: str, day: date | None, *, before: int) -> str:
