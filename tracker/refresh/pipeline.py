@@ -22,14 +22,13 @@ little more than its conditional requests.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from tracker.config import Config, FeedConfig, ReportConfig
-from tracker.errors import ExtractError, ReportError, TrackerError
+from tracker.errors import ExtractError, TrackerError
 from tracker.fetch import Fetcher, FetchPolicy
 from tracker.lock import refresh_lock
 from tracker.refresh import backoff, recheck
@@ -37,6 +36,7 @@ from tracker.refresh.articles import collect_articles, store_new_entries, take_n
 from tracker.refresh.cited import check_cited
 from tracker.refresh.deadline import fetch_all_within
 from tracker.refresh.publish import publish_editions
+from tracker.refresh.reports import earliest_since, load_reports
 from tracker.refresh.source_health import record_fetched, record_parsed, record_validators
 from tracker.refresh.state import RefreshEvents, RunState, SilentEvents, Stopped
 from tracker.refresh.suggesting import match_and_suggest
@@ -167,30 +167,10 @@ class _Refresh:
             raise Stopped
 
     def _load_reports(self, state: RunState) -> list[tuple[ReportConfig, Report]]:
-        """Every report, parsed; one whose source did not change since the last refresh
-        comes from the store's cache (parsing needs the Markdown parser, which a
-        refresh with nothing new should not import)."""
-        from tracker.report import parse_report, read_report
-
-        loaded = []
-        for report_config in self.config.reports:
-            path, report_id = report_config.path, report_config.id
-            try:
-                markdown = read_report(path)
-                key = _parse_key(markdown, report_config)
-                report = self.store.parsed_report(report_id, key)
-                if report is None:
-                    report = parse_report(
-                        markdown,
-                        report_id=report_id,
-                        path=str(path),
-                        language=report_config.language,
-                    )
-                    self.store.put_parsed_report(report, key, self.clock())
-            except ReportError as exc:
-                state.fail(f"report {report_id}", str(path), str(exc))
-                continue
-            loaded.append((report_config, report))
+        """Every report, parsed (or read back from the store's cache: ``refresh.reports``);
+        one that cannot be read is a failure of this run, the others go on."""
+        loaded, failures = load_reports(self.config, self.store, self.clock)
+        state.failures.extend(failures)
         return loaded
 
     def _feeds_to_poll(
@@ -265,7 +245,7 @@ class _Refresh:
         validators = self.store.validators_for([*feed_by_url, *cited_urls])
         requests = [FetchRequest(url, validators.get(url) or Validators()) for url in feed_by_url]
         requests += [FetchRequest(url, validators.get(url) or Validators()) for url in cited_urls]
-        since = _earliest_since(self.config.reports)
+        since = earliest_since(self.config.reports)
 
         async with Fetcher(FetchPolicy.from_config(self.config.fetch)) as fetcher:
             self.events.stage("sources", len(requests))
@@ -419,21 +399,3 @@ class _Refresh:
             editions=tuple(state.editions),
             durations={k: round(v, 4) for k, v in state.durations.items()},
         )
-
-
-def _parse_key(markdown: str, report: ReportConfig) -> str:
-    """What a parse of the report depends on, hashed: a cached parse under another key
-    is stale (the source, where it lives, its language, the parser's version)."""
-    from tracker import __version__
-    from tracker.report import PARSER_VERSION
-
-    parts = (PARSER_VERSION, __version__, report.id, str(report.path), report.language, markdown)
-    # Exact bytes: a change of line breaks moves every line number a parse holds.
-    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def _earliest_since(reports: Sequence[ReportConfig]) -> date | None:
-    dates = [r.since for r in reports]
-    if any(d is None for d in dates):
-        return None
-    return min(d for d in dates if d is not None)
