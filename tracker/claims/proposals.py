@@ -10,7 +10,9 @@ unsupported claim. Only a changed passage that changed a figure the claim
 quotes proposes text (the claim with the new figure, which the edition
 merges like a revision when accepted); the others ask the editor to look and
 change nothing when accepted. ``excerpt`` says it in one line of the
-report's language.
+report's language. A page that supports almost none of its claims (a login
+or cookie wall) gets one ``unsupported-claim`` for the page
+(:func:`unsupported_page`), targeting its first unsupported claim.
 
 Plain functions: no I/O, no clock (``now`` is passed in). Whether a verdict
 deserves a suggestion at all is the refresh's call.
@@ -109,6 +111,54 @@ def unsupported_claim(
     return _suggestion(
         report, claim, reference, SuggestionKind.UNSUPPORTED_CLAIM, excerpt, "", evidence, now
     )
+
+
+def unsupported_page(
+    report: Report,
+    claims: list[Claim],
+    reference: Reference,
+    *,
+    cited: int,
+    candidate: str,
+    score: float,
+    now: datetime,
+) -> Suggestion:
+    """The cited page supports none or almost none of the ``cited`` claims citing it:
+    one suggestion for the page, not one per claim. ``claims`` are the unsupported
+    ones in reading order; the first is the target, and the excerpt names the
+    sections of all of them. ``candidate`` is the first claim's closest passage."""
+    supported = cited - len(claims)
+    chinese = _chinese(report)
+    sections = ("、" if chinese else ", ").join(_section_names(report, claims))
+    if chinese:
+        share = f"只支撑其中 {supported} 句" if supported else "一句也不支撑"
+        excerpt = (
+            f"参考文献 [{reference.number}] 的页面被 {cited} 句引用，{share}"
+            "（可能是登录页、Cookie 同意页或应用外壳，或不是原本要引用的页面）；"
+            f"不受支撑的句子所在章节：{sections}"
+        )
+    else:
+        share = f"only {supported}" if supported else "none"
+        excerpt = (
+            f"The page of reference [{reference.number}] supports {share} of its {cited} "
+            "claims (it may be a login, cookie or consent wall, an app shell, or not the "
+            f"page meant); the unsupported claims are in: {sections}"
+        )
+    evidence = PassageEvidence(reference.number, None, candidate or None, score)
+    return _suggestion(
+        report, claims[0], reference, SuggestionKind.UNSUPPORTED_CLAIM, excerpt, "", evidence, now
+    )
+
+
+def _section_names(report: Report, claims: list[Claim]) -> list[str]:
+    """Each claim's section once, in reading order, by its title ("2.1 推理模型的兴起")."""
+    names: list[str] = []
+    for claim in claims:
+        section = report.section(claim.section)
+        name = section.title if section is not None else claim.section
+        if name not in names:
+            names.append(name)
+    return names
 
 
 def _suggestion(

@@ -19,7 +19,10 @@ domain) and the suggestions it calls for:
   yet: a first snapshot, a new sentence in the report, a run killed half
   way): the supporting passage is found (:func:`tracker.claims.support.find_supports`)
   and anchored; a claim with none gets one ``unsupported-claim`` suggestion,
-  never a second for the same claim and page. Anchors on pages a claim no
+  never a second for the same claim and page, except on a page that supports
+  almost none of the claims anchored on it together (a login or cookie wall):
+  that page gets one suggestion, on its first unsupported claim, and its other
+  claims are recorded unsupported without one. Anchors on pages a claim no
   longer cites (its reference was pointed elsewhere) are dropped first.
 
 The embedding model is the matcher's, loaded only when a page has claims
@@ -343,10 +346,12 @@ class ClaimChecks:
         supports: list[Support],
     ) -> list[Suggestion]:
         from tracker.claims.anchor import anchor_at
-        from tracker.claims.proposals import unsupported_claim
 
         made: list[Suggestion] = []
-        for (claim, reference), support in zip(pairs, supports, strict=True):
+        # On a wall page only the first unsupported claim gets a suggestion (the page's).
+        wall = _looks_like_a_wall(supports)
+        told = False
+        for i, ((claim, reference), support) in enumerate(zip(pairs, supports, strict=True)):
             status = ClaimStatus.SUPPORTED if support.supported else ClaimStatus.UNSUPPORTED
             stored = ClaimAnchor(
                 claim.id,
@@ -370,25 +375,39 @@ class ClaimChecks:
                 status,
             )
             suggestion = None
-            if not support.supported and not self.store.claim_suggested(
-                claim.id, snapshot.url, UNSUPPORTED
-            ):
-                suggestion = self._made(
-                    unsupported_claim(
-                        report,
-                        claim,
-                        reference,
-                        candidate=support.passage,
-                        score=support.score,
-                        now=self.now,
-                    )
-                )
-                made.append(suggestion)
+            if not support.supported and not told:
+                told = wall
+                if not self.store.claim_suggested(claim.id, snapshot.url, UNSUPPORTED):
+                    suggestion = self._made(self._unsupported(report, pairs, supports, i))
+                    made.append(suggestion)
             verdict = ANCHORED if support.supported else UNSUPPORTED
             self._log(
                 stored, snapshot, verdict, status, support.score, None, support.passage, suggestion
             )
         return made
+
+    def _unsupported(
+        self, report: Report, pairs: list[tuple[Claim, Reference]], supports: list[Support], i: int
+    ) -> Suggestion:
+        """Claim ``i``'s own ``unsupported-claim``, or on a wall page the page's one."""
+        from tracker.claims.proposals import unsupported_claim, unsupported_page
+
+        (claim, reference), support = pairs[i], supports[i]
+        candidate, score, now = support.passage, support.score, self.now
+        if not _looks_like_a_wall(supports):
+            return unsupported_claim(
+                report, claim, reference, candidate=candidate, score=score, now=now
+            )
+        unsupported = [c for (c, _), s in zip(pairs, supports, strict=True) if not s.supported]
+        return unsupported_page(
+            report,
+            unsupported,
+            reference,
+            cited=len(pairs),
+            candidate=candidate,
+            score=score,
+            now=now,
+        )
 
     # -- shared ---------------------------------------------------------------------
 
@@ -456,6 +475,20 @@ class ClaimChecks:
                 suggestion_id=suggestion.id if suggestion is not None else None,
             )
         )
+
+
+def _looks_like_a_wall(supports: Sequence[Support]) -> bool:
+    """Whether a page supports under a quarter of at least three claims anchored on it
+    together (all the claims citing it, on its first snapshot).
+
+    A page the report really cites for several sentences supports most of them (on
+    the claims evaluation, 61 of 65 claims on their own pages); one that supports
+    almost none is far more likely a login, cookie or consent wall, an app shell or
+    the wrong page than a source the report misquotes again and again, and one
+    suggestion for the page says so without flooding the editor. With one or two
+    claims a suggestion each is no flood, and says more."""
+    supported = sum(1 for s in supports if s.supported)
+    return len(supports) >= 3 and supported * 4 < len(supports)
 
 
 def _anchor_key(anchor: ClaimAnchor) -> tuple[str, str]:
