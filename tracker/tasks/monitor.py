@@ -17,7 +17,7 @@ import psycopg
 
 from tracker.errors import StoreError
 from tracker.status import QueueJob, QueueStatus, QueueWorker
-from tracker.store.location import redact_url
+from tracker.store.location import redact_message, redact_url
 
 _WORKERS = """
 SELECT w.id, w.last_heartbeat,
@@ -66,7 +66,8 @@ def queue_status(queue_url: str, now: datetime) -> QueueStatus:
             rows = [_Row(r["task_name"], r["status"], r["n"]) for r in conn.execute(_COUNTS)]
             oldest = conn.execute(_OLDEST).fetchone()
     except psycopg.Error as exc:
-        raise StoreError(f"{redact_url(queue_url)}: the task queue: {exc}") from exc
+        reason = redact_message(str(exc), queue_url)
+        raise StoreError(f"{redact_url(queue_url)}: the task queue: {reason}") from exc
     waiting: dict[str, int] = {}
     for row in rows:
         if row.status == "todo":

@@ -11,7 +11,7 @@ from __future__ import annotations
 from procrastinate.schema import SchemaManager
 
 from tracker.errors import StoreError
-from tracker.store.location import redact_url
+from tracker.store.location import redact_message, redact_url
 
 # Any fixed number: the advisory lock that serialises creating the engine's tables.
 _SCHEMA_LOCK = 0x7472_6163  # "trac"
@@ -34,4 +34,5 @@ def ensure_schema(queue_url: str) -> bool:
             conn.execute(SchemaManager.get_schema())
             return True
     except psycopg.Error as exc:
-        raise StoreError(f"{redact_url(queue_url)}: the task queue: {exc}") from exc
+        reason = redact_message(str(exc), queue_url)
+        raise StoreError(f"{redact_url(queue_url)}: the task queue: {reason}") from exc
