@@ -23,7 +23,8 @@ is those classes together and adds only closing, ``transaction`` and
 ``cited.CitedSources`` (snapshots, cited_checks)
     latest_snapshot, add_snapshot, snapshot, snapshots, record_cited_check, cited_checks
 ``runs.Runs`` (runs)
-    start_run, finish_run, interrupt_stale_runs, runs, run
+    start_run, finish_run, interrupt_stale_runs, add_to_run, close_run, unfinished_runs,
+    runs, run
 ``suggestions.Suggestions`` (suggestions, suggestion_urls, decisions)
     add_suggestion, add_suggestion_url, suggestion, suggestions,
     set_suggestion_status, undo_last_decision, decisions, suggestion_for_url

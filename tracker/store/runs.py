@@ -9,7 +9,7 @@ run from one still going in another process.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -132,6 +132,65 @@ class Runs(Domain):
                 (INTERRUPTED, to_db_time(at)),
             ).rowcount
 
+    # -- runs recorded piece by piece (a queue round: its jobs on many workers) ----
+
+    def add_to_run(
+        self,
+        run_id: int,
+        *,
+        counts: Mapping[str, int] | None = None,
+        requests: Mapping[str, int] | None = None,
+        editions: Sequence[str] = (),
+        durations: Mapping[str, float] | None = None,
+    ) -> bool:
+        """Add one piece of work to an unfinished run: counts, requests and durations
+        summed, editions appended. False (nothing written) when the run is finished.
+
+        Read and written in one write transaction, which both backends serialise,
+        so pieces finishing at once on several workers all count."""
+        with self._db.write():
+            row = self._db.one(
+                "SELECT counts, requests, editions, durations FROM runs "
+                "WHERE id = ? AND finished_at IS NULL",
+                (run_id,),
+            )
+            if row is None:
+                return False
+            self._db.run(
+                "UPDATE runs SET counts = ?, requests = ?, editions = ?, durations = ? "
+                "WHERE id = ?",
+                (
+                    json.dumps(_summed(json.loads(row["counts"]), counts or {}, int)),
+                    json.dumps(_summed(json.loads(row["requests"]), requests or {}, int)),
+                    json.dumps([*json.loads(row["editions"]), *editions], ensure_ascii=False),
+                    json.dumps(_summed(json.loads(row["durations"]), durations or {}, float)),
+                    run_id,
+                ),
+            )
+        return True
+
+    def close_run(self, run_id: int, at: datetime, outcome: str) -> bool:
+        """Finish a run with what was added to it; False when it was already finished
+        (two workers may both find a round's last job done)."""
+        with self._db.write():
+            return bool(
+                self._db.run(
+                    "UPDATE runs SET finished_at = ?, outcome = ? "
+                    "WHERE id = ? AND finished_at IS NULL",
+                    (to_db_time(at), outcome, run_id),
+                ).rowcount
+            )
+
+    def unfinished_runs(self, trigger: str) -> list[RunRecord]:
+        """The runs of ``trigger`` still marked running, oldest first."""
+        return [
+            _run(r)
+            for r in self._db.rows(
+                "SELECT * FROM runs WHERE finished_at IS NULL AND trigger = ? ORDER BY id",
+                (trigger,),
+            )
+        ]
+
     def runs(self, limit: int = 10) -> list[RunRecord]:
         return [
             _run(r) for r in self._db.rows("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,))
@@ -140,6 +199,15 @@ class Runs(Domain):
     def run(self, run_id: int) -> RunRecord | None:
         row = self._db.one("SELECT * FROM runs WHERE id = ?", (run_id,))
         return None if row is None else _run(row)
+
+
+def _summed(
+    total: dict[str, Any], more: Mapping[str, Any], kind: type[int] | type[float]
+) -> dict[str, Any]:
+    merged = dict(total)
+    for name, value in more.items():
+        merged[name] = kind(merged.get(name, 0)) + kind(value)
+    return merged
 
 
 def _run(r: dict[str, Any]) -> RunRecord:

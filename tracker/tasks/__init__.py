@@ -15,7 +15,8 @@ jobs; ``tracker daemon`` queues rounds and digests on its schedule.
 - :mod:`~tracker.tasks.engine`: the procrastinate app, its tasks and locks,
   retries, stalled-worker recovery;
 - :mod:`~tracker.tasks.schema`: the engine's tables, created once;
-- :mod:`~tracker.tasks.monitor`: workers, queue depth, oldest waiting job.
+- :mod:`~tracker.tasks.monitor`: workers, queue depth, oldest waiting job;
+- :mod:`~tracker.tasks.rounds`: each round recorded as a run, finished by its last job.
 
 With the SQLite store none of this is used: the daemon refreshes in-process.
 """

@@ -5,11 +5,13 @@ and registers tracker's tasks on it, each a thin shell over a step of
 :mod:`tracker.tasks.work` that takes the step's locks and defers what comes
 next:
 
-``tracker.round``  (queueing lock ``round``, ``round:<group>`` for a feed group's
-    own ``every``: one waiting round of each at most)
-    plan the due feeds in host batches; defer a ``poll`` per batch, an
-    ``extract`` per host for entries an earlier round left without an
-    article, and a ``cited`` per report.
+``tracker.round``  (lock ``round``: one plans at a time; queueing lock ``round``,
+    ``round:<group>`` for a feed group's own ``every``: one waiting round of each at most)
+    start the round's run (:mod:`tracker.tasks.rounds`); plan the due feeds in
+    host batches; defer a ``poll`` per batch, an ``extract`` per host for
+    entries an earlier round left without an article, and a ``cited`` per
+    report. Every job a round leads to carries its run id (``run``), adds what
+    it did to the run, and the last one finishes it.
 ``tracker.poll``   (lock ``host:<host>``; queueing lock per host batch)
     poll one host's batch; defer an ``extract`` per host of the new entries.
 ``tracker.extract`` (lock ``host:<host>``: article pages are fetched politely too)
@@ -26,7 +28,8 @@ next:
     the period's digest; the store's digest record makes it once per period.
 ``tracker.recover`` (periodic, every few seconds, deferred by the workers)
     jobs left ``doing`` by a worker whose heartbeat stopped (killed, machine
-    gone) are put back to ``todo``, where another worker takes them.
+    gone) are put back to ``todo``, where another worker takes them; and rounds
+    whose jobs are all done are finished, should their last jobs have missed it.
 
 Every task retries with exponential backoff on any error (:data:`RETRY`, or
 :mod:`tracker.tasks.retry` for the tasks with a queueing lock): a database
@@ -47,22 +50,24 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued, UniqueViolation
+from procrastinate.job_context import JobContext
 from procrastinate.jobs import Status
 
 from tracker.config import Config, load_config
 from tracker.errors import ConfigError
 from tracker.store import Store
-from tracker.tasks import cited, polling, work
+from tracker.tasks import cited, polling, rounds, work
 from tracker.tasks.payload import entry_from_json, entry_to_json
 from tracker.tasks.plan import BATCH_SIZE, entries_by_host, host_lock
 from tracker.tasks.retry import retrying
 from tracker.types import FeedEntry
 
 log = logging.getLogger("tracker.tasks")
+T = TypeVar("T")
 
 # 2, 4, 8, 16, 32 s between attempts: a database restart or a network blip is over
 # long before the sixth; a step failing six times has a bug the log names. The
@@ -115,9 +120,11 @@ class Engine:
         # Tasks with a queueing lock re-queue themselves after a failure (tasks/retry.py);
         # extract has none, and procrastinate's own retry serves it.
         task = functools.partial(app.task, pass_context=True)
-        self.round = task(name="tracker.round", queueing_lock="round")(retrying(app, self._round))
+        self.round = task(name="tracker.round", lock="round", queueing_lock="round")(
+            retrying(app, self._round)
+        )
         self.poll = task(name="tracker.poll")(retrying(app, self._poll))
-        self.extract = app.task(name="tracker.extract", retry=RETRY)(self._extract)
+        self.extract = task(name="tracker.extract", retry=RETRY)(self._extract)
         self.match = task(name="tracker.match", lock="match", queueing_lock="match")(
             retrying(app, self._match)
         )
@@ -135,6 +142,18 @@ class Engine:
         with self._open_store() as store:
             return step(config, store, *args)
 
+    async def _with_store(self, step: Callable[[Store], T]) -> T:
+        result: T = await asyncio.to_thread(self._in_store, lambda config, store: step(store))
+        return result
+
+    async def _record(self, run: int | None, job_id: int | None, **done: Any) -> None:
+        """Add what a job of a round did to the round's run, and finish the run when no
+        other job of it is left (``done``: keyword arguments of ``Store.add_to_run``)."""
+        if run is None:  # queued before runs were recorded, or not by a round
+            return
+        await self._with_store(lambda store: store.add_to_run(run, **done))
+        await rounds.finish_if_done(self.app, self._with_store, run, job_id, self.clock())
+
     def _fresh_config(self) -> Config:
         """The config file as it is now: a worker runs for weeks while feeds are added.
         Re-read when the file changed; an invalid one is logged and the last kept."""
@@ -149,7 +168,21 @@ class Engine:
                 log.info("config.reloaded path=%s", self.config.source_path)
         return self.config
 
-    async def _round(self, due_only: bool = True, feeds: list[str] | None = None) -> None:
+    async def _round(
+        self, due_only: bool = True, feeds: list[str] | None = None, job_id: int | None = None
+    ) -> None:
+        run = await self._with_store(lambda store: rounds.begin(store, self.clock()))
+        try:
+            await self._plan_round(run, due_only, feeds)
+        except BaseException:
+            # Retried as a new round with a run of its own (tasks/retry.py); the jobs
+            # this one queued still run, uncounted.
+            await self._with_store(lambda store: store.close_run(run, self.clock(), "failed"))
+            raise
+        await rounds.finish_if_done(self.app, self._with_store, run, job_id, self.clock())
+
+    async def _plan_round(self, run: int, due_only: bool, feeds: list[str] | None) -> None:
+        planning = self.clock()
         plan: work.RoundPlan = await asyncio.to_thread(
             self._in_store,
             lambda config, store: work.plan_round(
@@ -168,24 +201,38 @@ class Engine:
             deferrer = self.poll.configure(
                 lock=host_lock(batch.host), queueing_lock=f"poll:{batch.host}:{batch.index}"
             )
-            queued += await _defer_once(deferrer, urls=list(batch.urls), round_started=started)
+            queued += await _defer_once(
+                deferrer, urls=list(batch.urls), round_started=started, run=run
+            )
         for host, entries in plan.backlog.items():
-            await self._defer_extract(host, entries)
+            await self._defer_extract(host, entries, run)
         for report in self._fresh_config().reports:
             # Its cited pages, then the report published (decisions made since merged).
             lock, waiting = f"publish:{report.id}", f"cited:{report.id}"
             deferrer = self.cited.configure(lock=lock, queueing_lock=waiting)
-            await _defer_once(deferrer, report=report.id)
+            await _defer_once(deferrer, report=report.id, run=run)
+        # Every job of the plan is queued: from now the run ends with its last job.
+        seconds = (self.clock() - planning).total_seconds()
+        await self._with_store(
+            lambda store: store.add_to_run(run, durations={rounds.PLANNED: seconds})
+        )
         log.info(
-            "round planned pid=%s batches=%d queued=%d held_back=%d backlog_hosts=%d",
+            "round planned pid=%s run=%d batches=%d queued=%d held_back=%d backlog_hosts=%d",
             os.getpid(),
+            run,
             len(plan.batches),
             queued,
             plan.held_back,
             len(plan.backlog),
         )
 
-    async def _poll(self, urls: list[str], round_started: str) -> None:
+    async def _poll(
+        self,
+        urls: list[str],
+        round_started: str,
+        run: int | None = None,
+        job_id: int | None = None,
+    ) -> None:
         host = polling.host_of(urls)
         log.info("poll started pid=%s host=%s feeds=%d", os.getpid(), host, len(urls))
         started = datetime.fromisoformat(round_started)
@@ -196,7 +243,7 @@ class Engine:
             ),
         )
         for entry_host, entries in entries_by_host(outcome.new_entries).items():
-            await self._defer_extract(entry_host, entries)
+            await self._defer_extract(entry_host, entries, run)
         log.info(
             "poll finished pid=%s host=%s polled=%d already=%d failed=%d new_entries=%d",
             os.getpid(),
@@ -206,12 +253,20 @@ class Engine:
             outcome.failed,
             len(outcome.new_entries),
         )
+        counts = {
+            "sources_ok": outcome.polled - outcome.failed,
+            "sources_failed": outcome.failed,
+            "new_entries": len(outcome.new_entries),
+        }
+        await self._record(run, job_id, counts=counts, requests=outcome.requests)
 
-    async def _defer_extract(self, host: str, entries: list[FeedEntry]) -> None:
+    async def _defer_extract(self, host: str, entries: list[FeedEntry], run: int | None) -> None:
         payload: Any = [entry_to_json(e) for e in entries]
-        await self.extract.configure(lock=host_lock(host)).defer_async(entries=payload)
+        await self.extract.configure(lock=host_lock(host)).defer_async(entries=payload, run=run)
 
-    async def _extract(self, entries: list[dict[str, Any]]) -> None:
+    async def _extract(
+        self, context: JobContext, entries: list[dict[str, Any]], run: int | None = None
+    ) -> None:
         found = [entry_from_json(e) for e in entries]
         done: work.Extracted = await asyncio.to_thread(
             self._in_store, lambda config, store: work.extract(config, store, found, self.clock)
@@ -224,9 +279,10 @@ class Engine:
             len(done.warnings),
         )
         if done.articles:
-            await _defer_once(self.match)
+            await _defer_once(self.match, run=run)
+        await self._record(run, context.job.id, counts={"new_articles": done.articles})
 
-    async def _match(self) -> None:
+    async def _match(self, run: int | None = None, job_id: int | None = None) -> None:
         matched: work.Matched = await asyncio.to_thread(
             self._in_store, lambda config, store: work.match(config, store, self.clock)
         )
@@ -235,19 +291,24 @@ class Engine:
         log.info("match finished pid=%s suggestions=%d", os.getpid(), matched.suggestions)
         if matched.suggestions:
             for report_id in matched.reports:
-                await self._defer_publish(report_id)
+                await self._defer_publish(report_id, run)
+        await self._record(run, job_id, counts={"new_suggestions": matched.suggestions})
 
-    async def _defer_publish(self, report_id: str) -> None:
+    async def _defer_publish(self, report_id: str, run: int | None) -> None:
         lock = f"publish:{report_id}"
-        await _defer_once(self.publish.configure(lock=lock, queueing_lock=lock), report=report_id)
+        deferrer = self.publish.configure(lock=lock, queueing_lock=lock)
+        await _defer_once(deferrer, report=report_id, run=run)
 
-    async def _publish(self, report: str) -> None:
+    async def _publish(
+        self, report: str, run: int | None = None, job_id: int | None = None
+    ) -> None:
         written: list[str] = await asyncio.to_thread(
             self._in_store, lambda config, store: work.publish(config, store, report, self.clock)
         )
         log.info("publish finished pid=%s report=%s files=%d", os.getpid(), report, len(written))
+        await self._record(run, job_id, editions=written)
 
-    async def _cited(self, report: str) -> None:
+    async def _cited(self, report: str, run: int | None = None, job_id: int | None = None) -> None:
         done: cited.CheckedAndPublished = await asyncio.to_thread(
             self._in_store,
             lambda config, store: cited.check_and_publish(config, store, report, self.clock),
@@ -262,8 +323,10 @@ class Engine:
             done.suggestions,
             len(done.files),
         )
+        counts = {"new_suggestions": done.suggestions}
+        await self._record(run, job_id, counts=counts, editions=done.files)
 
-    async def _digest(self) -> None:
+    async def _digest(self, job_id: int | None = None) -> None:
         result = await asyncio.to_thread(
             self._in_store, lambda config, store: work.send_digest(config, store, self.clock())
         )
@@ -297,6 +360,7 @@ class Engine:
                 job.lock,
             )
         await manager.prune_stalled_workers(self.settings.stalled_after)
+        await rounds.finish_done_runs(self.app, self._with_store, self.clock())
 
     # -- for the scheduler and the worker command ------------------------------------
 

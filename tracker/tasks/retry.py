@@ -33,7 +33,8 @@ def retrying(
 
     async def run(context: JobContext, attempt: int = 0, **kwargs: Any) -> None:
         try:
-            await body(**kwargs)
+            # The job's id, for a step that asks the queue about the other jobs of its run.
+            await body(job_id=context.job.id, **kwargs)
         except Exception as exc:
             job = context.job
             if attempt + 1 >= ATTEMPTS:
