@@ -1,6 +1,6 @@
 """Claims of the report that a news event ends, without a figure to replace.
 
-Three kinds, each a revision of one statement as written:
+Four kinds, each a revision of one statement as written:
 
 * **a state that ended**: the statement names a state or campaign (``"代码红色警报"``)
   and the news says its actor ended, lifted or called it off → the statement
