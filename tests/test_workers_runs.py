@@ -147,3 +147,71 @@ def test_a_round_ends_failed_when_a_job_fails_for_good_and_interrupted_when_kill
                 assert opened.unfinished_runs(rounds.TRIGGER) == []
 
     asyncio.run(scenario())
+
+
+def refresh(config: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "--config", str(config), "refresh", *args],
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+
+
+def test_refresh_on_a_postgresql_store_queues_a_round_and_waits_for_its_run(
+    tmp_path: Path, postgres_url: str, processes: list[Process]
+) -> None:
+    with FeedFarm(2, 10) as farm:
+        farm.new_round(every=5)
+        config = write_config(tmp_path, farm, postgres_url)
+        # No worker yet: the round waits in the queue, and the command gives up waiting.
+        waited = refresh(config, "--timeout", "1")
+        assert waited.returncode == 1, waited.stderr
+        assert "no worker is running" in waited.stderr
+        assert "did not finish within 1 s" in waited.stderr
+        assert farm.answered() == {}
+
+        # A second command while that round waits: it follows the waiting round.
+        log = tmp_path / "refresh.log"
+        with log.open("wb") as stderr:
+            follower = subprocess.Popen(
+                [sys.executable, "-m", "tracker.cli", "--config", str(config), "refresh"],
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+            )
+        try:
+            wait_for(lambda: "already waiting" in log.read_text(), 30, "the command to queue")
+            start(processes, config, "worker", "worker", "--concurrency", "2", *WORKER_OPTIONS)
+            printed, _ = follower.communicate(timeout=60)
+        finally:
+            follower.kill()
+        assert follower.returncode == 0, log.read_text()
+        assert "round started: run 1" in log.read_text()
+        assert printed.startswith(
+            "run 1 ok: 10 sources ok, 0 failed; 2 new entries, 2 new articles"
+        )
+        assert set(farm.answered().values()) == {1} and len(farm.answered()) == 10
+
+        # --in-process: the pipeline in this process, as with SQLite (a run of its own).
+        local = refresh(config, "--in-process", "--json")
+        assert local.returncode == 0, local.stderr
+        with open_store(postgres_url) as found:
+            newest = found.runs(limit=1)[0]
+        assert (newest.id, newest.trigger) == (json.loads(local.stdout)["run_id"], "cli")
+
+        # With the worker running, --json: a new round of every feed, its run's summary.
+        done = refresh(config, "--json", "--timeout", "60")
+        assert done.returncode == 0, done.stderr
+        summary = json.loads(done.stdout)
+        with open_store(postgres_url) as found:
+            runs = found.runs()
+    assert [r.id for r in runs] == [3, 2, 1]  # one run per round, one in-process
+    assert summary["run_id"] == 3
+    assert summary["outcome"] == "ok" and summary["finished_at"] is not None
+    assert (summary["sources_ok"], summary["new_entries"]) == (10, 0)
+    assert summary["requests"] == runs[0].requests
+    assert set(farm.answered().values()) == {3}  # every feed polled once more each time
+    # --force is the in-process pipeline's: refused on the queue, with the way to get it.
+    forced = refresh(config, "--force")
+    assert forced.returncode == 2 and "--in-process" in forced.stderr

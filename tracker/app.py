@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from tracker.sources import AddResult
     from tracker.status import QueueStatus, Status
     from tracker.tasks.engine import Engine, EngineSettings
+    from tracker.tasks.request import RoundWait
 
 
 def utc_now() -> datetime:
@@ -126,6 +127,20 @@ class Tracker:
             on_started=on_started,
             force=force,
         )
+
+    def refresh_on_queue(
+        self, *, timeout: float | None = None, seen: RoundWait | None = None
+    ) -> RunSummary:
+        """With a PostgreSQL store: a round of every feed queued for the workers (or the
+        one already waiting), waited for; its run's summary. See
+        :func:`tracker.tasks.request.refresh_on_queue`."""
+        from tracker.tasks import shared_queue_url
+        from tracker.tasks.request import refresh_on_queue
+
+        engine = self.task_engine(pool_size=2)
+        url = shared_queue_url(self.config)
+        assert url is not None  # task_engine refuses the SQLite store
+        return refresh_on_queue(engine, url, self._store, timeout=timeout, seen=seen)
 
     def refresh_via_daemon(self) -> int:
         """Ask the running daemon to refresh now; return the id of the run it started."""

@@ -33,9 +33,39 @@ def refresh(
             help="Poll every feed now, even one waiting out its backoff, Retry-After or max-age.",
         ),
     ] = False,
+    in_process: Annotated[
+        bool,
+        typer.Option(
+            "--in-process",
+            help="With a PostgreSQL store: refresh in this process, as with SQLite, "
+            "instead of queueing a round for the workers. The engine's host and "
+            "report locks that the workers take do not apply to it.",
+        ),
+    ] = False,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            min=0,
+            metavar="SECONDS",
+            help="With a PostgreSQL store: give up waiting for the queued round "
+            "after this long (exit 1; the round goes on). Default: wait.",
+        ),
+    ] = None,
 ) -> None:
-    """Run one full cycle for every report: fetch, extract, match, suggest, publish."""
+    """Run one full cycle for every report: fetch, extract, match, suggest, publish.
+
+    With a PostgreSQL store the cycle is a round queued for `tracker worker`
+    (or the round already waiting), and this waits for its run to finish."""
     tracker = open_tracker()
+    if not (via_daemon or in_process) and tracker.uses_task_queue():
+        if force:  # a round polls what is due after backoff; forcing is in-process only
+            fail("--force refreshes in-process: add --in-process", 2)
+        from tracker.cli.workers import refresh_on_queue
+
+        summary = refresh_on_queue(timeout, show_progress=not as_json)
+        _print_result(summary, as_json)
+        return
     if via_daemon:
         with errors():
             run_id = tracker.refresh_via_daemon()
@@ -53,6 +83,10 @@ def refresh(
         display = progress_events(err())
     with errors(), display as events:
         summary = tracker.refresh(trigger="cli", wait=wait, events=events, force=force)
+    _print_result(summary, as_json)
+
+
+def _print_result(summary: RunSummary, as_json: bool) -> None:
     if as_json:
         print_json(summary)
     else:

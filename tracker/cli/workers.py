@@ -1,13 +1,18 @@
-"""``tracker worker``: a refresh worker on the shared task queue (PostgreSQL store only)."""
+"""``tracker worker``: a refresh worker on the shared task queue (PostgreSQL store only);
+and ``tracker refresh``'s round on that queue."""
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tracker.cli.base import app, errors, open_tracker
+
+if TYPE_CHECKING:
+    from tracker.store import RunRecord
+    from tracker.types import RunSummary
 
 
 @app.command()
@@ -57,3 +62,34 @@ def worker(
         # The engine logs every job with its arguments (whole feed entries): too much.
         logging.getLogger("procrastinate").setLevel(logging.WARNING)
     engine.run_worker(concurrency)
+
+
+def refresh_on_queue(timeout: float | None, *, show_progress: bool) -> RunSummary:
+    """``tracker refresh`` with a PostgreSQL store: a round queued and waited for."""
+    from tracker.cli.base import err
+    from tracker.tasks.request import RoundWait
+
+    class Shown(RoundWait):
+        """Plain lines on stderr: the round queued, started, and its figures as they grow."""
+
+        def queued(self, job_id: int, already_waiting: bool) -> None:
+            what = "a round was already waiting: following it" if already_waiting else "queued"
+            self._say(f"round {what} (job {job_id})")
+
+        def no_workers(self) -> None:
+            self._say("no worker is running: the round waits until `tracker worker` starts")
+
+        def started(self, run_id: int) -> None:
+            self._say(f"round started: run {run_id}")
+
+        def progress(self, run: RunRecord) -> None:
+            counts = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in run.counts.items() if v)
+            self._say(f"run {run.id} {run.outcome}" + (f": {counts}" if counts else ""))
+
+        def _say(self, line: str) -> None:
+            if show_progress:
+                err().print(line, markup=False, highlight=False)
+
+    tracker = open_tracker()
+    with errors():
+        return tracker.refresh_on_queue(timeout=timeout, seen=Shown())

@@ -172,6 +172,7 @@ class Engine:
         self, due_only: bool = True, feeds: list[str] | None = None, job_id: int | None = None
     ) -> None:
         run = await self._with_store(lambda store: rounds.begin(store, self.clock()))
+        await rounds.announce(self.app, job_id, run)
         try:
             await self._plan_round(run, due_only, feeds)
         except BaseException:

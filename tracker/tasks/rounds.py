@@ -40,6 +40,8 @@ from tracker.store import Store
 
 TRIGGER = "round"  # the runs' trigger: a round of the shared queue
 PLANNED = "plan"  # the duration a round records once its plan is queued
+# The channel a round announces its run on ("<job id> <run id>"), for `tracker refresh`.
+STARTED = "tracker_round_started"
 
 log = logging.getLogger("tracker.tasks")
 T = TypeVar("T")
@@ -73,6 +75,16 @@ def outcome(jobs: Mapping[str, int]) -> str | None:
     if any(jobs.get(state, 0) for state in _LIVE):
         return None
     return "failed" if jobs.get("failed", 0) else "ok"
+
+
+async def announce(app: procrastinate.App, job_id: int | None, run_id: int) -> None:
+    """Tell whoever waits for the round job ``job_id`` (tasks/request.py) its run's id."""
+    if job_id is not None:
+        await app.connector.execute_query_async(
+            "SELECT pg_notify(%(channel)s, %(payload)s)",
+            channel=STARTED,
+            payload=f"{job_id} {run_id}",
+        )
 
 
 async def other_jobs(app: procrastinate.App, run_id: int, job_id: int | None) -> dict[str, int]:
