@@ -60,6 +60,16 @@ def test_a_run_is_added_to_piece_by_piece_and_closed_once(store: Store) -> None:
     assert [r.id for r in store.unfinished_runs("cli")] == [other]
 
 
+def test_an_in_process_refresh_leaves_the_queue_rounds_runs_running(store: Store) -> None:
+    # `tracker refresh --in-process` holds the state folder's lock, which says nothing
+    # about rounds on the workers: only the in-process runs it finds are dead.
+    going = store.start_run(T0, trigger=rounds.TRIGGER)
+    dead = store.start_run(T0, trigger="cli")
+    assert store.interrupt_stale_runs(T0 + timedelta(hours=1)) == 1
+    assert store.run(dead).outcome == "interrupted"  # type: ignore[union-attr]
+    assert [r.id for r in store.unfinished_runs(rounds.TRIGGER)] == [going]
+
+
 def test_a_round_is_one_run_with_its_jobs_counts_in_status_and_metrics(
     tmp_path: Path, postgres_url: str, processes: list[Process]
 ) -> None:

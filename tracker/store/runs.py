@@ -20,6 +20,9 @@ from tracker.types import RunSummary
 
 RUNNING = "running"
 INTERRUPTED = "interrupted"
+# The trigger of a round of the shared task queue (tracker/tasks/rounds.py): its jobs
+# finish it, on any machine, so a refresh lock holder never takes it for dead.
+QUEUE_ROUND = "round"
 
 
 @dataclass(frozen=True)
@@ -124,12 +127,14 @@ class Runs(Domain):
         """Mark every unfinished run interrupted (finished at ``at``); return how many.
 
         Call only while holding the refresh lock: a run still going in another
-        process looks just like a dead one.
+        process looks just like a dead one. Rounds of the task queue are left
+        alone: that lock does not cover them, and their own jobs finish them.
         """
         with self._db.write():
             return self._db.run(
-                "UPDATE runs SET outcome = ?, finished_at = ? WHERE finished_at IS NULL",
-                (INTERRUPTED, to_db_time(at)),
+                "UPDATE runs SET outcome = ?, finished_at = ? "
+                "WHERE finished_at IS NULL AND trigger <> ?",
+                (INTERRUPTED, to_db_time(at), QUEUE_ROUND),
             ).rowcount
 
     # -- runs recorded piece by piece (a queue round: its jobs on many workers) ----

@@ -37,8 +37,9 @@ from typing import Any, TypeVar
 import procrastinate
 
 from tracker.store import Store
+from tracker.store.runs import QUEUE_ROUND
 
-TRIGGER = "round"  # the runs' trigger: a round of the shared queue
+TRIGGER = QUEUE_ROUND  # the runs' trigger: a round of the shared queue
 PLANNED = "plan"  # the duration a round records once its plan is queued
 # The channel a round announces its run on ("<job id> <run id>"), for `tracker refresh`.
 STARTED = "tracker_round_started"
