@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tracker.citations import citations_in
 from tracker.errors import ReportError
 from tracker.markdown import parse_blocks
 from tracker.report import (
-    citations_in,
     load_report,
     parse_report,
     reference_entries,

@@ -52,6 +52,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from tracker.citations import citations_in
 from tracker.errors import ReportError
 from tracker.markdown import Block, parse_blocks
 from tracker.types import Reference, Report, Section
@@ -79,9 +80,6 @@ _ARABIC_HEADING = re.compile(
 _ROMAN_HEADING = re.compile(r"^([IVXLC]+|[ivxlc]+)[.)、]\s+")
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 
-_CITATION = re.compile(r"[\[［]\s*(\d{1,4}(?:\s*[,，、;；–—\-~]\s*\d{1,4})*)\s*[\]］](?!\s*:)")
-_CITATION_PART = re.compile(r"(\d+)\s*[–—\-~]\s*(\d+)|(\d+)")
-_MAX_RANGE = 50  # a "[1-3000]" is not a citation range
 
 # "[1] …", "[^1]: …", "1. …", "1、…", "^1: …", optionally after a bullet; group 4 is the text.
 _REF_ENTRY = re.compile(
@@ -398,28 +396,6 @@ def _build_sections(outline: _Outline) -> list[Section]:
             )
         )
     return sections
-
-
-def without_citations(text: str) -> str:
-    """``text`` without the citation markers :func:`citations_in` reads ("[1]", "[1、3]")."""
-    return _CITATION.sub("", text)
-
-
-def citations_in(text: str) -> tuple[int, ...]:
-    """Sorted distinct reference numbers cited in ``text``."""
-    found: set[int] = set()
-    for match in _CITATION.finditer(text):
-        for part in _CITATION_PART.finditer(match.group(1)):
-            if part.group(3):
-                found.add(int(part.group(3)))
-                continue
-            low, high = int(part.group(1)), int(part.group(2))
-            if low <= high and high - low <= _MAX_RANGE:
-                found.update(range(low, high + 1))
-            else:
-                found.update((low, high))
-    found.discard(0)
-    return tuple(sorted(found))
 
 
 # --------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tracker.citations import citations_in, without_citations
 from tracker.markdown import parse_blocks
-from tracker.report import citations_in, without_citations
 from tracker.types import Report, Section
 
 # A sentence ends after 。！？ (or . ! ? followed by a space), plus any closing

@@ -42,10 +42,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tracker.citations import without_citations
 from tracker.claims.anchor import looks_like_heading, sentence_spans
 from tracker.figures import Figure, figures_in, same_figure
 from tracker.glossary import Term, TermIndex, build_terms, latin_tokens
-from tracker.report import without_citations
 from tracker.types import Claim
 
 if TYPE_CHECKING:
