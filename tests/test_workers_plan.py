@@ -124,3 +124,22 @@ def test_a_worker_sees_feeds_added_to_the_config_and_keeps_the_last_good_one(
 
     path.write_text("feeds: [not a feed\n", encoding="utf-8")  # broken: the last good one stays
     assert [f.name for f in engine._fresh_config().feeds] == ["one", "two"]
+
+
+def test_a_default_port_written_out_is_the_same_host_lock() -> None:
+    # One server, one lock: a feed listed as https://a.example:443/ must not let a second
+    # worker poll a.example while another holds the lock of https://a.example/.
+    assert host_key("https://A.example:443/feed") == host_key("https://a.example/other")
+    assert host_key("http://a.example:80/feed") == "a.example"
+    assert host_key("http://a.example:8080/feed") == "a.example:8080"
+    assert host_key("https://a.example:80/feed") == "a.example:80"
+
+
+def test_a_link_with_a_port_out_of_range_still_gets_a_host_and_plans() -> None:
+    # A feed's entry links come from the feed: one with a bad port must not make the
+    # poll job (and every later round, through the backlog) fail on it.
+    bad = _entry("http://news.example:99999/a", "http://news.example:99999/a", None)
+    assert entries_by_host([bad]) == {"news.example:99999": [bad]}
+    assert [b.host for b in batches_by_host(["http://Feeds.example:http/f.xml"])] == [
+        "feeds.example:http"
+    ]

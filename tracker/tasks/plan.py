@@ -33,11 +33,23 @@ class HostBatch:
     urls: tuple[str, ...]
 
 
+# A scheme's own port written out names the same server as no port at all.
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def host_key(url: str) -> str:
     """The politeness key of a URL: host and port, lower case (one server, one key)."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
-    return f"{host}:{parts.port}" if parts.port else host
+    try:
+        port: int | str | None = parts.port
+    except ValueError:
+        # Out of range or not a number (entry links come from feeds): the text as
+        # written still names one key, where raising would fail the whole job.
+        port = parts.netloc.rpartition(":")[2].lower()
+    if port is None or port == _DEFAULT_PORTS.get(parts.scheme.lower()):
+        return host
+    return f"{host}:{port}"
 
 
 def host_lock(host: str) -> str:
