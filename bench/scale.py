@@ -128,7 +128,8 @@ def busy_jobs(url: str) -> int:
     with psycopg.connect(url) as conn:
         row = conn.execute(
             "SELECT COUNT(*) FROM procrastinate_jobs "
-            "WHERE status IN ('todo', 'doing') AND task_name <> 'tracker.recover'"
+            "WHERE status IN ('todo', 'doing') "
+            "AND task_name NOT IN ('tracker.recover', 'tracker.prune')"
         ).fetchone()
     return int(row[0]) if row else 0
 

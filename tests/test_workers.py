@@ -137,7 +137,8 @@ def idle(url: str) -> bool:
     rows = queue_rows(
         url,
         "SELECT COUNT(*) FROM procrastinate_jobs "
-        "WHERE status IN ('todo', 'doing') AND task_name <> 'tracker.recover'",
+        "WHERE status IN ('todo', 'doing') "
+        "AND task_name NOT IN ('tracker.recover', 'tracker.prune')",
     )
     return rows[0][0] == 0
 

@@ -30,6 +30,10 @@ next:
     jobs left ``doing`` by a worker whose heartbeat stopped (killed, machine
     gone) are put back to ``todo``, where another worker takes them; and rounds
     whose jobs are all done are finished, should their last jobs have missed it.
+``tracker.prune`` (periodic, hourly)
+    jobs that ended failed, cancelled or aborted more than :data:`FINISHED_KEPT_HOURS`
+    ago are deleted with their events (successful ones go as they end), so the
+    queue's tables, and the scans of them per run, stay the size of a week's failures.
 
 Every task retries with exponential backoff on any error (:data:`RETRY`, or
 :mod:`tracker.tasks.retry` for the tasks with a queueing lock): a database
@@ -76,6 +80,9 @@ RETRY = procrastinate.RetryStrategy(max_attempts=6, exponential_wait=2)
 # Entries a round hands back to extract jobs when an earlier round stored them
 # but never fetched their pages (a worker killed between the two).
 BACKLOG_LIMIT = 5000
+# How long a job that failed for good stays in the queue's table for people to look
+# at (its error is in the worker's log too); then the hourly prune deletes it.
+FINISHED_KEPT_HOURS = 7 * 24
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,8 @@ class Engine:
         recover = app.task(name="tracker.recover")(self._recover)
         every = max(1, min(59, self.settings.recover_every))
         app.periodic(cron=f"* * * * * */{every}", periodic_id="stalled")(recover)
+        prune = app.task(name="tracker.prune")(self._prune)
+        app.periodic(cron="17 * * * *", periodic_id="prune")(prune)
 
     def _in_store(self, step: Callable[..., Any], *args: Any) -> Any:
         config = self._fresh_config()
@@ -362,6 +371,14 @@ class Engine:
             )
         await manager.prune_stalled_workers(self.settings.stalled_after)
         await rounds.finish_done_runs(self.app, self._with_store, self.clock())
+
+    async def _prune(self, timestamp: int) -> None:
+        await self.app.job_manager.delete_old_jobs(
+            nb_hours=FINISHED_KEPT_HOURS,
+            include_failed=True,
+            include_cancelled=True,
+            include_aborted=True,
+        )
 
     # -- for the scheduler and the worker command ------------------------------------
 
