@@ -366,51 +366,6 @@ def test_a_worker_names_a_database_it_cannot_reach(tmp_path: Path) -> None:
     assert "secret" not in done.stderr and "internal error" not in done.stderr
 
 
-def test_recovery_requeues_a_dead_workers_job_or_drops_it_when_a_copy_waits(
-    postgres_url: str, tmp_path: Path
-) -> None:
-    import asyncio
-
-    from tracker.app import Tracker
-    from tracker.config import load_config
-    from tracker.tasks.engine import EngineSettings
-
-    with FeedFarm(1, 2) as farm:
-        tracker = Tracker(load_config(write_config(tmp_path, farm, postgres_url)))
-        engine = tracker.task_engine(EngineSettings(heartbeat_seconds=0.5, stalled_after=1))
-    urls = [f.url for f in farm.feeds]
-    batch = {"lock": "host:h", "queueing_lock": "poll:h:0"}
-
-    async def scenario() -> list[tuple[object, ...]]:
-        manager = engine.app.job_manager
-        async with engine.app.open_async():
-            # Two jobs a worker took and then died holding (its heartbeat stops at once).
-            dead = await manager.register_worker()
-            first = await engine.poll.configure(**batch).defer_async(urls=urls, round_started="x")
-            other = await engine.extract.configure(lock="host:g").defer_async(entries=[])
-            for _ in (first, other):
-                assert await manager.fetch_job(queues=None, worker_id=dead) is not None
-            # The next round queued the first one's batch again: that copy waits.
-            copy = await engine.poll.configure(**batch).defer_async(urls=urls, round_started="y")
-            await asyncio.sleep(1.5)
-            await engine._recover(0)
-            return queue_rows(
-                postgres_url,
-                f"SELECT id, status::text, worker_id FROM procrastinate_jobs "
-                f"WHERE id IN ({first}, {other}, {copy}) ORDER BY id",
-            )
-
-    rows = asyncio.run(scenario())
-    # The job with no copy waits again for any worker; the one with a copy ended,
-    # releasing the host's lock to its copy; the dead worker is forgotten.
-    assert [(status, worker) for _, status, worker in rows] == [
-        ("failed", None),
-        ("todo", None),
-        ("todo", None),
-    ]
-    assert registered_workers(postgres_url) == 0
-
-
 def test_a_round_checks_the_cited_pages_and_publishes_what_they_showed(
     tmp_path: Path, postgres_url: str, processes: list[Process]
 ) -> None:
