@@ -228,7 +228,9 @@ def _queue_families(queue: QueueStatus) -> Iterator[Metric]:
         "tracker_queue_jobs_running", "Jobs being run by a worker.", value=queue.running
     )
     yield GaugeMetricFamily(
-        "tracker_queue_jobs_failed", "Jobs that failed after their last retry.", value=queue.failed
+        "tracker_queue_jobs_failed",
+        "Jobs that failed after their last retry, within the week the queue keeps them.",
+        value=queue.failed,
     )
     oldest = queue.oldest_waiting
     yield GaugeMetricFamily(
