@@ -216,7 +216,9 @@ class Engine:
             )
         for host, entries in plan.backlog.items():
             await self._defer_extract(host, entries, run)
-        for report in self._fresh_config().reports:
+        # The config the plan was made with (re-read, when changed, on the plan's thread:
+        # reading the file here would block the worker's event loop).
+        for report in self.config.reports:
             # Its cited pages, then the report published (decisions made since merged).
             lock, waiting = f"publish:{report.id}", f"cited:{report.id}"
             deferrer = self.cited.configure(lock=lock, queueing_lock=waiting)
