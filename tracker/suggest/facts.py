@@ -23,10 +23,11 @@ is new to the report (:mod:`tracker.suggest.novelty`) or how to word it
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date
 
 from tracker.figures import figures_in, same_figure
 from tracker.glossary import FIELD_GLOSSARY
+from tracker.suggest.event_dates import event_date
 from tracker.suggest.names import NameBook
 from tracker.textutil import split_sentences
 from tracker.types import Article, Fact
@@ -186,7 +187,7 @@ def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
         actor=actor,
         event=event,
         object=thing,
-        date=_event_date(article, [sentence, *sentences[:3]]),
+        date=event_date(article, [sentence, *sentences[:3]]),
         numbers=tuple(dict.fromkeys(f.text for f in figures)),
         sentence=_one_line(sentence),
     )
@@ -466,31 +467,6 @@ def _name_like(word: str, *, first: bool, names: NameBook) -> bool:
         # A headline's first word is capitalised anyway: a name only if the report knows it.
         return not first or bare in names.report_words
     return False
-
-
-# ----------------------------------------------------------------- the date
-
-
-def _event_date(article: Article, sentences: list[str]) -> date | None:
-    """A day the article names for the event, near its publication; else the
-    publication date."""
-    published = article.published.date() if article.published else None
-    for sentence in sentences:
-        for figure in figures_in(sentence):
-            if figure.kind != "date" or figure.unit != "day":
-                continue
-            day = date.fromordinal(int(figure.value))
-            if day.year < 1000:  # a day without a year: the publication's year
-                if published is None:
-                    continue
-                day = day.replace(year=published.year)
-                if day > published + timedelta(days=2):
-                    day = day.replace(year=published.year - 1)
-            if published is None or published - timedelta(days=400) <= day <= published + timedelta(
-                days=2
-            ):
-                return day
-    return published
 
 
 def _one_line(text: str) -> str:
