@@ -6,6 +6,7 @@ deleted as they end) go after a week, so the queue's tables do not grow for ever
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 from feedfarm import FeedFarm
@@ -99,4 +100,60 @@ def test_recovery_requeues_a_dead_workers_job_or_drops_it_when_a_copy_waits(
         ("todo", None),
         ("todo", None),
     ]
+    assert registered_workers(postgres_url) == 0
+
+
+def test_a_stopping_worker_still_beats_while_its_running_job_finishes(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    # procrastinate stops a worker's heartbeat as soon as the worker is asked to stop,
+    # then waits for its running jobs: a job outliving stalled_after then looked
+    # abandoned, and another worker's recovery ran it a second time, at once.
+    import time
+
+    from tracker.app import Tracker
+    from tracker.config import load_config
+    from tracker.tasks.engine import EngineSettings
+
+    with FeedFarm(1, 2) as farm:
+        farm.hold(0)
+        tracker = Tracker(load_config(write_config(tmp_path, farm, postgres_url)))
+        engine = tracker.task_engine(EngineSettings(heartbeat_seconds=0.2, stalled_after=1))
+        urls = [f.url for f in farm.feeds]
+
+        async def scenario() -> list[tuple[object, ...]]:
+            async with engine.app.open_async():
+                await engine.poll.configure(lock="host:h").defer_async(
+                    urls=urls, round_started="2026-02-11T08:00:00+00:00"
+                )
+            running = asyncio.create_task(engine.work(1, install_signal_handlers=False))
+            deadline = time.monotonic() + 30
+            while farm.waiting(0) < len(urls):  # the job's requests wait on the host
+                assert time.monotonic() < deadline, "the job never polled the held host"
+                await asyncio.sleep(0.05)
+            stopped = queue_rows(postgres_url, "SELECT now()")[0][0]
+            running.cancel()  # as SIGTERM: stop taking jobs, let the running one finish
+            beating = (
+                "SELECT COUNT(*) FROM procrastinate_workers "
+                f"WHERE last_heartbeat > '{stopped}'::timestamptz + interval '1.5 seconds'"
+            )
+            deadline = time.monotonic() + 30
+            while queue_rows(postgres_url, beating) != [(1,)]:
+                assert time.monotonic() < deadline, "the stopping worker stopped beating"
+                await asyncio.sleep(0.1)
+            # What another worker's recovery would retry: nothing.
+            manager = engine.app.job_manager
+            assert list(await manager.get_stalled_jobs(seconds_since_heartbeat=1)) == []
+            doing = queue_rows(
+                postgres_url,
+                "SELECT status::text FROM procrastinate_jobs WHERE task_name = 'tracker.poll'",
+            )
+            farm.release(0)
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+            return doing
+
+        assert asyncio.run(scenario()) == [("doing",)]
+        assert set(farm.answered()) == set(urls)
+    assert set(farm.answered().values()) == {1}
     assert registered_workers(postgres_url) == 0

@@ -44,11 +44,12 @@ error (it is recorded as the source's health).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -409,22 +410,54 @@ class Engine:
 
     def run_worker(self, concurrency: int, *, name: str | None = None) -> None:
         """Take jobs until SIGTERM/SIGINT (which let running jobs finish)."""
+        asyncio.run(self.work(concurrency, name=name))
 
-        async def work() -> None:
-            # Each job runs its step on a thread (asyncio.to_thread): the default pool
-            # (cores + 4 threads) would quietly cap the jobs running at once.
-            loop = asyncio.get_running_loop()
-            loop.set_default_executor(ThreadPoolExecutor(concurrency, "tracker-job"))
-            async with self.app.open_async():
-                await self.app.run_worker_async(
-                    concurrency=concurrency,
-                    name=name or f"tracker-{os.getpid()}",
-                    update_heartbeat_interval=self.settings.heartbeat_seconds,
-                    stalled_worker_timeout=self.settings.stalled_after,
-                    delete_jobs="successful",
-                )
+    async def work(
+        self, concurrency: int, *, name: str | None = None, install_signal_handlers: bool = True
+    ) -> None:
+        """The worker on the running event loop; cancelling it stops it as SIGTERM does."""
+        # Each job runs its step on a thread (asyncio.to_thread): the default pool
+        # (cores + 4 threads) would quietly cap the jobs running at once.
+        loop = asyncio.get_running_loop()
+        loop.set_default_executor(ThreadPoolExecutor(concurrency, "tracker-job"))
+        async with self.app.open_async():
+            await self.app.run_worker_async(
+                concurrency=concurrency,
+                name=name or f"tracker-{os.getpid()}",
+                update_heartbeat_interval=self.settings.heartbeat_seconds,
+                stalled_worker_timeout=self.settings.stalled_after,
+                delete_jobs="successful",
+                install_signal_handlers=install_signal_handlers,
+                worker_middleware=[self._beat_while_running],
+            )
 
-        asyncio.run(work())
+    async def _beat_while_running(
+        self, call_next: Callable[[], Awaitable[Any]], context: JobContext, worker: Any
+    ) -> Any:
+        """Worker middleware: the worker beats while any job of it runs.
+
+        Asked to stop (SIGTERM), procrastinate stops the worker's heartbeat first and
+        then waits for its running jobs: a job outliving ``stalled_after`` would look
+        abandoned, and another worker's recovery would run it again at the same time,
+        its host lock no longer held. Beating from the job keeps the job its own."""
+
+        async def beat() -> None:
+            while True:
+                await asyncio.sleep(self.settings.heartbeat_seconds)
+                if worker.worker_id is None:
+                    continue
+                try:
+                    await self.app.job_manager.update_heartbeat(worker.worker_id)
+                except Exception as exc:  # the worker's own heartbeat reports it too
+                    log.debug("heartbeat failed pid=%s: %s", os.getpid(), exc)
+
+        beating = asyncio.create_task(beat())
+        try:
+            return await call_next()
+        finally:
+            beating.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beating
 
 
 def _stamp(path: Path) -> tuple[int, int] | None:
