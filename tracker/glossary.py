@@ -52,6 +52,7 @@ FIELD_GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("腾讯", "混元", "Tencent", "Hunyuan"),
     ("百度", "文心", "Baidu", "ERNIE"),
     ("谷歌", "Google"),
+    ("纳米香蕉", "Nano Banana"),  # the Chinese press's name for Google's image model
     ("英伟达", "NVIDIA"),
     ("可解释性", "interpretability", "explainability"),
     ("机械可解释性", "mechanistic interpretability"),

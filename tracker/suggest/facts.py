@@ -12,7 +12,7 @@ From the headline and that sentence come the actor (a known lab, company,
 person or body, else the headline's subject), the object (the product,
 model or paper: a name with a version number first), the kind of event
 (release, open-source, ranking, funding, acquisition, award, regulation,
-lawsuit, price, paper, milestone), the date the article gives for the event
+lawsuit, price, paper, milestone, rename), the date the article gives for the event
 (else its publication date) and the key figures.
 
 Pure and deterministic; no model, no I/O. It does not decide whether the news
@@ -62,6 +62,7 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"|监管|法案|法规|禁令|条例|立法",
         ),
         ("award", r"\b(?:wins?|won|awards?|awarded|prize|medal)\b|获奖|金牌|奖项"),
+        ("rename", r"\b(?:renam\w+|rebrand\w*)\b|更名|改名|重命名"),
         (
             "ranking",
             r"\b(?:tops|topped|top spot|ranks?|ranked|leaderboard|number one"
@@ -297,10 +298,22 @@ def _actor(title: str, sentence: str, names: NameBook) -> str:
     return match.group(1) if match else ""
 
 
+_RENAMED = re.compile(
+    r"\b(?:renam|rebrand)\w*\b.*?\b(?:to|as)\s+(?:the\s+)?|更名为|改名为|重命名为|正式命名为"
+)
+
+
 def _object(title: str, sentence: str, names: NameBook, actor: str) -> str:
     """The product, model or paper the news is about: the first name-like run of the
     headline (a run with a version number first), else of the key sentence."""
     for text in (title, sentence):
+        # A product renamed is news of its new name ("renames X to Y", "X更名为Y").
+        renamed = _RENAMED.search(text)
+        if renamed:
+            clause = re.split(r"[，。,;；(（]", text[renamed.end() :], maxsplit=1)[0]
+            new_names = product_names(clause, names, actor)
+            if new_names:
+                return new_names[0]
         runs = [r for r in _name_runs(text, names, actor) if r and not _NOT_A_THING.match(r)]
         with_digits = [r for r in runs if any(ch.isdigit() for ch in r)]
         if with_digits or runs:
@@ -335,6 +348,14 @@ def field_term(text: str) -> str:
     ]
     found += [row[0] for row in FIELD_GLOSSARY if row[0] in _THING_TERMS and row[0] in text]
     return max(found, key=len, default="")
+
+
+# A lower-case modifier glued to a name ("DeepSeek-day loss", "GPT-4-class model",
+# "Claude-powered app") says what the name qualifies; the name is the part before it.
+_GLUED_MODIFIER = re.compile(
+    r"-(?:day|era|style|like|based|powered|backed|made|built|sized|class|level|led|driven"
+    r"|related|fuell?ed|induced|linked)$"
+)
 
 
 def _name_runs(text: str, names: NameBook, actor: str) -> list[str]:
@@ -384,6 +405,7 @@ def _name_runs(text: str, names: NameBook, actor: str) -> list[str]:
     if current:
         runs.append(current)
     joined = [_owner_apart(re.sub(r"['’]s$", "", " ".join(r).strip(".,:;")), names) for r in runs]
+    joined = [_GLUED_MODIFIER.sub("", j) for j in joined]
     joined = [
         j
         for j in joined

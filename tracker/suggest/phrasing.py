@@ -137,6 +137,8 @@ def _phrase_zh(fact: Fact, actor: str, names: NameBook) -> str:
         return f"{actor}出台{thing}{detail}"
     if event == "award" and actor and thing:
         return f"{actor}的{thing}获奖{detail}" if _looks_like_name(thing) else ""
+    if event == "rename" and actor and thing:
+        return f"{actor}将旗下产品更名为{thing}"
     return ""
 
 
@@ -180,6 +182,8 @@ def _phrase_en(fact: Fact, actor: str, names: NameBook) -> str:
         return f"{actor} raised {format_en(money)}"
     if event == "acquisition" and actor and thing:
         return f"{actor} agreed to acquire {thing}"
+    if event == "rename" and actor and thing:
+        return f"{actor} renamed one of its products {thing}"
     if event == "price" and thing and money is not None:
         return f"{thing} now costs {format_en(money)}"
     if event == "milestone" and (thing or actor) and figures:

@@ -143,7 +143,10 @@ def _ranking_revision(
     marker: str,
     headline: str,
 ) -> Revision | None:
-    if fact.event != "ranking" or not fact.object:
+    # A release story may place its model too ("开源…，排在第6名"): its key sentence says
+    # where, which is the ranking news whatever the headline's verb.
+    placed = any(f.kind == "rank" and f.unit != "top" for f in figures_in(fact.sentence))
+    if not (fact.event == "ranking" or placed) or not fact.object:
         return None
     rows = [
         s
@@ -308,7 +311,7 @@ def _figure_revision(
                     continue  # the value it had, not the one it has
                 old_per = old.per or _period(statement.text, old)
                 new_per = new.per or _period(fact.sentence, new) or _only_period(fact.sentence)
-                if (old.kind, old.unit, old_per) != (new.kind, new.unit, new_per):
+                if (old.kind, old_per) != (new.kind, new_per) or not _same_unit(old, new):
                     continue
                 if not any(
                     _same_measure(statement.text, old, text, figure)
@@ -380,10 +383,10 @@ def _about(
         # 训练成本…" is not stale because DeepSeek's next model cost more).
         # Nor is a company's figure the same figure of one of its products ("Anthropic的
         # Claude Code…年收入" is not stale because Anthropic's own revenue grew).
-        return (
-            names_actor(statement.plain, fact.actor, names)
-            and not _VERSIONED.search(statement.plain)
-            and not product_names(statement.plain, names, fact.actor)
+        # Another maker's product is no figure of the actor's ("DeepSeek R1发布，…NVIDIA市值
+        # 缩水…" is about NVIDIA's market value).
+        return names_actor(statement.plain, fact.actor, names) and not _names_own_product(
+            statement.plain, fact.actor, names
         )
     if names_object(statement.plain, fact.object):
         return True
@@ -397,6 +400,16 @@ def _about(
         and REFERS_BACK.match(statement.plain) is not None
         and names_object(previous.plain, fact.object)
     )
+
+
+def _names_own_product(plain: str, actor: str, names: NameBook) -> bool:
+    """Whether ``plain`` names a product that may be the actor's: one of its own family,
+    or one whose maker the name book does not know."""
+    doer = names.lookup(actor)
+    products = product_names(plain, names, actor)
+    others = [p for p in products if doer is not None and names.maker_of(p) not in (None, doer)]
+    named = [*_VERSIONED.findall(plain), *products]
+    return any(not any(n in other for other in others) for n in named)
 
 
 def _period(text: str, figure: Figure) -> str:
@@ -417,12 +430,34 @@ def _as_before(sentence: str, figure: Figure) -> bool:
     return _PAST_VALUE.search(before) is not None
 
 
+# A period in calendar units ("every 7 months", "every 26 weeks") is one quantity in any
+# of them; minutes and hours are task lengths, another quantity beside a doubling period.
+_CALENDAR = frozenset({"day", "week", "month", "year"})
+
+
+def _same_unit(old: Figure, new: Figure) -> bool:
+    if old.unit == new.unit:
+        return True
+    return old.kind == new.kind == "duration" and {old.unit, new.unit} <= _CALENDAR
+
+
 def _same_measure(old_text: str, old: Figure | None, new_text: str, new: Figure) -> bool:
     """A measure named near both figures; with no old figure, anywhere in ``old_text``
     (a list's lead names the measure of its items)."""
     old_around = old_text if old is None else old_text[max(0, old.start - 30) : old.end + 30]
     new_around = new_text[max(0, new.start - 100) : new.end + 60]
+    # A loss ("市值一度缩水5930亿美元") is revised by a loss, not by a level the measure
+    # reaches ("market value passed $5 trillion").
+    loss = old is not None and _LOSS.search(old_text[max(0, old.start - 8) : old.end + 4])
+    if loss and not _LOSS.search(new_around):
+        return False
     return any(m.search(old_around) and m.search(new_around) for m in _MEASURES)
+
+
+_LOSS = re.compile(
+    r"缩水|蒸发|下跌|暴跌|损失|\b(?:lost|loss|losses|lose|wiped|shed|fell|fall|drop\w*|plung\w*)\b",
+    re.IGNORECASE,
+)
 
 
 def _move_date(text: str, day: date | None, *, before: int) -> str:
