@@ -65,6 +65,7 @@ from procrastinate.jobs import Status
 from tracker.config import Config, load_config
 from tracker.errors import ConfigError
 from tracker.store import Store
+from tracker.store.location import redact_url
 from tracker.tasks import cited, polling, rounds, work
 from tracker.tasks.payload import entry_from_json, entry_to_json
 from tracker.tasks.plan import BATCH_SIZE, entries_by_host, host_lock
@@ -257,6 +258,11 @@ class Engine:
         )
         for entry_host, entries in entries_by_host(outcome.new_entries).items():
             await self._defer_extract(entry_host, entries, run)
+        # A round has no summary listing its failures: the worker's log names each one
+        # (a feed's URL may carry its reader's password: never logged).
+        for failure in outcome.warnings:
+            where = f" {redact_url(failure.url)}" if failure.url else ""
+            log.warning("poll %s%s: %s", failure.source, where, failure.reason)
         log.info(
             "poll finished pid=%s host=%s polled=%d already=%d failed=%d new_entries=%d",
             os.getpid(),
