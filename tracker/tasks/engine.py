@@ -333,7 +333,7 @@ class Engine:
             lambda config, store: cited.check_and_publish(config, store, report, self.clock),
         )
         for failure in done.failures:
-            log.warning("cited %s %s: %s", failure.source, failure.url, failure.reason)
+            log.warning("cited %s %s: %s", failure.source, redact_url(failure.url), failure.reason)
         log.info(
             "cited finished pid=%s report=%s checked=%d suggestions=%d files=%d",
             os.getpid(),
