@@ -29,6 +29,7 @@ from tracker.figures import figures_in, same_figure
 from tracker.glossary import FIELD_GLOSSARY
 from tracker.suggest.event_dates import event_date
 from tracker.suggest.names import NameBook
+from tracker.suggest.naming import product_instead
 from tracker.textutil import split_sentences
 from tracker.types import Article, Fact
 
@@ -92,7 +93,7 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "release",
             r"\b(?:releas\w+|launch\w*|unveil\w*|introduc\w+|announc\w+|debut\w*|ships|shipped"
             r"|rolls? out|rolled out|makes? available|now available|generally available"
-            r"|general availability)\b|发布|推出|上线|亮相|正式开放|全面开放",
+            r"|general availability|switch(?:es|ed)? on)\b|发布|推出|上线|亮相|正式开放|全面开放",
         ),
         (
             "milestone",
@@ -316,6 +317,9 @@ def _object(title: str, sentence: str, names: NameBook, actor: str) -> str:
                 return new_names[0]
         runs = [r for r in _name_runs(text, names, actor) if r and not _NOT_A_THING.match(r)]
         with_digits = [r for r in runs if any(ch.isdigit() for ch in r)]
+        instead = product_instead(runs, _name_runs(sentence, names, actor), names)
+        if text is title and not with_digits and instead:
+            return instead  # the key sentence's product, not a headline's stranger
         if with_digits or runs:
             return (with_digits or runs)[0]
         quoted = _QUOTED.search(text)

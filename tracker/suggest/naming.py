@@ -203,3 +203,24 @@ def object_spellings(thing: str, names: NameBook) -> tuple[str, ...]:
                 if form != found.form and not _CJK.search(form)
             ]
     return tuple(dict.fromkeys(spellings))
+
+
+def product_instead(
+    headline_runs: Sequence[str], sentence_runs: Sequence[str], names: NameBook
+) -> str:
+    """The key sentence's versioned product when every name of the headline is a
+    stranger to the report and the name book (a painter in a feature's headline,
+    "Miyazaki"), so no product the news is about; the same name with a year or
+    edition ("… Finals 2025") is no other product. Else ""."""
+    strangers = all(
+        names.maker_of(run) is None and not set(run.split()) & names.report_words
+        for run in headline_runs
+    )
+    if not headline_runs or not strangers:
+        return ""
+    versioned = [
+        run
+        for run in sentence_runs
+        if re.search(r"\d", run) and not any(h in run for h in headline_runs)
+    ]
+    return versioned[0] if versioned else ""
