@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from feedfarm import FeedFarm
 
+from tracker.demo.server import LocalServer
 from tracker.tasks.payload import entry_from_json, entry_to_json
 from tracker.tasks.plan import batches_by_host, entries_by_host, host_key, host_lock
 from tracker.types import FeedEntry
@@ -143,3 +144,34 @@ def test_a_link_with_a_port_out_of_range_still_gets_a_host_and_plans() -> None:
     assert [b.host for b in batches_by_host(["http://Feeds.example:http/f.xml"])] == [
         "feeds.example:http"
     ]
+
+
+def test_a_poll_job_records_a_page_that_is_not_a_feed_as_a_failure_without_validators(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    from tracker.config import Config
+    from tracker.store import open_store
+    from tracker.tasks.polling import poll_feeds
+    from tracker.types import FetchOutcome
+
+    url = local_server.add("/feed.xml", "<html><body><p>Moved to a new site</p></body></html>")
+    config = Config.model_validate(
+        {
+            "state_dir": str(tmp_path / "state"),
+            "reports": [{"id": "r", "path": str(tmp_path / "r.md"), "language": "en"}],
+            "feeds": [{"name": "Old blog", "url": url}],
+            "fetch": {"allow_private_networks": True, "respect_robots": False},
+        }
+    )
+    with open_store(config.store_location) as store:
+        done = poll_feeds(config, store, [url], round_started=now(), clock=now)
+        health = store.sources_for([url])[url]
+    assert (done.polled, done.failed) == (1, 1)
+    assert [(w.source, w.url) for w in done.warnings] == [("Old blog", url)]
+    # Answered 200, yet a failure of its source: no validators kept, so the next poll
+    # fetches it whole; its failure streak and backoff start.
+    assert health.last_outcome == FetchOutcome.HTTP_ERROR.value
+    assert health.last_status == 200
+    assert health.last_error is not None and health.last_error.startswith("not a feed: ")
+    assert (health.etag, health.consecutive_failures) == (None, 1)
+    assert health.next_poll is not None

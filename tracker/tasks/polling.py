@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from contextlib import aclosing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from tracker.config import Config, FeedConfig
@@ -29,6 +29,7 @@ from tracker.refresh import backoff
 from tracker.refresh.articles import store_new_entries
 from tracker.refresh.deadline import stage_deadline_reason
 from tracker.refresh.reports import earliest_since
+from tracker.refresh.source_health import fetch_record
 from tracker.refresh.state import failure_reason
 from tracker.store import FetchRecord, Store
 from tracker.types import (
@@ -204,17 +205,11 @@ def _record(
     error: str | None,
     now: datetime,
 ) -> FetchRecord:
-    outcome = FetchOutcome.HTTP_ERROR if error and result.outcome in _HEALTHY else result.outcome
-    return FetchRecord(
-        url=feed.url,
-        kind="feed",
-        name=feed.name,
-        outcome=outcome,
-        status=result.status,
-        validators=validators,
-        error=error,
-        at=now,
-    )
+    record = fetch_record(result, "feed", feed.name, validators=validators, error=error, at=now)
+    if error and result.outcome in _HEALTHY:
+        # Answered, but not a feed: a failure of its source, as record_parsed records it.
+        return replace(record, outcome=FetchOutcome.HTTP_ERROR)
+    return record
 
 
 def host_of(urls: Sequence[str]) -> str:
