@@ -28,16 +28,20 @@ from datetime import date
 from tracker.figures import figures_in, same_figure
 from tracker.glossary import FIELD_GLOSSARY
 from tracker.suggest.event_dates import event_date
+from tracker.suggest.name_runs import (
+    COMMON_CAPITALS,
+    NOT_A_THING,
+    STOP,
+    WORD,
+    name_runs,
+    product_names,
+)
 from tracker.suggest.names import NameBook
 from tracker.suggest.naming import product_instead
 from tracker.textutil import split_sentences
 from tracker.types import Article, Fact
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(text.split())
 
 
 # Kinds of news, tried in this order on the headline, then on the key sentence:
@@ -109,35 +113,16 @@ _BACKGROUND = re.compile(
     r"|historically|previously|in the past|was founded)\b|早在|最早|曾经|历史上|此前",
     re.IGNORECASE,
 )
-_WORD = re.compile(r"[A-Za-z][A-Za-z0-9.+'’-]*[A-Za-z0-9+]|[A-Za-z]|[0-9][A-Za-z0-9.+-]*")
-_STOP = _words(
-    "a an the and or of to in on for with by from at as is are was were be its it this "
-    "that new their his her our your now after over into than more most about says said "
-    "will can could may how why what when who which has have had not no yes up out"
-)
-# Words that may start a headline in title case without being a name.
-_COMMON_CAPITALS = _words(
-    "new first how why what when who the a an report study exclusive update breaking live "
-    "opinion analysis watch inside meet here this these coding open latest big top"
-)
 _VERB_STARTS = re.compile(
     r"^(?:releas|launch|unveil|introduc|announc|ship|roll|debut|open|raise|acquir|buy|win|top"
     r"|rank|sue|ban|pass|cut|hit|reach|beat|surpass|publish|find|show|say|add|make|bring|let"
     r"|get|take|expand|update|upgrade|double)",
     re.IGNORECASE,
 )
-_MONTH = re.compile(
-    r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?(?:\s+\d|$)"
-    r"|(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
-)
-_SIZE = re.compile(r"\d+(?:\.\d+)?[BMKT]", re.IGNORECASE)  # "20B" parameters
-_GENERIC_ACRONYMS = _words("AI AGI API GPU GPUS CPU TPU LLM LLMS CEO CTO US UK EU UN IPO SDK")
 # Glossary concepts that are things news can be about (not activities or qualities).
 _THING_TERMS = frozenset(
     ("推理模型", "编码智能体", "图像模型", "大语言模型", "智能体", "稀疏自编码器", "命令行")
 )
-# Names that are never what news is about: licences.
-_NOT_A_THING = re.compile(r"^(?:Apache|MIT|GPL|BSD|CC|Creative Commons)\b")
 _LAUNCHED = re.compile(
     r"\b(?:launches|releases|unveils|introduces|ships|debuts|open-sources|rolls out)\s+"
     r"(?:its\s+|a\s+|an\s+|the\s+)?([a-z][\w.-]*(?:\s[a-z][\w.-]*){0,2}?)"
@@ -146,7 +131,7 @@ _LAUNCHED = re.compile(
 _QUOTED = re.compile(r"[“\"《「『]([^”\"》」』]{2,40})[”\"》」』]")
 _LEDE_WEIGHTS = (1.0, 0.8, 0.6, 0.45)
 _FIGURE_EVENTS = frozenset({"ranking", "funding", "price", "milestone", "acquisition"})
-_PLACE_WORDS = re.compile(
+_PLACEWORDS = re.compile(
     r"\b(?:first|top spot|number one|No\.\s?1)\b|#\s?\d\b|第[一二三四五六七八九十\d]+名?", re.I
 )
 
@@ -233,7 +218,7 @@ def _key_sentence(
         if title_names & {f.name for f in names.find(sentence)}:
             score += 0.3
         has_figure = any(f.kind != "date" for f in figures_in(sentence)) or bool(
-            _PLACE_WORDS.search(sentence)
+            _PLACEWORDS.search(sentence)
         )
         if has_figure:
             # News that is a figure (a rank, a sum, a price) is stated where the figure is.
@@ -274,7 +259,7 @@ _SINCE_BEFORE = re.compile(r"(?:\bsince|自)\s*$", re.IGNORECASE)
 def _tokens(text: str) -> set[str]:
     """Latin words, cut to five letters so "doubles" meets "doubled" (no stop words),
     and CJK character bigrams."""
-    words = {w.lower()[:5] for w in _WORD.findall(text) if w.lower() not in _STOP}
+    words = {w.lower()[:5] for w in WORD.findall(text) if w.lower() not in STOP}
     cjk = "".join(_CJK.findall(text))
     return words | {cjk[i : i + 2] for i in range(len(cjk) - 1)}
 
@@ -292,7 +277,7 @@ def _actor(title: str, sentence: str, names: NameBook) -> str:
     for i, word in enumerate(words[1:4], start=1):
         if _VERB_STARTS.match(word):
             subject = " ".join(words[:i]).rstrip("'’s:").strip()
-            if subject and subject.split()[0].lower() not in _COMMON_CAPITALS:
+            if subject and subject.split()[0].lower() not in COMMON_CAPITALS:
                 return subject.removesuffix("'s").removesuffix("’s")
             break
     match = re.match(r"^([\u4e00-\u9fff]{2,8}?)(?:发布|推出|宣布|开源|完成|获得|收购|起诉)", title)
@@ -315,9 +300,9 @@ def _object(title: str, sentence: str, names: NameBook, actor: str) -> str:
             new_names = product_names(clause, names, actor)
             if new_names:
                 return new_names[0]
-        runs = [r for r in _name_runs(text, names, actor) if r and not _NOT_A_THING.match(r)]
+        runs = [r for r in name_runs(text, names, actor) if r and not NOT_A_THING.match(r)]
         with_digits = [r for r in runs if any(ch.isdigit() for ch in r)]
-        instead = product_instead(runs, _name_runs(sentence, names, actor), names)
+        instead = product_instead(runs, name_runs(sentence, names, actor), names)
         if text is title and not with_digits and instead:
             return instead  # the key sentence's product, not a headline's stranger
         if with_digits or runs:
@@ -333,12 +318,6 @@ def _object(title: str, sentence: str, names: NameBook, actor: str) -> str:
     return field_term(title) or field_term(sentence)
 
 
-def product_names(text: str, names: NameBook, actor: str = "") -> list[str]:
-    """The products ``text`` names: its name-like runs other than known actors,
-    licences, generic acronyms (AI, LLM) and dates."""
-    return [r for r in _name_runs(text, names, actor) if r and not _NOT_A_THING.match(r)]
-
-
 def field_term(text: str) -> str:
     """The longest field-glossary term of ``text`` naming a kind of thing ("image
     model", "reasoning model"), for news about something the article does not name."""
@@ -352,78 +331,6 @@ def field_term(text: str) -> str:
     ]
     found += [row[0] for row in FIELD_GLOSSARY if row[0] in _THING_TERMS and row[0] in text]
     return max(found, key=len, default="")
-
-
-# A lower-case modifier glued to a name ("DeepSeek-day loss", "GPT-4-class model",
-# "Claude-powered app") says what the name qualifies; the name is the part before it.
-_GLUED_MODIFIER = re.compile(
-    r"-(?:day|era|style|like|based|powered|backed|made|built|sized|class|level|led|driven"
-    r"|related|fuell?ed|induced|linked)$"
-)
-
-
-def _name_runs(text: str, names: NameBook, actor: str) -> list[str]:
-    """Runs of name-like words (capitalised, with digits, or a version number after a
-    name: "Gemini 3"), joined by "and" when both sides carry a version ("o3 and
-    o4-mini"); known actors and generic acronyms (AI, GPU) are left out."""
-    # Only the actor as spelled is left out: another name may begin a product's name
-    # ("Mistral AI releases Mistral Large 3", "阿里通义开源Qwen Code").
-    actor_spans = [(f.start, f.start + len(f.form)) for f in names.find(text) if f.form == actor]
-    at = text.find(actor) if actor else -1
-    if at >= 0:
-        actor_spans.append((at, at + len(actor)))
-    # An actor that begins a product's name stays in it: "Mistral Large 3" (a maker's
-    # product family), "Cursor 2.0" (the actor and a version).
-    actor_spans = [(a, b) for a, b in actor_spans if not _begins_product(text, a, b, names)]
-    runs: list[list[str]] = []
-    current: list[str] = []
-    for match in _WORD.finditer(text):
-        word = match.group(0)
-        before = text[match.start() - 1] if match.start() else " "
-        bare_end = match.end() - (2 if re.search(r"['’]s$", word) else 0)  # "Nvidia's"
-        inside_actor = any(a <= match.start() and bare_end <= b for a, b in actor_spans)
-        if current and before not in " -":  # punctuation or a CJK character ends a run
-            runs.append(current)
-            current = []
-        if inside_actor:
-            if current:
-                runs.append(current)
-                current = []
-            continue
-        version = bool(current) and re.fullmatch(r"\d+(?:\.\d+)*", word) is not None
-        if version or _name_like(word, first=match.start() == 0, names=names):
-            current.append(word)
-            continue
-        if current:
-            runs.append(current)
-            current = []
-        if match.start() == 0 and _name_like(word, first=False, names=names):
-            # A headline's capitalised first word starts a name when a name follows it
-            # ("Claude Code gets …", "Cursor 2.0 takes on …"); alone it is only title case.
-            following = _WORD.match(text, match.end() + 1)
-            if following and (
-                _name_like(following.group(0), first=False, names=names)
-                or re.fullmatch(r"\d+(?:\.\d+)*", following.group(0))
-            ):
-                current.append(word)
-    if current:
-        runs.append(current)
-    joined = [_owner_apart(re.sub(r"['’]s$", "", " ".join(r).strip(".,:;")), names) for r in runs]
-    joined = [_GLUED_MODIFIER.sub("", j) for j in joined]
-    joined = [
-        j
-        for j in joined
-        if j.upper() not in _GENERIC_ACRONYMS
-        and not _SIZE.fullmatch(j)
-        and names.lookup(j) is None  # an actor is not what the news is about
-        and not _MONTH.match(j)  # nor a date
-    ]
-    # "o3 and o4-mini": two versioned names joined by "and" in the text are one object.
-    for i in range(len(joined) - 1):
-        pair = f"{joined[i]} and {joined[i + 1]}"
-        if pair in text and all(any(c.isdigit() for c in n) for n in joined[i : i + 2]):
-            joined[i : i + 2] = [pair, ""]
-    return [j for j in joined if j]
 
 
 # Verbs whose subject and object are the news' actor and thing, whichever of them the
@@ -447,10 +354,10 @@ def _doer_and_done(
         if verb is None:
             continue
         before = [f.form for f in names.find(text[: verb.start()]) if f.name.kind == "org"]
-        before += _name_runs(text[: verb.start()], names, "")
+        before += name_runs(text[: verb.start()], names, "")
         # What it buys ends its clause: "收购高性能JavaScript运行时Bun，…" buys Bun.
         clause = re.split(r"[，。,;；(（]", text[verb.end() :], maxsplit=1)[0]
-        after = _name_runs(clause, names, "")
+        after = name_runs(clause, names, "")
         after += [f.form for f in names.find(clause) if f.name.kind == "org"]
         if before and after:
             # The buyer is the name nearest the verb; the bought, the last of its clause.
@@ -458,41 +365,6 @@ def _doer_and_done(
             bought = max(after, key=clause.rfind)
             return last, bought
     return actor, thing
-
-
-def _owner_apart(run: str, names: NameBook) -> str:
-    """A possessive inside a name run: an actor's is dropped ("OpenAI's o1" → "o1"), a
-    product family's is the family's name ("Claude's Max 20x" → "Claude Max 20x")."""
-    owned = re.match(r"^(.+?)['’]s (.+)$", run)
-    if owned is None:
-        return run
-    owner, thing = owned.groups()
-    return thing if names.lookup(owner) is not None else f"{owner} {thing}"
-
-
-def _begins_product(text: str, start: int, end: int, names: NameBook) -> bool:
-    following = re.match(r" (\d+(?:\.\d+)*\b|[A-Z][A-Za-z0-9.+-]*)", text[end:])
-    if following is None:
-        return False
-    if following.group(1)[0].isdigit():
-        return True
-    return names.maker_of(text[start : end + following.end()]) is not None
-
-
-def _name_like(word: str, *, first: bool, names: NameBook) -> bool:
-    bare = word.strip(".,:;'’")
-    if not bare or bare.lower() in _STOP:
-        return False
-    if any(ch.isdigit() for ch in bare):
-        return any(ch.isalpha() for ch in bare)  # "GPT-5", "o3"; a bare number is no name
-    if any(ch.isupper() for ch in bare[1:]):
-        return True  # "DeepSeek", "iPhone", "GPT"
-    if bare[0].isupper():
-        if bare.lower() in _COMMON_CAPITALS or len(bare) <= 2:
-            return False
-        # A headline's first word is capitalised anyway: a name only if the report knows it.
-        return not first or bare in names.report_words
-    return False
 
 
 def _one_line(text: str) -> str:

@@ -37,7 +37,8 @@ from datetime import date
 
 from tracker.figures import Figure, figures_in, present_in, same_figure, written_like
 from tracker.statements import Statement
-from tracker.suggest.facts import field_term, product_names
+from tracker.suggest.facts import field_term
+from tracker.suggest.name_runs import product_names
 from tracker.suggest.names import NameBook
 from tracker.suggest.novelty import (
     REFERS_BACK,
