@@ -68,12 +68,16 @@ def name_runs(text: str, names: NameBook, actor: str) -> list[str]:
     actor_spans = [(a, b) for a, b in actor_spans if not _begins_product(text, a, b, names)]
     runs: list[list[str]] = []
     current: list[str] = []
+    previous_end = 0
     for match in WORD.finditer(text):
         word = match.group(0)
-        before = text[match.start() - 1] if match.start() else " "
+        # What separates it from the word before: one space or a hyphen continues a
+        # name; a comma, a dash or a CJK character ends it ("Claude Opus 4.5, Anthropic's").
+        gap = text[previous_end : match.start()] if previous_end else " "
+        previous_end = match.end()
         bare_end = match.end() - (2 if re.search(r"['’]s$", word) else 0)  # "Nvidia's"
         inside_actor = any(a <= match.start() and bare_end <= b for a, b in actor_spans)
-        if current and before not in " -":  # punctuation or a CJK character ends a run
+        if current and not (gap.isspace() or gap == "-"):
             runs.append(current)
             current = []
         if inside_actor:
