@@ -300,7 +300,11 @@ def _object(title: str, sentence: str, names: NameBook, actor: str) -> str:
             new_names = product_names(clause, names, actor)
             if new_names:
                 return new_names[0]
-        runs = [r for r in name_runs(text, names, actor) if r and not NOT_A_THING.match(r)]
+        runs = _own_first(
+            [r for r in name_runs(text, names, actor) if r and not NOT_A_THING.match(r)],
+            names,
+            actor,
+        )
         with_digits = [r for r in runs if any(ch.isdigit() for ch in r)]
         instead = product_instead(runs, name_runs(sentence, names, actor), names)
         if text is title and not with_digits and instead:
@@ -316,6 +320,21 @@ def _object(title: str, sentence: str, names: NameBook, actor: str) -> str:
             return launched.group(1).strip()
     # Nothing named: a kind of thing ("image model") is better than nothing.
     return field_term(title) or field_term(sentence)
+
+
+def _own_first(runs: list[str], names: NameBook, actor: str) -> list[str]:
+    """The actor's own products before a rival's it is measured against ("OpenAI answers
+    Gemini 3 with GPT-5.2" is news of GPT-5.2): a name whose known maker is another
+    organisation than the (known) actor goes last."""
+    doer = names.lookup(actor) if actor else None
+    if doer is None:
+        return runs
+
+    def rivals(run: str) -> bool:
+        maker = names.maker_of(run)
+        return maker is not None and maker != doer and names.affiliation(doer) != maker
+
+    return sorted(runs, key=rivals)  # stable: the order of the text otherwise
 
 
 def field_term(text: str) -> str:
