@@ -134,6 +134,24 @@ def same_figure(a: Figure, b: Figure) -> bool:
     return a.per == b.per and abs(a.value - b.value) <= 0.005 * max(abs(a.value), abs(b.value))
 
 
+# Words that hedge a figure as rounded: "nearly $600 billion", "近6000亿美元".
+_HEDGE = re.compile(
+    r"\b(?:about|around|roughly|some|nearly|almost|close to)\s*$|(?:约|大约|近|将近|接近)\s*$", re.I
+)
+
+
+def rounded_from(stated: Figure, given: Figure, text: str) -> bool:
+    """``given`` (a figure of ``text``) is ``stated`` rounded: hedged as approximate in
+    ``text`` ("近6000亿美元" for 5930亿美元) and within 5 % of it, in the same kind and unit."""
+    return (
+        stated.kind == given.kind
+        and stated.unit == given.unit
+        and stated.per == given.per
+        and _HEDGE.search(text[max(0, given.start - 12) : given.start]) is not None
+        and abs(stated.value - given.value) <= 0.05 * max(abs(stated.value), abs(given.value))
+    )
+
+
 def present_in(figure: Figure, text: str) -> bool:
     """Whether ``text`` states ``figure`` (by meaning, in either language)."""
     return any(same_figure(figure, other) for other in figures_in(text))

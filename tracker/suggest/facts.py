@@ -154,8 +154,18 @@ def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
     sentence = _key_sentence(title, sentences, names, article, evidence) if sentences else title
     actor = _actor(title, sentence, names)
     thing = _object(title, sentence, names, actor)
+    thing = _specific_member(thing, [sentence, *sentences[:3]], names)
     maker = names.maker_of(thing) if thing else None
-    if maker is not None and (not actor or names.lookup(actor) is None):
+    if maker is not None and (
+        not actor
+        or names.lookup(actor) is None
+        # A model is released by its maker, not by the headline's other company
+        # ("R1让英伟达蒸发6000亿美元") nor by a cloud that hosts it.
+        or (
+            event_kind(title, sentence) in ("release", "open-source")
+            and names.lookup(actor) != maker
+        )
+    ):
         actor = maker.english[0]  # "Qwen3.5 tops …": the maker, not the headline's subject
     if actor and re.fullmatch(r"[A-Z]\d+(?:\.\d+)*\w*", thing):
         thing = f"{actor} {thing}"  # "DeepSeek releases V3.2": the model is "DeepSeek V3.2"
@@ -178,6 +188,32 @@ def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
         numbers=tuple(dict.fromkeys(f.text for f in figures)),
         sentence=_one_line(sentence),
     )
+
+
+def _specific_member(thing: str, texts: list[str], names: NameBook) -> str:
+    """The text's fuller name for ``thing`` when it adds a version or date of its own
+    ("更新R1" is DeepSeek-R1-0528; "Kimi K2's context" is Kimi-K2-Instruct-0905: a new
+    checkpoint, not the model the report names), or its maker's spelling of a bare
+    model name ("R1" → "DeepSeek R1")."""
+    if not thing:
+        return thing
+    wanted = set(_name_tokens(thing))
+    bare = re.fullmatch(r"[A-Z]\d+(?:\.\d+)*\w*", thing) is not None
+    for text in texts:
+        for run in product_names(text, names):
+            tokens = _name_tokens(run)
+            extra = [t for t in tokens if t not in wanted]
+            if not wanted <= set(tokens) or not extra:
+                continue
+            if any(ch.isdigit() for t in extra for ch in t):
+                return run
+            if bare and names.maker_of(run) is not None and run.endswith(thing):
+                return run
+    return thing
+
+
+def _name_tokens(name: str) -> list[str]:
+    return [t for t in re.split(r"[\s_-]+", name.lower()) if t]
 
 
 # ----------------------------------------------------------------- the key sentence
@@ -327,8 +363,8 @@ def _own_first(runs: list[str], names: NameBook, actor: str) -> list[str]:
     Gemini 3 with GPT-5.2" is news of GPT-5.2): a name whose known maker is another
     organisation than the (known) actor goes last."""
     doer = names.lookup(actor) if actor else None
-    if doer is None:
-        return runs
+    if doer is None or any(run.lower().startswith(actor.lower()) for run in runs):
+        return runs  # an actor read off a product's name ("MiniMax-M2.1") is no doer
 
     def rivals(run: str) -> bool:
         maker = names.maker_of(run)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tracker.figures import figures_in, same_figure
+from tracker.figures import figures_in, rounded_from, same_figure
 from tracker.glossary import FIELD_GLOSSARY
 from tracker.statements import Statement
 from tracker.suggest.facts import EVENTS, field_term
@@ -99,7 +99,11 @@ def figures_conflict(statement: str, fact: Fact) -> bool:
     for kind in kinds:
         olds = [f for f in mine if (f.kind, f.unit, f.per) == kind]
         news = [f for f in theirs if (f.kind, f.unit, f.per) == kind]
-        if not any(same_figure(old, new) for old in olds for new in news):
+        if not any(
+            same_figure(old, new) or rounded_from(old, new, fact.sentence)
+            for old in olds
+            for new in news
+        ):
             return True
     return False
 

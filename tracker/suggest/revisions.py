@@ -35,7 +35,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from tracker.figures import Figure, figures_in, present_in, same_figure, written_like
+from tracker.figures import (
+    Figure,
+    figures_in,
+    present_in,
+    rounded_from,
+    same_figure,
+    written_like,
+)
 from tracker.statements import Statement
 from tracker.suggest.facts import field_term
 from tracker.suggest.name_runs import product_names
@@ -292,17 +299,21 @@ def _figure_revision(
         if statement.kind == "row" or not about:
             continue
         olds = figures_in(statement.text)
-        confirmed = any(
-            same_figure(old, new) and not _as_before(fact.sentence, new)
-            for old in olds
-            for new in news
-        ) or any(
-            old.value == new.value
-            and old.kind == new.kind == "money"
-            and old.unit == new.unit
-            and not _as_before(fact.sentence, new)
-            for old in olds
-            for new in news
+        confirmed = (
+            any(
+                same_figure(old, new) and not _as_before(fact.sentence, new)
+                for old in olds
+                for new in news
+            )
+            or any(
+                old.value == new.value
+                and old.kind == new.kind == "money"
+                and old.unit == new.unit
+                and not _as_before(fact.sentence, new)
+                for old in olds
+                for new in news
+            )
+            or any(rounded_from(old, new, fact.sentence) for old in olds for new in news)
         )
         if confirmed:
             continue  # the news repeats a figure of it as current: the statement holds
@@ -343,7 +354,9 @@ def _figure_revision(
 
 
 _BOUND = re.compile(r"以下|以上|左右|之内|以内")
-_ABOUT = re.compile(r"\b(?:about|around|roughly|some|nearly)\s*$|(?:约|大约|近)\s*$", re.I)
+_ABOUT = re.compile(
+    r"\b(?:about|around|roughly|some|nearly|almost|close to)\s*$|(?:约|大约|近|将近|接近)\s*$", re.I
+)
 _LABEL = re.compile(r"^(?P<label>[^：:]{2,30})[：:]")
 _YEAR = re.compile(r"((?:19|20)\d\d)年")
 
