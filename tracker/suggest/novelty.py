@@ -121,15 +121,25 @@ def covering_statement(
     section_id: str = "",
     summaries: frozenset[str] = frozenset(),
     headline: str = "",
+    aliases: Sequence[str] = (),
 ) -> Statement | None:
     """The report statement that already states ``fact``: in the matched section first,
     then its chapter, then elsewhere; ``summaries`` (abstract, introduction,
-    conclusion) last. ``headline`` is the article's."""
+    conclusion) last. ``headline`` is the article's; ``aliases`` are other names the
+    article gives the thing (:mod:`tracker.suggest.aliases`)."""
     found: list[Statement] = []
     leads = list_leads(statements)
     if fact.object and field_term(fact.object) != fact.object:
         beyond = fact.event in _NEWS_BEYOND_THE_NAME
-        spellings = object_spellings(fact.object, names)
+        spellings = tuple(
+            dict.fromkeys(
+                spelling
+                for name in (fact.object, *aliases)
+                for spelling in object_spellings(name, names)
+            )
+        )
+        concepts = _concepts(f"{headline} {fact.sentence}")
+        own_concepts = _section_own_concepts(statements) if concepts else {}
         found = [
             s
             for s, previous in zip(statements, (None, *statements), strict=False)
@@ -143,13 +153,24 @@ def covering_statement(
                 (s.kind == "row" and not beyond)
                 or shares_figure(s.plain, fact)
                 or same_event(s.plain, fact.event)
-                or (not beyond and _names_actor_or_lead(s, leads, fact.actor, names))
+                or (not beyond and _names_actor_or_lead(s, leads, fact.actor, names, statements))
                 # An item of the actor's list of results ("根据METR的测量…：") states
                 # its result for the thing the item names.
                 or _lead_tells(leads.get(id(s)), fact, names)
                 # Research on a thing the statement names, about what it quotes or
                 # names beside it ("金门大桥"), is that statement's finding.
                 or _shares_catchword(s.plain, f"{headline} {fact.sentence}")
+                # A paper on a thing the statement names, with a method only its section
+                # discusses ("稀疏自编码器" in 6.1), is the section's finding.
+                or (
+                    fact.event == "paper"
+                    and any(_names(s, thing) for thing in spellings)
+                    and bool(
+                        concepts
+                        & own_concepts.get(s.section_id, frozenset())
+                        & _concepts(_context(s, leads, statements))
+                    )
+                )
             )
             and not figures_conflict(s.plain, fact)
         ]
@@ -256,14 +277,23 @@ def _lead_tells(lead: Statement | None, fact: Fact, names: NameBook) -> bool:
 
 
 def _names_actor_or_lead(
-    statement: Statement, leads: dict[int, Statement], actor: str, names: NameBook
+    statement: Statement,
+    leads: dict[int, Statement],
+    actor: str,
+    names: NameBook,
+    statements: Sequence[Statement] = (),
 ) -> bool:
     """The statement names the actor, or is a list item whose lead sentence does: the
-    items of "根据METR的测量…：" are METR's measurements."""
+    items of "根据METR的测量…：" are METR's measurements; a lead that only refers back
+    ("其优势在于：") is read with the sentence before it."""
     if names_actor(statement.plain, actor, names):
         return True
     lead = leads.get(id(statement))
-    return lead is not None and names_actor(lead.plain, actor, names)
+    if lead is None:
+        return False
+    if REFERS_BACK.match(lead.plain) and statements:
+        return names_actor(_context(statement, leads, statements), actor, names)
+    return names_actor(lead.plain, actor, names)
 
 
 def _shares_catchword(statement: str, said: str) -> bool:
@@ -276,6 +306,42 @@ def _spelled_any(term: str, text: str) -> bool:
     text = text.replace("-", " ")
     forms = glossary_forms(term) or (term,)
     return any(spelled(form.replace("-", " "), text) for form in forms)
+
+
+def _concepts(text: str) -> frozenset[str]:
+    """The field-glossary concepts ``text`` names (by the row's first spelling)."""
+    return frozenset(
+        row[0]
+        for row in FIELD_GLOSSARY
+        if any(spelled(form.replace("-", " "), text.replace("-", " ")) for form in row)
+    )
+
+
+def _context(
+    statement: Statement, leads: dict[int, Statement], statements: Sequence[Statement]
+) -> str:
+    """What a statement says with what introduces it: a list item with its lead sentence
+    and, when that lead only announces the list ("关键发现包括："), the sentence before it."""
+    lead = leads.get(id(statement))
+    if lead is None:
+        return statement.plain
+    at = next(i for i, s in enumerate(statements) if s is lead)
+    before = statements[at - 1] if at and statements[at - 1].section_id == lead.section_id else None
+    return " ".join(s.plain for s in (before, lead, statement) if s is not None)
+
+
+def _section_own_concepts(statements: Sequence[Statement]) -> dict[str, frozenset[str]]:
+    """For each section, the field concepts it names and no other section does: what
+    that section is about, not a word every chapter uses ("推理模型")."""
+    by_section: dict[str, set[str]] = {}
+    for statement in statements:
+        by_section.setdefault(statement.section_id, set()).update(_concepts(statement.plain))
+    return {
+        section: frozenset(
+            c for c in concepts if sum(c in other for other in by_section.values()) == 1
+        )
+        for section, concepts in by_section.items()
+    }
 
 
 def _person_said(statement: Statement, fact: Fact, names: NameBook, headline: str) -> bool:

@@ -22,6 +22,7 @@ from datetime import datetime
 
 from tracker.statements import Statement, general_references, statements
 from tracker.suggest.additions import addition, feeds_of, from_article
+from tracker.suggest.aliases import aliases_of
 from tracker.suggest.facts import key_fact
 from tracker.suggest.names import NameBook
 from tracker.suggest.novelty import (
@@ -97,6 +98,7 @@ def propose(
         section_id=match.section_id,
         summaries=view.summaries,
         headline=article.title,
+        aliases=aliases_of(fact.object, f"{article.title}\n{article.text or ''}"),
     )
     if covering is not None:
         if not may_cite(covering, view.general, view.overview):
