@@ -210,3 +210,57 @@ def test_a_near_tie_between_sibling_subsections_goes_to_their_parent(report, mon
     unsure = Matcher(report).match([article])[0]
     assert unsure is not None and unsure.section_id == "3"
     assert unsure.score == sure.score and unsure.evidence == sure.evidence
+
+
+def test_an_article_naming_only_the_reports_actors_gets_no_match(report):
+    # AI news the report does not cover (compute build-outs, hospital tools) that
+    # shares nothing with it but one-word names of its companies (and "AI"): the
+    # embeddings and those names alone lift it over the threshold, so it is the
+    # missing anchor, not the score, that keeps it out.
+    stories = [
+        _article(
+            "英伟达与阿里巴巴合作，在全球扩建AI算力中心",
+            "阿里巴巴与英伟达宣布合作，将在巴西、法国和荷兰等地新建数据中心，扩大面向海外客户的"
+            "AI算力供给。阿里云表示，新增机房将采用英伟达的整机柜服务器，并在明年陆续投入使用。"
+            "分析人士认为，这反映出云厂商对AI算力需求的持续看好。",
+            1,
+        ),
+        _article(
+            "OpenAI and Anthropic back a new AI hospital triage tool",
+            "A startup backed by OpenAI and Anthropic investors has won approval to use its AI "
+            "triage assistant in emergency departments in three US states. The tool reads "
+            "patients' records and flags those who should be seen first; in a trial across 12 "
+            "hospitals it cut average waiting times for the most urgent cases by a fifth.",
+            2,
+        ),
+    ]
+    matcher = Matcher(report)
+    for story, scored in zip(stories, matcher.score(stories), strict=True):
+        assert scored is not None and scored.score >= matcher.threshold, story.title
+        assert scored.features["anchors"] == 0
+    assert matcher.match(stories) == [None, None]
+
+
+def test_a_section_subject_or_a_report_concept_anchors_a_match(report):
+    # "DeepSeek" is one word, but 5.2 is about it (its title names it); "reasoning
+    # models" and "chain of thought" are the report's own concepts.
+    stories = [
+        _article(
+            "DeepSeek publishes the full cost of training V3",
+            "DeepSeek said in a technical note that training V3 cost about $13 million once "
+            "failed runs and ablation experiments are counted, more than twice the widely "
+            "quoted figure for the final run alone.",
+            1,
+        ),
+        _article(
+            "OpenAI and Anthropic test each other's reasoning models",
+            "OpenAI and Anthropic ran their safety evaluations on each other's reasoning models "
+            "and published the results, including how often each model's chain of thought "
+            "showed it gaming the tests.",
+            2,
+        ),
+    ]
+    first, second = Matcher(report).match(stories)
+    assert first is not None and first.section_id == "5.2"
+    assert first.features["anchors"] >= 1
+    assert second is not None and second.features["anchors"] >= 1

@@ -30,13 +30,30 @@ rewritten by hand when its sections change. Subsections are always candidates,
 so a trends table such as "8.1 主要趋势" can take a field-wide review while
 "8.2 任务时长扩展" takes METR news. Summaries still count for term weights.
 
+An article must also be *anchored* in the report: share at least one term
+that is more than a one-word name. One-word names — companies and labs
+(``OpenAI``, ``NVIDIA``, ``阿里巴巴``), model families (``Sonnet``), ``AI``
+itself — are how AI news in general names its actors, so sharing only those
+says the article is about the report's actors, not about anything the report
+discusses: a chip export rule naming NVIDIA, a data-centre budget naming
+Alibaba, a hospital tool naming OpenAI's investors. The embeddings of such
+news sit close to a report about AI, and its names give the term feature a
+few points, so without the anchor it could clear the threshold on topic
+alone. Anchors are the report's concepts (its own zh↔en pairs and the field
+glossary's lower-case entries: ``reasoning model``, ``open weights``,
+``licence``), names of more than one word or with a digit (``Claude Code``,
+``GLM-4.7``, ``$200``), and a one-word name that a candidate section's title
+names (``DeepSeek`` for "5.2 DeepSeek的影响": there the name is the subject).
+The rule reads only the report and the glossary; no topic is listed.
+
 When the best candidate barely leads a sibling (``SIBLING_MARGIN``), the
 suggestion goes to their parent instead: a chapter the editor can place it in
 beats a confident guess between two of its subsections.
 
-An article gets a :class:`~tracker.types.Match` when its best candidate's
-score reaches the threshold; the match records the score, every feature, and
-the article sentence closest to the section as evidence.
+An article gets a :class:`~tracker.types.Match` when it is anchored and its
+best candidate's score reaches the threshold; the match records the score,
+every feature (``anchors`` counts the anchoring terms), and the article
+sentence closest to the section as evidence.
 
 The embedding model is loaded lazily on the first call that has something to
 embed, once per process; importing this module or building a :class:`Matcher`
@@ -56,7 +73,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from tracker.glossary import TermIndex, build_terms
+from tracker.glossary import FIELD_GLOSSARY, Term, TermIndex, build_terms, latin_tokens
 from tracker.report import strip_heading_number
 from tracker.textutil import split_sentences
 from tracker.types import Article, Match, Report, Section
@@ -100,6 +117,11 @@ _MAX_SENTENCE_CHARS_CJK = 90
 _TERM_SCAN_CHARS = 4000  # how much of an article is searched for terms
 
 _REPORTED_FEATURES = ("cosine", "sentence", "title", "names", "glossary", "terms")
+# Latin forms the field glossary writes in lower case: concepts ("agent", "open
+# weights"), unlike the rows of names ("Google", "Moonshot AI"). See _anchor_terms.
+_GLOSSARY_CONCEPT_FORMS = frozenset(
+    tuple(latin_tokens(form)) for row in FIELD_GLOSSARY for form in row if form[:1].islower()
+)
 _SUMMARY_TITLES = re.compile(
     r"(摘要|引言|前言|导言|绪论|结论|结语|总结|小结|概述|概要|综述|展望|"
     r"\babstract\b|\bintroduction\b|\bconclusions?\b|\bsummary\b|\boverview\b|\boutlook\b|"
@@ -233,6 +255,8 @@ class Matcher:
              for found in self._section_terms]
         )  # fmt: skip
         self._vectors: NDArray[np.float32] | None = None  # (sections, 3, dim)
+        title_terms = self._term_index.find("\n".join(self._titles[i] for i in self._candidates))
+        self._anchors = _anchor_terms(self._terms, title_terms)
 
     def _section_text(self, section: Section, *, subtree: bool) -> str:
         parts = [strip_heading_number(section.title), _plain(section.text)]
@@ -351,12 +375,13 @@ class Matcher:
     def match(self, articles: Sequence[Article]) -> list[Match | None]:
         """One result per article: its best section, or None when below the threshold."""
         return [
-            m if m is not None and m.score >= self.threshold else None for m in self.score(articles)
+            m if m is not None and m.score >= self.threshold and m.features["anchors"] else None
+            for m in self.score(articles)
         ]
 
     def score(self, articles: Sequence[Article]) -> list[Match | None]:
-        """Like :meth:`match` but without the threshold (None only when no section can
-        receive suggestions). For calibration and explanation."""
+        """Like :meth:`match` but without the threshold and the anchor rule (None only
+        when no section can receive suggestions). For calibration and explanation."""
         if not articles:
             return []
         if not self._candidates:
@@ -382,6 +407,7 @@ class Matcher:
         parent = self._parents[best]
         features = {name: round(float(f[name][best]), 4) for name in _REPORTED_FEATURES}
         features["parent"] = round(float(area[parent]), 4) if parent is not None else 0.0
+        features["anchors"] = float(len(view.terms & self._anchors))
         chosen = best
         siblings = [i for i in self._candidates if i != best and self._parents[i] == parent]
         if parent is not None and siblings:
@@ -396,3 +422,26 @@ class Matcher:
             features=features,
             evidence=view.sentences[evidence_row],
         )
+
+
+def _anchor_terms(terms: Sequence[Term], title_terms: set[int]) -> frozenset[int]:
+    """The terms that tie an article to what the report discusses, not only to whom.
+
+    Every term but a one-word name: a term is a name when it comes from the
+    report's Latin-script names (no Chinese form) or from a glossary row written
+    only with capitals (``Google``, ``Moonshot AI``); it is one word when each of
+    its Latin forms is a single token without a digit. A name a candidate
+    section's title carries is that section's subject, so it anchors too.
+    """
+    anchors = set(title_terms)
+    for index, term in enumerate(terms):
+        if term.curated:
+            is_name = bool(term.latin) and not (term.latin & _GLOSSARY_CONCEPT_FORMS)
+        else:
+            is_name = not term.cjk
+        one_word = all(
+            len(form) == 1 and not any(ch.isdigit() for ch in form[0]) for form in term.latin
+        )
+        if not (is_name and one_word):
+            anchors.add(index)
+    return frozenset(anchors)
