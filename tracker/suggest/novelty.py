@@ -194,9 +194,18 @@ def covering_statement(
         # covered by a statement of its actor, of the same kind, giving the same figure.
         found = [
             s
-            for s in statements
+            for s, previous in zip(statements, (None, *statements), strict=False)
             if s.kind != "row"
-            and names_actor(s.plain, fact.actor, names)
+            and (
+                names_actor(s.plain, fact.actor, names)
+                # "该功能…100万账户" continues the sentence before, which names the actor.
+                or (
+                    previous is not None
+                    and previous.section_id == s.section_id
+                    and REFERS_BACK.match(s.plain) is not None
+                    and names_actor(previous.plain, fact.actor, names)
+                )
+            )
             and same_event(s.plain, fact.event)
             and shares_figure(s.plain, fact)
         ]
