@@ -102,7 +102,7 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "milestone",
             r"\b(?:reach\w*|hits?|surpass\w*|milestone|revenue|run-rate|users|doubl\w+)\b"
-            r"|达到|突破|里程碑|营收|收入|用户数|用户量|翻倍",
+            r"|达到|突破|里程碑|营收|收入|用户数|用户量|翻倍|[\d万亿][^，。；\d]{0,3}用户",
         ),
     )
 )
@@ -136,9 +136,19 @@ _PLACEWORDS = re.compile(
 )
 
 
+# A launch named only to date something else ("上线一周后", "a week after its launch",
+# "since launch") is not the news.
+_SINCE_LAUNCH = re.compile(
+    r"(?:上线|发布|推出)(?:[一两三四五六七八九十百\d]+(?:天|日|周|个月|月|年))?(?:之?后|以来)"
+    r"|\b(?:since|after|following) (?:its |the |their )?(?:launch|release|debut)\b",
+    re.IGNORECASE,
+)
+
+
 def event_kind(*texts: str) -> str:
     """The kind of news the first text that names one describes (``"other"`` if none)."""
     for text in texts:
+        text = _SINCE_LAUNCH.sub(" ", text)
         for kind, pattern in EVENTS:
             if pattern.search(text):
                 return kind

@@ -198,10 +198,11 @@ def covering_statement(
             if s.kind != "row"
             and (
                 names_actor(s.plain, fact.actor, names)
-                # "该功能…100万账户" continues the sentence before, which names the actor.
+                # "该功能…100万账户" continues the sentence before, which names the actor
+                # (in the section the news belongs to: elsewhere a figure is a coincidence).
                 or (
                     previous is not None
-                    and previous.section_id == s.section_id
+                    and s.section_id == previous.section_id == section_id
                     and REFERS_BACK.match(s.plain) is not None
                     and names_actor(previous.plain, fact.actor, names)
                 )
