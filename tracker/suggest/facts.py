@@ -36,7 +36,7 @@ from tracker.suggest.name_runs import (
     name_runs,
     product_names,
 )
-from tracker.suggest.names import NameBook
+from tracker.suggest.names import Found, NameBook
 from tracker.suggest.naming import product_instead
 from tracker.textutil import split_sentences
 from tracker.types import Article, Fact
@@ -315,9 +315,9 @@ def _tokens(text: str) -> set[str]:
 
 def _actor(title: str, sentence: str, names: NameBook) -> str:
     for text in (title, sentence):
-        for found in names.find(text):
-            if found.name.kind in ("org", "person", "body"):
-                return found.form
+        actors = [f for f in names.find(text) if f.name.kind in ("org", "person", "body")]
+        if actors and not _led_by_strangers_product(text, actors[0], names):
+            return actors[0].form
     # An unknown organisation: the headline's subject, the name before its verb.
     words = title.split()
     for i, word in enumerate(words[1:4], start=1):
@@ -328,6 +328,18 @@ def _actor(title: str, sentence: str, names: NameBook) -> str:
             break
     match = re.match(r"^([\u4e00-\u9fff]{2,8}?)(?:发布|推出|宣布|开源|完成|获得|收购|起诉)", title)
     return match.group(1) if match else ""
+
+
+def _led_by_strangers_product(text: str, first_actor: Found, names: NameBook) -> bool:
+    """The text's subject is a product named before any actor, made by someone else
+    ("FLUX.3登顶…，谷歌Nano Banana Pro跌至第3名"): the actor named later is not the doer."""
+    runs = [r for r in product_names(text, names) if re.search(r"\d", r)]
+    if not runs:
+        return False
+    at = text.find(runs[0])
+    maker = names.maker_of(runs[0])
+    owner = names.affiliation(first_actor.name) or first_actor.name
+    return 0 <= at < first_actor.start and maker != owner
 
 
 _RENAMED = re.compile(

@@ -130,7 +130,7 @@ def find_revision(
         names,
         headline=headline,
         section_titles=section_titles or {},
-        place=_place(f"{headline} {fact.sentence}"),
+        place=_place(f"{headline} {fact.sentence}", fact.object),
     )
     if ended is not None:
         return Revision(ended[0], _recite(ended[1], marker))
@@ -162,7 +162,7 @@ def _ranking_revision(
         if s.kind == "row" and s.header and _column(s, _RANK_HEADER) is not None
     ]
     said = f"{headline} {fact.sentence}"
-    place = _place(said)
+    place = _place(said, fact.object)
     for table_key in dict.fromkeys((r.section_id, r.header) for r in rows):
         table = [r for r in rows if (r.section_id, r.header) == table_key]
         models = [(_cell(r, _MODEL_HEADER) or "", r) for r in table]
@@ -229,7 +229,13 @@ def _new_row(row: Statement, fact: Fact, names: NameBook, marker: str) -> Revisi
     return Revision(row, "| " + " | ".join(cells) + " |")
 
 
-def _place(said: str) -> int | None:
+def _place(said: str, thing: str = "") -> int | None:
+    """The place the news gives: the one in the clause right after ``thing`` first ("FLUX.3
+    登顶…，谷歌Nano Banana Pro跌至第3名" puts FLUX.3 first), else the first it names."""
+    for clause in _clauses_after(said, thing):
+        found = _place(clause) if clause else None
+        if found is not None:
+            return found
     for figure in figures_in(said):
         top_n = figure.unit == "top" or re.match(r"(?:top|前)", figure.text, re.I)
         if figure.kind == "rank" and figure.value >= 1 and not top_n:  # "top five" is no place
@@ -237,6 +243,16 @@ def _place(said: str) -> int | None:
     if re.search(r"\btops\b|\btopped\b|top spot|number one|\bfirst\b|榜首|登顶|第一", said, re.I):
         return 1
     return None
+
+
+def _clauses_after(said: str, thing: str) -> list[str]:
+    """The clause that follows each mention of ``thing`` in ``said``."""
+    if not thing:
+        return []
+    return [
+        re.split(r"[，。,;；:：]", said[m.end() :], maxsplit=1)[0]
+        for m in re.finditer(re.escape(thing), said)
+    ]
 
 
 def _column(row: Statement, header: re.Pattern[str]) -> int | None:

@@ -155,7 +155,7 @@ def _best_at(
         ]
         if not displaced or not _shares_task(statement.plain, plain_said):
             continue
-        who = f"{maker.spelled_for('zh') if maker else fact.actor}{fact.object}"
+        who = _joined(maker.spelled_for("zh") if maker else fact.actor, fact.object)
         when = f"{fact.date.year}年{fact.date.month}月起" if fact.date else ""
         return statement, _append(statement.text, f"（{when}被{who}超越）", joiner="")
     return None
@@ -194,6 +194,19 @@ def _edge_in(
 _EDGE = re.compile(r"优势|领先|\b(?:edge|lead|leads|leading|ahead)\b", re.IGNORECASE)
 _SHARE = re.compile(r"share|account(?:s|ed)? for|份额|占比|占据|市场占有", re.IGNORECASE)
 _EARLIER = re.compile(r"(?:\bfrom|\bprevious\w*|\bwas|此前|之前|从|由)\s*\S*\s*$", re.I)
+
+
+def _joined(maker: str, product: str) -> str:
+    """Maker and product as a Chinese text writes them: a space only between two Latin
+    names ("Black Forest Labs FLUX.3", "谷歌Gemini 3"), and the maker once."""
+    if (
+        maker
+        and product
+        and re.match(r"[A-Za-z0-9]", product)
+        and re.search(r"[A-Za-z0-9]$", maker)
+    ):
+        return f"{maker} {product}"
+    return f"{maker}{product}"
 
 
 def _spelled(form: str, text: str) -> bool:
