@@ -199,6 +199,8 @@ _EARLIER = re.compile(r"(?:\bfrom|\bprevious\w*|\bwas|此前|之前|从|由)\s*\
 def _joined(maker: str, product: str) -> str:
     """Maker and product as a Chinese text writes them: a space only between two Latin
     names ("Black Forest Labs FLUX.3", "谷歌Gemini 3"), and the maker once."""
+    if maker and product.lower().startswith(maker.lower()):
+        return product  # "Midjourney V8" names its maker already
     if (
         maker
         and product
