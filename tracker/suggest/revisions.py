@@ -44,6 +44,7 @@ from tracker.figures import (
     written_like,
 )
 from tracker.statements import Statement
+from tracker.suggest.as_of import as_of_revision
 from tracker.suggest.facts import field_term
 from tracker.suggest.name_runs import product_names
 from tracker.suggest.names import NameBook
@@ -134,6 +135,9 @@ def find_revision(
     )
     if ended is not None:
         return Revision(ended[0], _recite(ended[1], marker))
+    dated = as_of_revision(fact, statements, names, headline=headline)
+    if dated is not None:
+        return Revision(dated[0], _recite(dated[1], marker))
     ranking = _ranking_revision(fact, statements, names, section_id, marker, headline)
     return ranking or _figure_revision(
         fact, statements, names, section_id, marker, headline=headline, lede=lede
@@ -512,7 +516,7 @@ def _recite(text: str, marker: str) -> str:
         last = cited[-1]
         return text[: last.start()] + marker + text[last.end() :]
     stripped = text.rstrip()
-    if stripped and stripped[-1] in "。！？.!?":
+    if stripped and stripped[-1] in "。！？.!?：:":  # "…的排名[7]：" introduces its list
         return stripped[:-1] + marker + stripped[-1]
     return stripped + marker
 
