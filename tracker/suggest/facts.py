@@ -137,10 +137,13 @@ _PLACEWORDS = re.compile(
 
 
 # A launch named only to date something else ("上线一周后", "a week after its launch",
-# "since launch") is not the news.
+# "since launch") or to describe it ("2026年初发布的模型", "models released in 2025") is
+# not the news.
 _SINCE_LAUNCH = re.compile(
     r"(?:上线|发布|推出)(?:[一两三四五六七八九十百\d]+(?:天|日|周|个月|月|年))?(?:之?后|以来)"
-    r"|\b(?:since|after|following) (?:its |the |their )?(?:launch|release|debut)\b",
+    r"|(?:上线|发布|推出)的"
+    r"|\b(?:since|after|following) (?:its |the |their )?(?:launch|release|debut)\b"
+    r"|\b(?:models?|systems?) (?:recently |newly )?released (?:in|by|since|before|last)\b",
     re.IGNORECASE,
 )
 
