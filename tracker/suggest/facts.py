@@ -52,8 +52,10 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("acquisition", r"\b(?:acquir\w*|buys|bought|takeover|to buy)\b|收购|并购"),
         (
             "funding",
-            r"\b(?:rais(?:es|ed|ing)\s+\$|funding round|series [a-f]\b|valuation|valued at)"
-            r"|融资|估值",
+            r"\b(?:rais(?:es|ed|ing)\s+\$|funding round|series [a-f]\b|valuation|valued at"
+            r"|valu(?:es|ing) (?:the (?:company|startup|lab|firm)|it)\b[^.]{0,30}? at \$"
+            r"|(?:share|stock|secondary) sale|tender offer)"
+            r"|融资|估值|老股(?:出售|转让)",
         ),
         ("lawsuit", r"\b(?:sues|sued|lawsuit|court|judge|ruling|litigation)\b|起诉|诉讼|法院|判决"),
         (
@@ -345,6 +347,12 @@ def _led_by_strangers_product(text: str, first_actor: Found, names: NameBook) ->
     return 0 <= at < first_actor.start and maker != owner
 
 
+# "the ChatGPT maker", "ChatGPT的开发商": a product named for its maker is not the thing.
+_MAKER_OF = re.compile(
+    r"(?:['’]s)?\s(?:maker|developer|creator|owner|parent)\b|(?:的)?(?:开发商|母公司|背后的公司)"
+)
+
+
 _RENAMED = re.compile(
     r"\b(?:renam|rebrand)\w*\b.*?\b(?:to|as)\s+(?:the\s+)?|更名为|改名为|重命名为|正式命名为"
 )
@@ -362,7 +370,13 @@ def _object(title: str, sentence: str, names: NameBook, actor: str) -> str:
             if new_names:
                 return new_names[0]
         runs = _own_first(
-            [r for r in name_runs(text, names, actor) if r and not NOT_A_THING.match(r)],
+            [
+                r
+                for r in name_runs(text, names, actor)
+                if r
+                and not NOT_A_THING.match(r)
+                and not _MAKER_OF.match(text, text.find(r) + len(r))
+            ],
             names,
             actor,
         )
