@@ -44,6 +44,7 @@ from tracker.figures import (
 from tracker.statements import Statement
 from tracker.suggest.as_of import as_of_revision
 from tracker.suggest.facts import field_term
+from tracker.suggest.majority import majority_revision
 from tracker.suggest.name_runs import product_names
 from tracker.suggest.names import NameBook
 from tracker.suggest.novelty import (
@@ -131,7 +132,9 @@ def find_revision(
     )
     if ended is not None:
         return Revision(ended[0], _recite(ended[1], marker))
-    dated = as_of_revision(fact, statements, names, headline=headline)
+    dated = as_of_revision(fact, statements, names, headline=headline) or majority_revision(
+        fact, statements, headline=headline
+    )
     if dated is not None:
         return Revision(dated[0], _recite(dated[1], marker))
     ranking = ranking_revision(fact, statements, names, section_id, marker, headline)
