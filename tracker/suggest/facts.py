@@ -68,7 +68,13 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\b(?:regulat\w+|legislat\w+|executive order|ban|bans|banned|law|AI Act)\b"
             r"|监管|法案|法规|禁令|条例|立法",
         ),
-        ("award", r"\b(?:wins?|won|awards?|awarded|prize|medal)\b|获奖|金牌|奖项"),
+        (
+            "award",
+            # "won strong reviews" is no award: a win is of a prize, a medal, a contest.
+            r"\b(?:wins?|won)\b(?=[^.;]{0,40}\b(?:awards?|prize|medal|gold|silver|bronze|title"
+            r"|championship|competition|contest|olympiad|place|finals?)\b)"
+            r"|\b(?:awards?|awarded|prize|medal)\b|获奖|金牌|奖项",
+        ),
         ("rename", r"\b(?:renam\w+|rebrand\w*)\b|更名|改名|重命名"),
         (
             "ranking",
@@ -386,9 +392,12 @@ def _object(title: str, sentence: str, names: NameBook, actor: str) -> str:
             return instead  # the key sentence's product, not a headline's stranger
         if with_digits or runs:
             return (with_digits or runs)[0]
-        quoted = _QUOTED.search(text)
+        # A quoted term is the thing ("金门大桥"); a quoted figure or remark ("0%") is not.
+        quoted = next(
+            (q for q in _QUOTED.findall(text) if not figures_in(q) and len(q.split()) <= 4), None
+        )
         if quoted:
-            return quoted.group(1).strip()
+            return quoted.strip()
         launched = _LAUNCHED.search(text) if text is title else None
         if launched and not field_term(launched.group(1)):
             # "OpenAI launches deep research, an agent …": what the headline launches.

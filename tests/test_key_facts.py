@@ -1,0 +1,51 @@
+"""The key fact of an article: what counts as its kind of news and as its thing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tracker.report import load_report
+from tracker.suggest.facts import event_kind, key_fact
+from tracker.suggest.names import NameBook
+from tracker.types import Article
+
+SEED = Path(__file__).parent / "data" / "reports" / "seed.md"
+
+
+@pytest.fixture(scope="module")
+def names() -> NameBook:
+    return NameBook.for_report(load_report(SEED, report_id="ai", language="zh").markdown)
+
+
+def article(title: str, text: str) -> Article:
+    published = datetime(2026, 4, 2, 9, tzinfo=UTC)
+    return Article("https://news.example/a", title, text, published, "en", "Example", "h")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Gemini 3 won strong reviews from developers.", "other"),
+        ("OpenAI won gold at the International Mathematical Olympiad.", "award"),
+        ("The lab's model won first place at the programming finals.", "award"),
+        ("谷歌模型获奖。", "award"),
+    ],
+)
+def test_a_win_is_an_award_only_when_something_is_won(text, kind):
+    assert event_kind(text) == kind
+
+
+def test_a_quoted_figure_in_a_headline_is_not_the_thing(names):
+    fact = key_fact(
+        article(
+            'Lab chief says there is a "0%" chance of a listing this year',
+            "In a long interview the chief executive said the company has no plans to list its "
+            "shares and spoke about its next model, Claude Opus 5.",
+        ),
+        names,
+    )
+    assert fact.object != "0%"
+    assert fact.event != "award"
