@@ -175,6 +175,9 @@ def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
     sentence = _key_sentence(title, sentences, names, article, evidence) if sentences else title
     actor = _actor(title, sentence, names)
     thing = _object(title, sentence, names, actor)
+    if _RELEASED_IT.search(sentence) and not product_names(title, names, actor):
+        # "Anthropic then released it …": the product the story named before.
+        thing = _named_before(sentence, sentences, names, actor) or thing
     thing = _specific_member(thing, [sentence, *sentences[:3]], names)
     maker = names.maker_of(thing) if thing else None
     if maker is not None and (
@@ -209,6 +212,25 @@ def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
         numbers=tuple(dict.fromkeys(f.text for f in figures)),
         sentence=_one_line(sentence),
     )
+
+
+# A release whose object is a pronoun: what is released was named before.
+_RELEASED_IT = re.compile(
+    r"\b(?:released|launched|shipped|introduced|unveiled|open-sourced|announced) (?:it|them)\b"
+    r"|将(?:其|它)(?:发布|推出|开源)|(?:发布|推出|开源)了(?:它|其)",
+    re.IGNORECASE,
+)
+
+
+def _named_before(sentence: str, sentences: list[str], names: NameBook, actor: str) -> str:
+    """The first product named in the sentences before ``sentence`` (the story's subject)."""
+    for earlier in sentences:
+        if earlier == sentence:
+            break
+        found = product_names(earlier, names, actor)
+        if found:
+            return found[0]
+    return ""
 
 
 def _specific_member(thing: str, texts: list[str], names: NameBook) -> str:
