@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tracker.report import load_report
-from tracker.suggest.facts import event_kind, key_fact
+from tracker.suggest.events import event_kind
+from tracker.suggest.facts import key_fact
 from tracker.suggest.names import NameBook
 from tracker.types import Article
 

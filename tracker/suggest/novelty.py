@@ -30,7 +30,8 @@ from collections.abc import Sequence
 from tracker.figures import figures_in, rounded_from, same_figure
 from tracker.glossary import FIELD_GLOSSARY
 from tracker.statements import Statement
-from tracker.suggest.facts import EVENTS, field_term
+from tracker.suggest.events import EVENTS
+from tracker.suggest.facts import field_term
 from tracker.suggest.name_runs import product_names
 from tracker.suggest.names import NameBook
 from tracker.suggest.naming import (
