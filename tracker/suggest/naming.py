@@ -77,6 +77,8 @@ def names_object(statement: str, thing: str) -> bool:
     forms = glossary_forms(thing)
     if forms:
         return any(spelled(form, statement) for form in forms)
+    if " and " in thing:  # "o3 and o4-mini": both named
+        return all(names_object(statement, part) for part in thing.split(" and "))
     key, versions = object_key(thing)
     if not key:
         return bool(_CJK.search(thing)) and thing in statement
@@ -86,10 +88,38 @@ def names_object(statement: str, thing: str) -> bool:
     # "Claude 4", so news about Claude in general is not what "Claude 4系列" states.
     runs = [run for run in _RUN.findall(statement) if not _other_variant(run, thing)]
     return (
-        any(key in _run_keys(run) and (versions or not object_key(run)[1]) for run in runs)
+        any(
+            key in _run_keys(run.group(0))
+            and (versions or not object_key(run.group(0))[1])
+            and versions <= _run_versions(statement, run)
+            for run in _RUN.finditer(statement)
+            if not _other_variant(run.group(0), thing)
+        )
         or _member_of_listed_series(statement, runs, thing)
         or _member_of_named_series(statement, thing)
     )
+
+
+# Bare versions joined to a name: "Gemini 2.5和3.0系列", "GLM-4.5/4.6/4.7".
+_JOINED_VERSIONS = re.compile(
+    r"(?:\s*(?:和|与|及|、|/|,|\band\b)\s*\d+(?:\.\d+)*(?![A-Za-z0-9.]))+"
+)
+
+
+def _run_versions(statement: str, run: re.Match[str]) -> frozenset[str]:
+    """The versions a name in a statement carries: its own, bare versions joined to it
+    ("Gemini 2.5和3.0" carries 2.5 and 3) and those of a bracket right after it
+    ("MiniMax（M2系列）"); not those of other names ("Claude 4 Sonnet和GPT-5" gives GPT
+    no version 4)."""
+    own = object_key(run.group(0))[1]
+    joined = _JOINED_VERSIONS.match(statement, run.end()) or _BRACKETED.match(statement, run.end())
+    if joined is None:
+        return own
+    return own | frozenset(_version(v) for v in re.findall(r"\d+(?:\.\d+)*", joined.group(0)))
+
+
+# A bracket right after a name gives its members: "MiniMax（M2系列）".
+_BRACKETED = re.compile(r"\s*[（(][^）)]{1,30}[）)]")
 
 
 # A letter right after a version makes another model ("GPT-4o" is not "GPT-4"); sizes
