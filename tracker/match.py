@@ -97,7 +97,7 @@ _SECTION_TEXT_VERSION = "1"
 # briefs written blind to the method) came later. Leave-one-round-out
 # cross-validation over the four rounds (bench/match_calibrate.py: settings chosen
 # on three rounds, measured on the fourth) did not improve on them: the choices
-# raise section accuracy on rounds 3 and 4 but lose F1 on rounds 2 and 4 (round 4:
+# raise section accuracy on rounds 2-4 but lose F1 on rounds 2 and 4 (round 4:
 # 0.865 -> 0.746), since rounds 1-3 alone prefer a threshold near 0.25 that misses
 # round 4's briefs. So they were kept.
 W_COSINE = 0.30  # article vs the section's own text
