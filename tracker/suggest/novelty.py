@@ -161,6 +161,15 @@ def covering_statement(
                 # Research on a thing the statement names, about what it quotes or
                 # names beside it ("金门大桥"), is that statement's finding.
                 or _shares_catchword(s.plain, f"{headline} {fact.sentence}")
+                # News of no kind tracker can tell (a review, an interview, a follow-up)
+                # about a product the statement names by its full name says nothing the
+                # report lacks that tracker could write as an edit.
+                or (
+                    fact.event == "other"
+                    and _full_name(fact.object)
+                    and _actors_own(fact, names)
+                    and any(_names(s, thing) for thing in spellings)
+                )
                 # A paper on a thing the statement names, with a method only its section
                 # discusses ("稀疏自编码器" in 6.1), is the section's finding.
                 or (
@@ -224,6 +233,26 @@ def covering_statement(
 
 
 _QUOTED = re.compile(r"[“\"《「『]([^”\"》」』]{2,12})[”\"》」』]")
+
+
+def _full_name(thing: str) -> bool:
+    """A product's full name: with a version ("MiniMax M2", "Gemini 3") or of two Latin
+    words or more ("Claude Code"); not a family ("Claude") nor a kind of thing."""
+    latin = re.findall(r"[A-Za-z][\w.+-]*", thing)
+    return bool(latin) and (bool(re.search(r"\d", thing)) or len(latin) >= 2)
+
+
+def _actors_own(fact: Fact, names: NameBook) -> bool:
+    """The thing is not a rival's: its maker is unknown, or is the actor (or the actor's
+    organisation). Altman speaking about Gemini 3 is not news of Gemini 3; an independent
+    reviewer's week with it is."""
+    maker = names.maker_of(fact.object)
+    doer = names.lookup(fact.actor) if fact.actor else None
+    if maker is None or doer is None:
+        return True
+    # A person speaks for their organisation, if any; an independent reviewer for no rival.
+    side = doer if doer.kind != "person" else names.affiliation(doer)
+    return side is None or side == maker
 
 
 def list_leads(statements: Sequence[Statement]) -> dict[int, Statement]:
