@@ -15,11 +15,8 @@ when it reports that person on a concept the headline names. A name without
 a version is a family, not a member ("Claude" is not "Claude 4"), and a
 version is never read from a statement's dates or sums.
 
-Covered news never becomes a new bullet. When the covering statement cites
-nothing, or only general references (sources behind much of the report, such
-as a year in review) and its chapter's overview source (one cited for every
-claim of the chapter), the article can become its more specific citation.
-Pure: no I/O.
+Covered news never becomes a new bullet; whether the covering statement may take
+the article as its citation is :mod:`tracker.suggest.citing`'s question. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -52,7 +49,6 @@ from tracker.types import Fact
 _NEWS_BEYOND_THE_NAME = frozenset(
     {"feature", "milestone", "price", "funding", "market", "ranking", "paper"}
 )
-_SUMMARY_TITLES = re.compile(r"摘要|引言|结论|总结|summary|introduction|conclusion", re.I)
 
 
 def _names(statement: Statement, thing: str) -> bool:
@@ -427,66 +423,3 @@ _WAS = re.compile(
     r"|(?:此前|之前|从|由|而非|最初|原先)(?:(?!至|[调升涨降增长]到)[^，。]){0,8}$",
     re.IGNORECASE,
 )
-
-
-def summary_sections(titles: dict[str, str]) -> frozenset[str]:
-    """Ids of the sections that summarise the report rather than state news, and the
-    subsections of a summarising chapter ("八、技术趋势总结" → 8.1)."""
-    summaries = {i for i, title in titles.items() if _SUMMARY_TITLES.search(title)}
-    return frozenset(i for i in titles if i in summaries or i.split(".")[0] in summaries)
-
-
-def overview_references(statements: Sequence[Statement]) -> frozenset[tuple[str, int]]:
-    """(chapter, reference) pairs for a chapter's overview source: a reference behind
-    every cited statement of a chapter with at least three, such as a magazine piece
-    surveying the field the chapter covers. The primary source of one of those
-    claims is a better citation for it."""
-    cited: dict[str, list[set[int]]] = {}
-    for statement in statements:
-        if statement.citations:
-            chapter = statement.section_id.split(".")[0]
-            cited.setdefault(chapter, []).append(set(statement.citations))
-    return frozenset(
-        (chapter, number)
-        for chapter, sets in cited.items()
-        if len(sets) >= 3
-        for number in set.intersection(*sets)
-    )
-
-
-def may_cite(
-    statement: Statement,
-    general: frozenset[int],
-    overview: frozenset[tuple[str, int]] = frozenset(),
-) -> bool:
-    """Whether the article may become this statement's citation: it cites nothing, or
-    only general references and its chapter's overview source."""
-    chapter = statement.section_id.split(".")[0]
-    return all(n in general or (chapter, n) in overview for n in statement.citations)
-
-
-def cite_after(statement: Statement, marker: str) -> str:
-    """The statement with ``marker`` placed after its last citation marker, or before
-    its closing full stop when it has none: ``…能力[1]。`` → ``…能力[1][7]。``; in a
-    table row, at the end of the cell that names the thing."""
-    if statement.kind == "row":
-        cells = list(statement.cells)
-        column = next(
-            (
-                i
-                for i, h in enumerate(statement.header)
-                if re.search(r"模型|model|产品|product", h, re.I)
-            ),
-            next((i for i, c in enumerate(cells) if not c.strip().isdigit()), 0),
-        )
-        cells[column] = f"{cells[column]} {marker}"
-        return "| " + " | ".join(cells) + " |"
-    text = statement.text
-    citations = list(re.finditer(r"[\[［]\d{1,4}(?:[,，\-–]\s*\d{1,4})*[\]］]", text))
-    if citations:
-        end = citations[-1].end()
-        return text[:end] + marker + text[end:]
-    stripped = text.rstrip()
-    if stripped and stripped[-1] in "。！？.!?":
-        return stripped[:-1] + marker + stripped[-1]
-    return stripped + marker

@@ -23,15 +23,10 @@ from datetime import datetime
 from tracker.statements import Statement, general_references, statements
 from tracker.suggest.additions import addition, feeds_of, from_article
 from tracker.suggest.aliases import aliases_of
+from tracker.suggest.citing import cite_after, may_cite, overview_references, summary_sections
 from tracker.suggest.facts import key_fact
 from tracker.suggest.names import NameBook
-from tracker.suggest.novelty import (
-    cite_after,
-    covering_statement,
-    may_cite,
-    overview_references,
-    summary_sections,
-)
+from tracker.suggest.novelty import covering_statement
 from tracker.suggest.revisions import find_revision
 from tracker.textutil import split_sentences
 from tracker.types import Article, Fact, Match, Report, Suggestion, SuggestionKind
