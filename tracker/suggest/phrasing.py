@@ -66,7 +66,7 @@ def draft_news(fact: Fact, *, language: str, names: NameBook, headline: str, sou
     """The fact as one statement in ``language`` ("zh…" or anything else for English)."""
     chinese = language.lower().startswith("zh")
     actor = _spell(fact.actor, names, language)
-    body = _phrase_zh(fact, actor, names) if chinese else _phrase_en(fact, actor, names)
+    body = _phrase_zh(fact, actor, names, headline) if chinese else _phrase_en(fact, actor, names)
     day = fact.date.isoformat() if fact.date else ""
     separator = "，" if chinese else ": "
     if body:
@@ -88,7 +88,7 @@ def _spell(actor: str, names: NameBook, language: str) -> str:
 # ----------------------------------------------------------------- Chinese
 
 
-def _phrase_zh(fact: Fact, actor: str, names: NameBook) -> str:
+def _phrase_zh(fact: Fact, actor: str, names: NameBook, headline: str = "") -> str:
     thing = _zh_term(fact.object)
     figures = _figures(fact)
     money = next((f for f in figures if f.kind == "money"), None)
@@ -97,8 +97,15 @@ def _phrase_zh(fact: Fact, actor: str, names: NameBook) -> str:
     event = fact.event
     if event in ("release", "open-source", "paper") and actor and thing:
         if event == "paper":
-            # A paper about a product is research on it, not the product published.
-            return f"{actor}发表关于{thing}的研究{detail}" if _looks_like_name(thing) else ""
+            # A paper about a product is research on it, not the product published; what
+            # it studies is the field concepts its headline names ("思维链", "稀疏自编码器").
+            if _looks_like_name(thing):
+                topics = _concepts_zh(headline, exclude=thing, most=1)
+                return f"{actor}发表关于{thing}{''.join(topics)}的研究{detail}"
+            topics = _concepts_zh(f"{headline} {fact.sentence}", exclude=thing)
+            if topics:
+                return f"{actor}发表关于{_zh_list([thing, *topics])}的研究{detail}"
+            return ""
         verb = {"release": "发布", "open-source": "开源"}[event]
         return f"{actor}{verb}{thing}{detail}"
     if event == "feature" and actor and thing:
@@ -251,6 +258,49 @@ def _board(fact: Fact, names: NameBook, language: str) -> str:
 
 def _second(figures: list[Figure], first: Figure, kind: str) -> Figure | None:
     return next((f for f in figures if f is not first and f.kind == kind), None)
+
+
+# Glossary concepts that can be what research is about (not names, nor words such as
+# 竞争 or 实验室 that any story uses).
+_RESEARCH_TOPICS = frozenset(
+    (
+        "可解释性", "机械可解释性", "稀疏自编码器", "神经元", "思维链", "强化学习", "可验证奖励",
+        "工具调用", "多模态", "图像生成", "图像编辑", "推理模型", "智能体", "编码智能体", "安全",
+        "作弊", "监控", "微调", "规划", "任务时长", "训练成本", "大语言模型",
+    )
+)  # fmt: skip
+
+
+def _concepts_zh(text: str, *, exclude: str = "", most: int = 2) -> list[str]:
+    """The Chinese forms of the research topics ``text`` names, in order of appearance."""
+    found: list[tuple[int, str]] = []
+    lowered = text.lower()
+    for row in FIELD_GLOSSARY:
+        zh = next((form for form in row if _CJK.search(form)), None)
+        if zh is None or zh in exclude or zh not in _RESEARCH_TOPICS:
+            continue
+        places = [
+            m.start()
+            for form in row
+            for m in [
+                re.search(re.escape(form), text)
+                if _CJK.search(form)
+                else re.search(rf"(?<![a-z]){re.escape(form.lower())}(?![a-z])", lowered)
+            ]
+            if m is not None
+        ]
+        if places:
+            found.append((min(places), zh))
+    chosen = [zh for _, zh in sorted(found)]
+    # A longer concept includes a shorter one ("思维链监控" has "思维链"): keep the longer.
+    chosen = [c for c in chosen if not any(c != o and c in o for o in chosen)]
+    return chosen[:most]
+
+
+def _zh_list(items: list[str]) -> str:
+    """ "A、B与C", without repeats."""
+    unique = list(dict.fromkeys(i for i in items if i))
+    return "、".join(unique[:-1]) + "与" + unique[-1] if len(unique) > 1 else "".join(unique)
 
 
 def _zh_term(thing: str) -> str:
