@@ -74,3 +74,11 @@ def test_shares_are_read_in_either_language():
         round(s.value, 3) for s in shares_in("约三分之一、四成、29 per cent、a quarter、8 of 20")
     }
     assert values == {0.333, 0.4, 0.29, 0.25}
+
+
+def test_a_share_whose_headline_is_about_something_else_leaves_the_claim(seed_statements):
+    news = fact("Models from American developers took 41 per cent of downloads, China 34 per cent.")
+    headline = "American open models retake the lead in downloads"
+    assert majority_revision(news, seed_statements, headline=headline) is None
+    about = "Fewer than half of premium AI subscribers are developers"
+    assert majority_revision(news, seed_statements, headline=about) is not None

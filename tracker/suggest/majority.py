@@ -76,7 +76,9 @@ def majority_revision(
                     continue
                 body = _CITATIONS.sub("", statement.text).rstrip()
                 subject = _subject_at(body, clause)
-                if subject is None:
+                # The headline is about that subject too: a share that only mentions it
+                # in passing ("models from American developers took 41%") is of another.
+                if subject is None or (headline and _subject_at(body, headline) is None):
                     continue
                 share = shares[0]
                 before = clause[max(0, share.start - 12) : share.start]
