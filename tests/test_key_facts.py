@@ -50,3 +50,14 @@ def test_a_quoted_figure_in_a_headline_is_not_the_thing(names):
     )
     assert fact.object != "0%"
     assert fact.event != "award"
+
+
+def test_a_country_or_its_people_is_not_the_news_thing(names):
+    fact = key_fact(
+        article(
+            "American open models retake the lead in downloads as China slips",
+            "Open-weight models from American labs took the largest share of downloads in May.",
+        ),
+        names,
+    )
+    assert fact.object not in ("American", "China")

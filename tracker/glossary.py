@@ -103,7 +103,7 @@ FIELD_GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("消费级硬件", "consumer hardware", "consumer-grade", "consumer GPU"),
     ("许可证", "licence", "license", "licensed"),
     ("微调", "fine-tuning", "fine-tune", "fine-tuned"),
-    ("开发者", "developer", "developers"),
+    ("开发者", "developer", "developers", "programmer", "programmers", "coder", "coders"),
     ("实验室", "lab", "labs"),
 )
 

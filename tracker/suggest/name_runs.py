@@ -35,6 +35,12 @@ _MONTH = re.compile(
 )
 _SIZE = re.compile(r"\d+(?:\.\d+)?[BMKT]", re.IGNORECASE)  # "20B" parameters
 _GENERIC_ACRONYMS = _words("AI AGI API GPU GPUS CPU TPU LLM LLMS CEO CTO US UK EU UN IPO SDK")
+# Where something is from is no product: "American open models", "China slips".
+_DEMONYMS = _words(
+    "American Chinese European British French German Japanese Korean Indian Canadian "
+    "Israeli Emirati Saudi Russian Taiwanese Western Asian "
+    "China America Europe Japan Korea India France Germany Britain Canada Israel Taiwan Russia"
+)
 # Names that are never what news is about: licences.
 NOT_A_THING = re.compile(r"^(?:Apache|MIT|GPL|BSD|CC|Creative Commons)\b")
 
@@ -109,6 +115,7 @@ def name_runs(text: str, names: NameBook, actor: str) -> list[str]:
         j
         for j in joined
         if j.upper() not in _GENERIC_ACRONYMS
+        and j not in _DEMONYMS
         and not _SIZE.fullmatch(j)
         and names.lookup(j) is None  # an actor is not what the news is about
         and not _MONTH.match(j)  # nor a date
