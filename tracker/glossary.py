@@ -39,6 +39,8 @@ FIELD_GLOSSARY: tuple[tuple[str, ...], ...] = (
         "open-source",
         "open-sources",
         "open-sourced",
+        "open models",
+        "open model",
     ),
     ("智谱", "Zhipu", "Z.ai", "GLM"),
     ("月之暗面", "Moonshot", "Moonshot AI", "Kimi"),

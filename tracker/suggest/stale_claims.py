@@ -72,6 +72,7 @@ def stale_claim(
         or _all_of_top(fact, statements, names, said, place)
         or _best_at(fact, statements, names, said, section_titles, place)
         or _edge_in(fact, statements, names)
+        or _group_lead_lost(fact, statements, said)
     )
 
 
@@ -209,6 +210,43 @@ def _joined(maker: str, product: str) -> str:
     ):
         return f"{maker} {product}"
     return f"{maker}{product}"
+
+
+def _group_lead_lost(
+    fact: Fact, statements: Sequence[Statement], said: str
+) -> tuple[Statement, str] | None:
+    """The statement says a group leads a field ("中国模型在开源领域领先"); the news says in
+    that field another group now leads and this one is second ("China slips to No. 2"):
+    the claim gets who overtook it and when."""
+    for statement in statements:
+        if statement.kind == "row" or not _EDGE.search(statement.plain):
+            continue
+        mine = [(word, spelled) for word, spelled in _GROUPS if word in statement.plain]
+        if not mine or not _shares_task(statement.plain, said.replace("-", " ")):
+            continue
+        word, spelled = mine[0]
+        lost = re.search(
+            rf"(?:{spelled})[^。.;；]{{0,40}}?(?:{_LOST.pattern})"
+            rf"|(?:{_LOST_BY.pattern})[^。.;；]{{0,12}}?(?:{spelled})",
+            said,
+            re.IGNORECASE,
+        )
+        rivals = [w for w, s in _GROUPS if w != word and re.search(s, said, re.IGNORECASE)]
+        if lost is None or not rivals:
+            continue
+        when = f"{fact.date.year}年{fact.date.month}月起" if fact.date else ""
+        return statement, _append(statement.text, f"（{when}被{rivals[0]}模型超越）")
+    return None
+
+
+# The group named before these lost its lead: "China slips to No. 2", "中国…降至第二".
+_LOST = re.compile(
+    r"(?:slips?|slipped|falls?|fell|drops?|dropped)\s+(?:back\s+)?(?:to\s+)?(?:No\.?\s?2|second)"
+    r"|\b(?:in|to)\s+second\s+place|\bNo\.?\s?2\b|(?:降至|退居|跌至|位列|居)第(?:二|2)"
+    r"|\bovertaken\b|被[^，。]{0,12}超越|失去[^，。]{0,6}(?:领先|第一)"
+)
+# The group named after these took the lead from the other: "overtook China".
+_LOST_BY = re.compile(r"\b(?:overtook|overtakes|overtaking|surpassed|surpasses|超越了?|超过了?)")
 
 
 def _spelled(form: str, text: str) -> bool:
