@@ -68,7 +68,7 @@ _LAUNCHED = re.compile(
 _QUOTED = re.compile(r"[“\"《「『]([^”\"》」』]{2,40})[”\"》」』]")
 _LEDE_WEIGHTS = (1.0, 0.8, 0.6, 0.45)
 _FIGURE_EVENTS = frozenset({"ranking", "funding", "price", "milestone", "acquisition"})
-_PLACEWORDS = re.compile(
+_PLACE_WORDS = re.compile(
     r"\b(?:first|top spot|number one|No\.\s?1)\b|#\s?\d\b|第[一二三四五六七八九十\d]+名?", re.I
 )
 
@@ -204,7 +204,7 @@ def _key_sentence(
         if title_names & {f.name for f in names.find(sentence)}:
             score += 0.3
         has_figure = any(f.kind != "date" for f in figures_in(sentence)) or bool(
-            _PLACEWORDS.search(sentence)
+            _PLACE_WORDS.search(sentence)
         )
         if has_figure:
             # News that is a figure (a rank, a sum, a price) is stated where the figure is.
