@@ -61,7 +61,7 @@ GRID = {
     "W_TERMS": (0.20, 0.25, 0.30, 0.35, 0.40),
     "W_PARENT": (0.20, 0.275, 0.35, 0.425, 0.50),
     "TITLE_WEIGHT": (1.5, 2.0, 3.0),
-    "TITLE_TERM_BOOST": (2.0, 3.0, 4.0),
+    "TITLE_TERM_BOOST": (1.5, 2.0, 3.0, 4.0, 6.0),
     "SIBLING_MARGIN": (0.0, 0.01, 0.02),
 }
 THRESHOLDS = np.round(np.arange(0.12, 0.3201, 0.0025), 4)
@@ -248,6 +248,7 @@ SPACES = {
     "full": tuple(GRID),
     "weights": ("W_SENTENCE", "W_TITLE", "W_TERMS", "W_PARENT"),
     "margin": ("SIBLING_MARGIN",),
+    "boost": ("TITLE_TERM_BOOST",),
     "threshold": (),
 }
 

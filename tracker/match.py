@@ -16,7 +16,10 @@ features (weights below), blended with its parent's score:
     a small field glossary. A term is worth its inverse section frequency, so
     ``Nano Banana`` (one section) counts far more than ``OpenAI`` (most of
     them). ``names`` and ``glossary`` in a match's features are the raw idf
-    mass of each kind, for explanation only.
+    mass of each kind, for explanation only. Not quite a cosine: a headline
+    term's weight is multiplied by ``TITLE_TERM_BOOST`` in the overlap but by
+    its square root in the article's norm, so a headline dense in terms can
+    score above 1 (see the note at the weights on why this was kept).
 ``parent``
     the same score computed for the enclosing section (its whole subtree), which
     lets a strong topical area lift its children and keeps a child of an
@@ -100,6 +103,12 @@ _SECTION_TEXT_VERSION = "1"
 # raise section accuracy on rounds 2-4 but lose F1 on rounds 2 and 4 (round 4:
 # 0.865 -> 0.746), since rounds 1-3 alone prefer a threshold near 0.25 that misses
 # round 4's briefs. So they were kept.
+# Making ``terms`` a true cosine (the boosted weight in the norm as well) keeps it
+# in [0, 1] (19 of the 216 briefs scored above 1) but lowers every term-heavy
+# score: at these settings eval/run.py's recall fell 0.923 -> 0.853, and no boost
+# and threshold leave-one-round-out chose (nor any on its grid) held P, R and section
+# accuracy (threshold 0.19: section 0.856 -> 0.837; boost 6, 0.1775: P 0.886 -> 0.863),
+# while held-out rounds 3 and 4 each lost three briefs. So the old form stays.
 W_COSINE = 0.30  # article vs the section's own text
 W_SENTENCE = 0.15  # best single article sentence vs the section's own text
 W_TITLE = 0.15  # article vs the section's title alone
