@@ -28,7 +28,9 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "market",
             r"\bmarket (?:value|cap\w*)\b|\bshares? (?:fell|fall|drop\w*|plunge\w*|rose|jump\w*)"
-            r"|市值|股价",
+            # A share of a market or of its traffic: "ChatGPT's share of chatbot traffic".
+            r"|\b(?:market share|share of (?:the )?[\w -]{0,30}?(?:market|traffic|usage|visits))\b"
+            r"|市值|股价|市场份额|市占率",
         ),
         (
             "regulation",
@@ -60,7 +62,7 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "paper",
             r"\b(?:paper|study|researchers?|preprint|arxiv|survey|report finds)\b"
-            r"|\b(?:finds|found) that\b|\bmeasurements?\b|论文|测量|测算|测评"
+            r"|\b(?:finds|found) that\b|\bmeasur(?:ed|es|ements?)\b|论文|测量|测算|测评"
             r"|研究(?:发现|表明|显示|人员|团队|成果)",
         ),
         (

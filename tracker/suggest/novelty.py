@@ -136,6 +136,9 @@ def covering_statement(
             )
         )
         concepts = _concepts(f"{headline} {fact.sentence}")
+        in_headline = not headline or any(
+            spelled(thing.replace("-", " "), headline.replace("-", " ")) for thing in spellings
+        )
         own_concepts = _section_own_concepts(statements) if concepts else {}
         found = [
             s
@@ -150,7 +153,13 @@ def covering_statement(
                 (s.kind == "row" and not beyond)
                 or shares_figure(s.plain, fact)
                 or same_event(s.plain, fact.event)
-                or (not beyond and _names_actor_or_lead(s, leads, fact.actor, names, statements))
+                or (
+                    not beyond
+                    # News of no kind tracker can tell is of the thing only if its headline
+                    # says so: a study of o3's scheming is not what "OpenAI发布o3" states.
+                    and (fact.event != "other" or in_headline)
+                    and _names_actor_or_lead(s, leads, fact.actor, names, statements)
+                )
                 # An item of the actor's list of results ("根据METR的测量…：") states
                 # its result for the thing the item names.
                 or _lead_tells(leads.get(id(s)), fact, names)
@@ -163,7 +172,8 @@ def covering_statement(
                 or (
                     fact.event == "other"
                     and _full_name(fact.object)
-                    and _actors_own(fact, names)
+                    and in_headline
+                    and _actors_own(fact.object, headline, names)
                     and any(_names(s, thing) for thing in spellings)
                 )
                 # A paper on a thing the statement names, with a method only its section
@@ -238,14 +248,15 @@ def _full_name(thing: str) -> bool:
     return bool(latin) and (bool(re.search(r"\d", thing)) or len(latin) >= 2)
 
 
-def _actors_own(fact: Fact, names: NameBook) -> bool:
-    """The thing is not a rival's: its maker is unknown, or is the actor (or the actor's
-    organisation). Altman speaking about Gemini 3 is not news of Gemini 3; an independent
-    reviewer's week with it is."""
-    maker = names.maker_of(fact.object)
-    doer = names.lookup(fact.actor) if fact.actor else None
-    if maker is None or doer is None:
+def _actors_own(thing: str, headline: str, names: NameBook) -> bool:
+    """The headline's subject is not a rival of the thing's maker: the actor it names, if
+    any, is the maker (or speaks for it). "Altman says …" is not news of Gemini 3; a
+    reviewer's or an unnamed outlet's week with it is."""
+    maker = names.maker_of(thing)
+    doers = [f.name for f in names.find(headline) if f.name.kind in ("org", "person")]
+    if maker is None or not doers:
         return True
+    doer = doers[0]
     # A person speaks for their organisation, if any; an independent reviewer for no rival.
     side = doer if doer.kind != "person" else names.affiliation(doer)
     return side is None or side == maker

@@ -138,6 +138,23 @@ def _phrase_zh(fact: Fact, actor: str, names: NameBook, headline: str = "") -> s
         if not measure:
             return ""  # a figure of unknown meaning is no statement
         return f"{subject}{measure}达到{format_zh(figures[0])}"
+    if event == "market" and (thing or actor):
+        subject = thing or actor
+        # The subject's own share: the one in the clause that names it ("ChatGPT's share
+        # fell to 60%, while Gemini rose to 25%" gives Gemini 25%, never 60%).
+        share = next(
+            (
+                f
+                for f in figures
+                if f.kind == "percent" and subject.lower() in _clause_at(fact.sentence, f).lower()
+            ),
+            None,
+        )
+        if share is not None and _SHARE_WORDS.search(f"{headline} {fact.sentence}"):
+            return f"{subject}的份额{_direction_zh(fact.sentence, share)}{format_zh(share)}"
+        if money is not None:
+            return f"{actor or subject}市值{_direction_zh(fact.sentence, money)}{format_zh(money)}"
+        return ""
     if event == "lawsuit" and actor and thing:
         return f"{actor}起诉{thing}"
     if event == "regulation" and actor and thing:
@@ -147,6 +164,47 @@ def _phrase_zh(fact: Fact, actor: str, names: NameBook, headline: str = "") -> s
     if event == "rename" and actor and thing:
         return f"{actor}将旗下产品更名为{thing}"
     return ""
+
+
+_SHARE_WORDS = re.compile(r"\bshare\b|份额|市占率|占比", re.IGNORECASE)
+_FELL = re.compile(
+    r"\b(?:falls?|fell|slides?|slid|drops?|dropped|declines?|declined|shrinks?|shrank)\b"
+    r"|降至|跌至|下滑|下降|缩水",
+    re.IGNORECASE,
+)
+_ROSE = re.compile(
+    r"\b(?:rises?|rose|climbs?|climbed|grows?|grew|jumps?|jumped|reach\w*|hits?)\b"
+    r"|升至|涨至|增至|达到|突破",
+    re.IGNORECASE,
+)
+
+
+_PASSED = re.compile(
+    r"\b(?:pass(?:es|ed)?|cross(?:es|ed)?|surpass(?:es|ed)?|tops|topped|breaks?|broke)\b|突破|超过",
+    re.IGNORECASE,
+)
+
+
+def _direction_zh(sentence: str, figure: Figure) -> str:
+    """降至 / 升至 / 突破 / 为, by the verb nearest before the figure in its clause."""
+    before = _clause_at(sentence, figure)[: max(0, figure.start - _clause_start(sentence, figure))]
+    found = [
+        (m.start(), word)
+        for pattern, word in ((_FELL, "降至"), (_ROSE, "升至"), (_PASSED, "突破"))
+        for m in pattern.finditer(before)
+    ]
+    return max(found)[1] if found else "为"
+
+
+def _clause_start(sentence: str, figure: Figure) -> int:
+    cut = max(sentence.rfind(mark, 0, figure.start) for mark in ",，;；、")
+    return cut + 1
+
+
+def _clause_at(sentence: str, figure: Figure) -> str:
+    """The clause of ``sentence`` that holds ``figure`` (between commas or semicolons)."""
+    ends = [i for i in (sentence.find(mark, figure.end) for mark in ",，;；。") if i >= 0]
+    return sentence[_clause_start(sentence, figure) : min(ends, default=len(sentence))]
 
 
 def _detail_zh(fact: Fact, figures: list[Figure], skip: Figure | None = None) -> str:

@@ -28,7 +28,7 @@ from datetime import date
 from tracker.figures import figures_in, format_zh
 from tracker.glossary import FIELD_GLOSSARY
 from tracker.statements import Statement
-from tracker.suggest.names import NameBook
+from tracker.suggest.names import Name, NameBook
 from tracker.suggest.novelty import names_actor, names_object
 from tracker.types import Fact
 
@@ -166,30 +166,46 @@ def _edge_in(
     fact: Fact, statements: Sequence[Statement], names: NameBook
 ) -> tuple[Statement, str] | None:
     """The statement says the actor has an edge or the lead in a field; the news gives
-    the actor's share of that field now: the claim gets the figure beside it."""
-    share = next(
-        (
-            f
-            for f in figures_in(fact.sentence)
-            if f.kind == "percent"
-            and f.unit == "%"
-            and not _EARLIER.search(fact.sentence[max(0, f.start - 16) : f.start])
-        ),
-        None,
-    )
-    if share is None or not _SHARE.search(fact.sentence):
+    the actor's share of that field now: the claim gets the figure beside it. The share
+    is the one the news gives in a clause naming the actor (or its product): "ChatGPT's
+    share … 64.5%, while Google's Gemini climbed to 21.5%" gives Google 21.5%."""
+    if not _SHARE.search(fact.sentence):
         return None
-    for statement in statements:
-        if statement.kind == "row" or not _EDGE.search(statement.plain):
+    doer = names.lookup(fact.actor) if fact.actor else None
+    for clause in re.findall(r"[^，。；;,!?！？]+", fact.sentence):
+        if doer is None or not _names_doer(clause, doer, names):
             continue
-        if not names_actor(statement.plain, fact.actor, names):
+        share = next(
+            (
+                f
+                for f in figures_in(clause)
+                if f.kind == "percent"
+                and f.unit == "%"
+                and not _EARLIER.search(clause[max(0, f.start - 16) : f.start])
+            ),
+            None,
+        )
+        if share is None:
             continue
-        # The field of the claim is the field of the share ("代码领域" / "AI coding").
-        if not _shares_task(statement.plain, fact.sentence.replace("-", " ")):
-            continue
-        when = f"{fact.date.year}年{fact.date.month}月" if fact.date else ""
-        return statement, _append(statement.text, f"（{when}份额达{format_zh(share)}）")
+        for statement in statements:
+            if statement.kind == "row" or not _EDGE.search(statement.plain):
+                continue
+            if not names_actor(statement.plain, fact.actor, names):
+                continue
+            # The field of the claim is the field of the share ("代码领域" / "AI coding").
+            if not _shares_task(statement.plain, clause.replace("-", " ")):
+                continue
+            when = f"{fact.date.year}年{fact.date.month}月" if fact.date else ""
+            return statement, _append(statement.text, f"（{when}份额达{format_zh(share)}）")
     return None
+
+
+def _names_doer(clause: str, doer: Name, names: NameBook) -> bool:
+    """The clause names the actor, or a product the actor makes ("Google's Gemini")."""
+    return any(found.name == doer for found in names.find(clause)) or any(
+        names.maker_of(run) == doer
+        for run in re.findall(r"[A-Z][\w.-]*(?: [A-Z0-9][\w.-]*)*", clause)
+    )
 
 
 _EDGE = re.compile(r"优势|领先|\b(?:edge|lead|leads|leading|ahead)\b", re.IGNORECASE)
@@ -260,6 +276,8 @@ def _shares_task(statement: str, said: str) -> bool:
     for row in FIELD_GLOSSARY:
         zh = [f for f in row if _cjk(f)]
         en = [f for f in row if not _cjk(f)]
+        if en and all(f[:1].isupper() for f in en):
+            continue  # a name (谷歌/Google, 深度求索/DeepSeek), not a task
         in_statement = any(f in statement for f in zh) or any(
             re.search(rf"\b{re.escape(f)}\b", statement, re.I) for f in en
         )
