@@ -61,3 +61,23 @@ def test_a_country_or_its_people_is_not_the_news_thing(names):
         names,
     )
     assert fact.object not in ("American", "China")
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "not_the_thing"),
+    [
+        (
+            "《连线》专访OpenAI研究员：推理模型如何学会检查自己",
+            "《Wired》专访了OpenAI研究员Noam Brown，谈推理模型如何在回答前反复检查自己的步骤。",
+            ("Wired", "连线"),
+        ),
+        (
+            "评测机构的新指标：任务时长",
+            "论文作者之一Megan Kinniment表示，这一指标比传统基准更能说明模型进步了多少。",
+            ("Megan Kinniment",),
+        ),
+    ],
+)
+def test_an_outlet_or_a_person_speaking_is_not_the_news_thing(names, title, text, not_the_thing):
+    fact = key_fact(article(title, text), names)
+    assert fact.object not in not_the_thing

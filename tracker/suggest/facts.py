@@ -288,6 +288,28 @@ _MAKER_OF = re.compile(
 )
 
 
+# An outlet doing its job ("IEEE Spectrum专访…", "《连线》报道"): it tells the news, it is
+# not what the news is about.
+_OUTLET_ACTS = re.compile(r"[》」]?\s*(?:专访|采访|报道|刊发|援引|独家|披露|撰文)")
+
+
+# A person, by the role written before the name or the speech after it ("论文作者之一Megan
+# Kinniment", "Boris Cherny表示"): who said it, not what the news is about.
+_ROLE_BEFORE = re.compile(
+    r"(?:作者|研究员|创始人|联合创始人|首席执行官|首席科学家|负责人|科学家|工程师|教授|之一|总裁|主管)\s*$"
+)
+_SPEECH_AFTER = re.compile(r"\s*(?:说|表示|称|认为|坦言|指出|透露)")
+
+
+def _a_person(text: str, run: str) -> bool:
+    at = text.find(run)
+    if at < 0 or re.search(r"\d", run) or len(run.split()) != 2:
+        return False
+    return bool(
+        _ROLE_BEFORE.search(text[max(0, at - 8) : at]) or _SPEECH_AFTER.match(text, at + len(run))
+    )
+
+
 _RENAMED = re.compile(
     r"\b(?:renam|rebrand)\w*\b.*?\b(?:to|as)\s+(?:the\s+)?|更名为|改名为|重命名为|正式命名为"
 )
@@ -311,6 +333,8 @@ def _object(title: str, sentence: str, names: NameBook, actor: str) -> str:
                 if r
                 and not NOT_A_THING.match(r)
                 and not _MAKER_OF.match(text, text.find(r) + len(r))
+                and not _OUTLET_ACTS.match(text, text.find(r) + len(r))
+                and not _a_person(text, r)
             ],
             names,
             actor,
@@ -323,7 +347,14 @@ def _object(title: str, sentence: str, names: NameBook, actor: str) -> str:
             return (with_digits or runs)[0]
         # A quoted term is the thing ("金门大桥"); a quoted figure or remark ("0%") is not.
         quoted = next(
-            (q for q in _QUOTED.findall(text) if not figures_in(q) and len(q.split()) <= 4), None
+            (
+                m.group(1)
+                for m in _QUOTED.finditer(text)
+                if not figures_in(m.group(1))
+                and len(m.group(1).split()) <= 4
+                and not _OUTLET_ACTS.match(text, m.end())
+            ),
+            None,
         )
         if quoted:
             return quoted.strip()
