@@ -27,6 +27,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StringConstraints,
     ValidationError,
     field_validator,
     model_validator,
@@ -53,6 +54,7 @@ def _schedule(value: str) -> str:
 
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 ScheduleText = Annotated[str, AfterValidator(_schedule)]
+TopicText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 MIN_TOKEN_LENGTH = 16
@@ -68,6 +70,8 @@ class ReportConfig(_Strict):
     language: str = Field(default="zh", pattern=r"^[a-z]{2}(-[A-Za-z]{2,4})?$")
     since: date | None = None
     editions_dir: Path | None = None  # default: "editions" beside the report
+    # Topics the report does not cover; news closer to one is dropped (tracker.match_scope).
+    exclude: list[TopicText] = Field(default_factory=list, max_length=20)
 
     @property
     def output_dir(self) -> Path:

@@ -53,8 +53,14 @@ When the best candidate barely leads a sibling (``SIBLING_MARGIN``), the
 suggestion goes to their parent instead: a chapter the editor can place it in
 beats a confident guess between two of its subsections.
 
-An article gets a :class:`~tracker.types.Match` when it is anchored and its
-best candidate's score reaches the threshold; the match records the score,
+What the report does *not* cover the editor states in ``reports[].exclude``
+(topic descriptions): an article closer to one of them than to any section is
+dropped (:mod:`tracker.match_scope`), and its features say so (``exclusion``,
+the nearest topic's cosine; ``exclusion_margin``, that minus the best section
+``cosine``; ``excluded``, 1 when dropped).
+
+An article gets a :class:`~tracker.types.Match` when it is anchored, not
+excluded, and its best candidate's score reaches the threshold; the match records the score,
 every feature (``anchors`` counts the anchoring terms), and the article
 sentence closest to the section as evidence.
 
@@ -77,6 +83,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from tracker.glossary import FIELD_GLOSSARY, Term, TermIndex, build_terms, latin_tokens
+from tracker.match_scope import ExcludedTopics
 from tracker.report import strip_heading_number
 from tracker.textutil import split_sentences
 from tracker.types import Article, Match, Report, Section
@@ -228,11 +235,17 @@ class Matcher:
     """
 
     def __init__(
-        self, report: Report, *, cache: VectorCache | None = None, threshold: float | None = None
+        self,
+        report: Report,
+        *,
+        cache: VectorCache | None = None,
+        threshold: float | None = None,
+        exclude: Sequence[str] = (),
     ) -> None:
         self.report = report
         self.threshold = DEFAULT_THRESHOLD if threshold is None else threshold
         self._cache = cache
+        self._scope = ExcludedTopics(exclude, embed, model=MODEL_NAME, cache=cache)
         self._sections = list(report.sections)
         index_of = {s.id: i for i, s in enumerate(self._sections)}
         self._parents = [
@@ -368,6 +381,7 @@ class Matcher:
             "glossary": glossary,
             "terms": overlap / (article_norm * self._section_norms),
             "_per_sentence": per_sentence.astype(np.float64),
+            "_doc": doc.astype(np.float64),
         }
 
     def combine(
@@ -391,13 +405,19 @@ class Matcher:
     def match(self, articles: Sequence[Article]) -> list[Match | None]:
         """One result per article: its best section, or None when below the threshold."""
         return [
-            m if m is not None and m.score >= self.threshold and m.features["anchors"] else None
+            m
+            if m is not None
+            and m.score >= self.threshold
+            and m.features["anchors"]
+            and not m.features.get("excluded")
+            else None
             for m in self.score(articles)
         ]
 
     def score(self, articles: Sequence[Article]) -> list[Match | None]:
-        """Like :meth:`match` but without the threshold and the anchor rule (None only
-        when no section can receive suggestions). For calibration and explanation."""
+        """Like :meth:`match` but without the threshold, the anchor rule and the excluded
+        topics (None only when no section can receive suggestions). For calibration and
+        explanation."""
         if not articles:
             return []
         if not self._candidates:
@@ -424,6 +444,12 @@ class Matcher:
         features = {name: round(float(f[name][best]), 4) for name in _REPORTED_FEATURES}
         features["parent"] = round(float(area[parent]), 4) if parent is not None else 0.0
         features["anchors"] = float(len(view.terms & self._anchors))
+        if self._scope:
+            closest = max(float(f["cosine"][i]) for i in self._candidates)
+            check = self._scope.check(f["_doc"].astype(np.float32), closest)
+            features["exclusion"] = round(check.cosine, 4)
+            features["exclusion_margin"] = round(check.margin, 4)
+            features["excluded"] = float(check.excluded)
         chosen = best
         siblings = [i for i in self._candidates if i != best and self._parents[i] == parent]
         if parent is not None and siblings:

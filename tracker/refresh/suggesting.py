@@ -66,7 +66,7 @@ def match_and_suggest(
 
     events.stage("matching", len(articles) * len(reports))
     for report_config, report in reports:
-        matcher = Matcher(report, cache=store, threshold=threshold)
+        matcher = Matcher(report, cache=store, threshold=threshold, exclude=report_config.exclude)
         candidates = _candidates(report, report_config.since, articles)
         if candidates:
             matches = matcher.match(candidates)
