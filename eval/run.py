@@ -61,6 +61,18 @@ DEFAULT_SET = HERE / "articles.yaml"
 DEFAULT_REPORT = ROOT / "tests" / "data" / "reports" / "seed.md"
 REPORT_ID = "ai-2024-2025"
 SINCE = "2026-02-11"
+# The repository's config: the seed report's editor-stated scope (``exclude``) comes
+# from it, so the harness runs tracker as configured for that report.
+REPO_CONFIG = ROOT / "sources.yaml"
+
+
+def configured_exclude(config_path: Path = REPO_CONFIG) -> list[str]:
+    """The ``exclude`` topics ``config_path`` sets for the seed report (none when unset)."""
+    data = yaml.safe_load(config_path.read_text(encoding="utf-8")) or {}
+    for report in data.get("reports") or []:
+        if report.get("id") == REPORT_ID:
+            return [str(topic) for topic in report.get("exclude") or []]
+    return []
 
 
 # --------------------------------------------------------------------------
@@ -97,7 +109,15 @@ def write_config(
     """The temporary ``sources.yaml``; ``draft`` (endpoint, model, api_key_env) turns on a model."""
     config: dict[str, Any] = {
         "state_dir": str(workdir / "state"),
-        "reports": [{"id": REPORT_ID, "path": str(report_copy), "language": "zh", "since": since}],
+        "reports": [
+            {
+                "id": REPORT_ID,
+                "path": str(report_copy),
+                "language": "zh",
+                "since": since,
+                "exclude": configured_exclude(),
+            }
+        ],
         "feeds": [{"name": name, "url": url} for name, url in feeds.items()],
         "watch_cited": False,
         "fetch": {"allow_private_networks": True},
