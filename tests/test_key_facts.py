@@ -81,3 +81,53 @@ def test_a_country_or_its_people_is_not_the_news_thing(names):
 def test_an_outlet_or_a_person_speaking_is_not_the_news_thing(names, title, text, not_the_thing):
     fact = key_fact(article(title, text), names)
     assert fact.object not in not_the_thing
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "actor", "thing"),
+    [
+        # The company that raises, not an investor named after it.
+        (
+            "解释性初创公司Tracewell获3000万美元融资，OpenAI参投",
+            "初创企业Tracewell宣布完成3000万美元A轮融资，OpenAI也参与了这一轮。",
+            "Tracewell",
+            None,
+        ),
+        # What the release verb releases, not a name the headline mentions before it.
+        (
+            "打破Strassen纪录：DeepMind发布编程智能体AlphaEvolve",
+            "谷歌DeepMind发布由Gemini驱动的编程智能体AlphaEvolve，改进了矩阵乘法纪录。",
+            None,
+            "AlphaEvolve",
+        ),
+        # A versioned product heading the headline is the thing, not who acts.
+        (
+            "GPT-5.1 lets ChatGPT decide how long to think",
+            "GPT-5.1 Instant, the default model, can now choose to think briefly before answering.",
+            "OpenAI",
+            "GPT-5.1",
+        ),
+        # A one-word tier is written with its maker, as the text names it.
+        (
+            "Perplexity推出月费200美元的Max订阅",
+            "AI搜索公司Perplexity推出新的最高档订阅Perplexity Max，月费200美元。",
+            None,
+            "Perplexity Max",
+        ),
+        # A capitalised common word the report writes in a name stays in it, and the name
+        # keeps its final s ("Analysis", not "Analysi").
+        (
+            "Artificial Analysis publishes its annual review of open models",
+            "Artificial Analysis published its annual review of open-weight models on Monday.",
+            "Artificial Analysis",
+            None,
+        ),
+    ],
+)
+def test_who_did_it_and_to_what(names, title, text, actor, thing):
+    fact = key_fact(article(title, text), names)
+    if actor is not None:
+        assert fact.actor == actor
+    if thing is not None:
+        assert fact.object == thing
+    assert fact.object != "Artificial"

@@ -100,9 +100,13 @@ def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
         actor = maker.english[0]  # "Qwen3.5 tops …": the maker, not the headline's subject
     if actor and re.fullmatch(r"[A-Z]\d+(?:\.\d+)*\w*", thing):
         thing = f"{actor} {thing}"  # "DeepSeek releases V3.2": the model is "DeepSeek V3.2"
+    elif actor and re.fullmatch(r"[A-Z][a-z]+", thing) and f"{actor} {thing}" in body:
+        thing = f"{actor} {thing}"  # "推出…Max订阅" of "Perplexity Max": the text's full name
     event = event_kind(title, sentence)
     if event in _DOER_VERBS and event_kind(sentence) == event:
         actor, thing = _doer_and_done(_DOER_VERBS[event], title, sentence, names, actor, thing)
+    if event == "funding":
+        actor = _funded(title, sentence, names) or actor
     # A figure that is part of the thing's name ("Max 20x") is no figure of the news.
     figures = [
         f for f in figures_in(sentence) if f.kind not in ("date", "plain") and f.text not in thing
@@ -262,9 +266,14 @@ def _actor(title: str, sentence: str, names: NameBook) -> str:
     words = title.split()
     for i, word in enumerate(words[1:4], start=1):
         if _VERB_STARTS.match(word):
-            subject = " ".join(words[:i]).rstrip("'’s:").strip()
-            if subject and subject.split()[0].lower() not in COMMON_CAPITALS:
-                return subject.removesuffix("'s").removesuffix("’s")
+            # Without a possessive or colon ("Anthropic's", "Databricks:"); rstrip of a
+            # character set would cut the s of "Analysis".
+            subject = re.sub(r"(?:['’]s)?:?$", "", " ".join(words[:i])).strip()
+            # A versioned name or a known maker's product is what the news is about, not
+            # who did it ("GPT-5.1 lets ChatGPT decide …").
+            product = bool(re.search(r"\d", subject)) or names.maker_of(subject) is not None
+            if subject and subject.split()[0].lower() not in COMMON_CAPITALS and not product:
+                return subject
             break
     match = re.match(r"^([\u4e00-\u9fff]{2,8}?)(?:发布|推出|宣布|开源|完成|获得|收购|起诉)", title)
     return match.group(1) if match else ""
@@ -340,6 +349,10 @@ def _object(title: str, sentence: str, names: NameBook, actor: str) -> str:
             actor,
         )
         with_digits = [r for r in runs if any(ch.isdigit() for ch in r)]
+        if not with_digits:
+            # What a headline's release verb releases comes after it ("改进Strassen纪录：
+            # DeepMind发布…AlphaEvolve"): that name before one it names in passing.
+            runs = _released_first(text, runs)
         instead = product_instead(runs, name_runs(sentence, names, actor), names)
         if text is title and not with_digits and instead:
             return instead  # the key sentence's product, not a headline's stranger
@@ -364,6 +377,22 @@ def _object(title: str, sentence: str, names: NameBook, actor: str) -> str:
             return launched.group(1).strip()
     # Nothing named: a kind of thing ("image model") is better than nothing.
     return field_term(title) or field_term(sentence)
+
+
+_RELEASE_VERB = re.compile(
+    r"发布|推出|开源|上线|\b(?:releases|released|launches|launched|unveils|unveiled"
+    r"|introduces|introduced|open-sources|open-sourced|ships|shipped)\b",
+    re.IGNORECASE,
+)
+
+
+def _released_first(text: str, runs: list[str]) -> list[str]:
+    """The runs named after the text's first release verb first, in order."""
+    verb = _RELEASE_VERB.search(text)
+    if verb is None:
+        return runs
+    after = [r for r in runs if text.find(r, verb.end()) >= 0 and text.find(r) >= verb.start()]
+    return after + [r for r in runs if r not in after]
 
 
 def _own_first(runs: list[str], names: NameBook, actor: str) -> list[str]:
@@ -394,6 +423,30 @@ def field_term(text: str) -> str:
     ]
     found += [row[0] for row in FIELD_GLOSSARY if row[0] in _THING_TERMS and row[0] in text]
     return max(found, key=len, default="")
+
+
+# Who raises: the name just before "raises", "完成…融资", "获…融资" ("Goodfire获5000万美元
+# A轮融资，Anthropic参投" is Goodfire's round, whoever invests).
+_RAISES = re.compile(
+    r"(?:宣布)?(?:完成|获得?)[^，。；]{0,24}?融资"
+    r"|\b(?:raises|raised|secures|secured|closes|closed|lands|landed|nabs)\b",
+    re.IGNORECASE,
+)
+
+
+def _funded(title: str, sentence: str, names: NameBook) -> str:
+    for text in (title, sentence):
+        verb = _RAISES.search(text)
+        if verb is None:
+            continue
+        before = text[: verb.start()]
+        known = [f for f in names.find(before) if f.name.kind == "org"]
+        runs = name_runs(before, names, "")
+        candidates = [(before.rfind(f.form), f.form) for f in known]
+        candidates += [(before.rfind(r), r) for r in runs]
+        if candidates:
+            return max(candidates)[1]  # the name nearest the verb
+    return ""
 
 
 # Verbs whose subject and object are the news' actor and thing, whichever of them the

@@ -92,7 +92,10 @@ def name_runs(text: str, names: NameBook, actor: str) -> list[str]:
                 current = []
             continue
         version = bool(current) and re.fullmatch(r"\d+(?:\.\d+)*", word) is not None
-        if version or _name_like(word, first=match.start() == 0, names=names):
+        # A capitalised common word goes on a name the report writes with it
+        # ("Artificial Analysis"), though alone it is only title case.
+        continues = bool(current) and word[:1].isupper() and word in names.report_words
+        if version or continues or _name_like(word, first=match.start() == 0, names=names):
             current.append(word)
             continue
         if current:

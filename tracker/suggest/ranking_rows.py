@@ -36,7 +36,7 @@ def ranking_revision(
     # A release story may place its model too ("开源…，排在第6名"): its key sentence says
     # where, which is the ranking news whatever the headline's verb.
     placed = any(f.kind == "rank" and f.unit != "top" for f in figures_in(fact.sentence))
-    if not (fact.event == "ranking" or placed) or not fact.object:
+    if not (fact.event == "ranking" or placed) or not _model_like(fact.object, names):
         return None
     rows = [
         s
@@ -161,3 +161,11 @@ def _number(cell: str) -> int | None:
 
 def _cjk(text: str) -> bool:
     return bool(re.search(r"[\u3400-\u4dbf\u4e00-\u9fff]", text))
+
+
+def _model_like(name: str, names: NameBook) -> bool:
+    """A name a ranking row can hold: versioned ("Kimi K3"), of two words or more, or of a
+    maker the name book knows; not a lone word of something else ("Artificial")."""
+    return bool(name) and (
+        bool(re.search(r"\d", name)) or len(name.split()) >= 2 or names.maker_of(name) is not None
+    )
