@@ -1,14 +1,7 @@
 """The news of an article as a :class:`~tracker.types.Fact`: who did what, to what, when.
 
-The sentence that states the news is rarely the one most similar to a report
-section (that one is often background: how a term was defined years ago).
-It is found by what news writing does: the lede comes first, agrees with the
-headline, names the actor and the thing, and carries the key number. Each of
-the first sentences is scored on those signals; a sentence about the past
-(an old year, "originally", "早在") loses; closeness to the report section
-only breaks ties.
-
-From the headline and that sentence come the actor (a known lab, company,
+The sentence that states the news is found by what news writing does
+(:mod:`tracker.suggest.key_sentence`). From the headline and that sentence come the actor (a known lab, company,
 person or body, else the headline's subject), the object (the product,
 model or paper: a name with a version number first), the kind of event
 (release, open-source, ranking, funding, acquisition, award, regulation,
@@ -23,17 +16,15 @@ is new to the report (:mod:`tracker.suggest.novelty`) or how to word it
 from __future__ import annotations
 
 import re
-from datetime import date
 
-from tracker.figures import figures_in, same_figure
+from tracker.figures import figures_in
 from tracker.glossary import FIELD_GLOSSARY
 from tracker.suggest.event_dates import event_date
 from tracker.suggest.events import event_kind
+from tracker.suggest.key_sentence import key_sentence, one_line, without_masthead
 from tracker.suggest.name_runs import (
     COMMON_CAPITALS,
     NOT_A_THING,
-    STOP,
-    WORD,
     name_runs,
     product_names,
 )
@@ -45,11 +36,6 @@ from tracker.types import Article, Fact
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
-_BACKGROUND = re.compile(
-    r"\b(?:originally|first (?:coined|defined|introduced)|back in|decades?|years ago|history"
-    r"|historically|previously|in the past|was founded)\b|早在|最早|曾经|历史上|此前",
-    re.IGNORECASE,
-)
 _VERB_STARTS = re.compile(
     r"^(?:releas|launch|unveil|introduc|announc|ship|roll|debut|open|raise|acquir|buy|win|top"
     r"|rank|sue|ban|pass|cut|hit|reach|beat|surpass|publish|find|show|say|add|make|bring|let"
@@ -66,20 +52,15 @@ _LAUNCHED = re.compile(
     r"(?=,|:|\s+(?:to|for|with|that|in|on|as)\b|$)"
 )
 _QUOTED = re.compile(r"[“\"《「『]([^”\"》」』]{2,40})[”\"》」』]")
-_LEDE_WEIGHTS = (1.0, 0.8, 0.6, 0.45)
-_FIGURE_EVENTS = frozenset({"ranking", "funding", "price", "milestone", "acquisition"})
-_PLACE_WORDS = re.compile(
-    r"\b(?:first|top spot|number one|No\.\s?1)\b|#\s?\d\b|第[一二三四五六七八九十\d]+名?", re.I
-)
 
 
 def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
     """The article's news. ``evidence`` (the sentence the matcher found closest to the
     report section) only breaks ties between equally good sentences."""
-    title = _one_line(article.title)
-    body = _without_masthead(article.text, title)
-    sentences = [s for s in split_sentences(body) if _one_line(s) != title][:12]
-    sentence = _key_sentence(title, sentences, names, article, evidence) if sentences else title
+    title = one_line(article.title)
+    body = without_masthead(article.text, title)
+    sentences = [s for s in split_sentences(body) if one_line(s) != title][:12]
+    sentence = key_sentence(title, sentences, names, article, evidence) if sentences else title
     actor = _actor(title, sentence, names)
     thing = _object(title, sentence, names, actor)
     if _RELEASED_IT.search(sentence) and not product_names(title, names, actor):
@@ -121,7 +102,7 @@ def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
         object=thing,
         date=event_date(article, [sentence, *sentences[:3]]),
         numbers=tuple(dict.fromkeys(f.text for f in figures)),
-        sentence=_one_line(sentence),
+        sentence=one_line(sentence),
     )
 
 
@@ -168,90 +149,6 @@ def _specific_member(thing: str, texts: list[str], names: NameBook) -> str:
 
 def _name_tokens(name: str) -> list[str]:
     return [t for t in re.split(r"[\s_-]+", name.lower()) if t]
-
-
-# ----------------------------------------------------------------- the key sentence
-
-# A byline a page prints between its headline and its text: "Eval Wire staff · 2026-03-22",
-# "By Jane Doe | March 3, 2026". Short, and ending in a date.
-_BYLINE = re.compile(
-    r"^(?:By\s+)?[^。.!?！？]{0,60}?[·|•—–-]\s*"
-    r"(?:\d{4}[-/.年]\d{1,2}[-/.月]\d{1,2}日?"
-    r"|[A-Z][a-z]{2,8}\.? \d{1,2}, \d{4}|\d{1,2} [A-Z][a-z]{2,8} \d{4})"
-    r"\s*"
-)
-
-
-def _without_masthead(text: str, title: str) -> str:
-    """The text without the headline and byline a page prints above it: a Chinese
-    headline has no full stop, so sentence splitting would glue it to the lede."""
-    head = re.match(r"\s*" + r"\s+".join(map(re.escape, title.split())) + r"\s*", text)
-    if title and head:
-        return _BYLINE.sub("", text[head.end() :], count=1)
-    return text
-
-
-def _key_sentence(
-    title: str, sentences: list[str], names: NameBook, article: Article, evidence: str
-) -> str:
-    headline = _tokens(title)
-    title_names = {f.name for f in names.find(title)}
-    title_event = event_kind(title)
-    title_figures = [f for f in figures_in(title) if f.kind != "date"]
-    year = article.published.year if article.published else None
-    best, best_score = sentences[0], float("-inf")
-    for position, sentence in enumerate(sentences):
-        tokens = _tokens(sentence)
-        score = _LEDE_WEIGHTS[position] if position < len(_LEDE_WEIGHTS) else 0.3
-        if headline:
-            score += 1.5 * len(tokens & headline) / len(headline)
-        if title_names & {f.name for f in names.find(sentence)}:
-            score += 0.3
-        has_figure = any(f.kind != "date" for f in figures_in(sentence)) or bool(
-            _PLACE_WORDS.search(sentence)
-        )
-        if has_figure:
-            # News that is a figure (a rank, a sum, a price) is stated where the figure is.
-            score += 0.8 if title_event in _FIGURE_EVENTS else 0.2
-        if title_figures and any(
-            same_figure(a, b) for a in figures_in(sentence) for b in title_figures
-        ):
-            score += 0.6  # the headline's own figure: this sentence states the news
-        kind = event_kind(sentence)
-        if kind != "other":
-            score += 0.5 if kind == title_event else 0.2
-        if _BACKGROUND.search(sentence) or (year and _mentions_old_year(sentence, year)):
-            score -= 0.8
-        if evidence and _one_line(sentence) == _one_line(evidence):
-            score += 0.05
-        if score > best_score:
-            best, best_score = sentence, score
-    return best
-
-
-def _mentions_old_year(sentence: str, year: int) -> bool:
-    """A year long past, other than the start of a period that runs to now ("2023年以来",
-    "since 2023"): that is the news' own span, not background."""
-    return any(
-        f.kind == "date"
-        and f.unit == "year"
-        and date.fromordinal(int(f.value)).year < year - 1
-        and not _SINCE_AFTER.match(sentence, f.end)
-        and not _SINCE_BEFORE.search(sentence[max(0, f.start - 8) : f.start])
-        for f in figures_in(sentence)
-    )
-
-
-_SINCE_AFTER = re.compile(r"\s*(?:以来|至今|起)")
-_SINCE_BEFORE = re.compile(r"(?:\bsince|自)\s*$", re.IGNORECASE)
-
-
-def _tokens(text: str) -> set[str]:
-    """Latin words, cut to five letters so "doubles" meets "doubled" (no stop words),
-    and CJK character bigrams."""
-    words = {w.lower()[:5] for w in WORD.findall(text) if w.lower() not in STOP}
-    cjk = "".join(_CJK.findall(text))
-    return words | {cjk[i : i + 2] for i in range(len(cjk) - 1)}
 
 
 # ----------------------------------------------------------------- actor and object
@@ -481,7 +378,3 @@ def _doer_and_done(
             bought = max(after, key=clause.rfind)
             return last, bought
     return actor, thing
-
-
-def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
