@@ -9,6 +9,7 @@ papers. Pure: no I/O.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from tracker.suggest.names import NameBook
@@ -72,8 +73,13 @@ def name_runs(text: str, names: NameBook, actor: str) -> list[str]:
     # An actor that begins a product's name stays in it: "Mistral Large 3" (a maker's
     # product family), "Cursor 2.0" (the actor and a version).
     actor_spans = [(a, b) for a, b in actor_spans if not _begins_product(text, a, b, names)]
-    runs: list[list[str]] = []
-    current: list[str] = []
+    # Every span has the actor's length, so the one starting last at or before a word is
+    # the only one that may hold it: a bisect, not a scan of every span per word (a long
+    # text naming its actor often was quadratic).
+    actor_spans.sort()
+    actor_starts = [a for a, _ in actor_spans]
+    runs: list[list[re.Match[str]]] = []
+    current: list[re.Match[str]] = []
     previous_end = 0
     for match in WORD.finditer(text):
         word = match.group(0)
@@ -82,7 +88,8 @@ def name_runs(text: str, names: NameBook, actor: str) -> list[str]:
         gap = text[previous_end : match.start()] if previous_end else " "
         previous_end = match.end()
         bare_end = match.end() - (2 if re.search(r"['’]s$", word) else 0)  # "Nvidia's"
-        inside_actor = any(a <= match.start() and bare_end <= b for a, b in actor_spans)
+        last = bisect.bisect_right(actor_starts, match.start()) - 1
+        inside_actor = last >= 0 and bare_end <= actor_spans[last][1]
         if current and not (gap.isspace() or gap == "-"):
             runs.append(current)
             current = []
@@ -96,7 +103,7 @@ def name_runs(text: str, names: NameBook, actor: str) -> list[str]:
         # ("Artificial Analysis"), though alone it is only title case.
         continues = bool(current) and word[:1].isupper() and word in names.report_words
         if version or continues or _name_like(word, first=match.start() == 0, names=names):
-            current.append(word)
+            current.append(match)
             continue
         if current:
             runs.append(current)
@@ -109,24 +116,39 @@ def name_runs(text: str, names: NameBook, actor: str) -> list[str]:
                 _name_like(following.group(0), first=False, names=names)
                 or re.fullmatch(r"\d+(?:\.\d+)*", following.group(0))
             ):
-                current.append(word)
+                current.append(match)
     if current:
         runs.append(current)
-    joined = [_owner_apart(re.sub(r"['’]s$", "", " ".join(r).strip(".,:;")), names) for r in runs]
-    joined = [_GLUED_MODIFIER.sub("", j) for j in joined]
-    joined = [
-        j
-        for j in joined
+    # Each run with where it stands in the text (its first word's start, last word's end).
+    placed = [
+        (
+            _GLUED_MODIFIER.sub(
+                "",
+                _owner_apart(
+                    re.sub(r"['’]s$", "", " ".join(m.group(0) for m in r).strip(".,:;")), names
+                ),
+            ),
+            r[0].start(),
+            r[-1].end(),
+        )
+        for r in runs
+    ]
+    placed = [
+        (j, start, end)
+        for j, start, end in placed
         if j.upper() not in _GENERIC_ACRONYMS
         and j not in _DEMONYMS
         and not _SIZE.fullmatch(j)
         and names.lookup(j) is None  # an actor is not what the news is about
         and not _MONTH.match(j)  # nor a date
     ]
+    joined = [j for j, _, _ in placed]
     # "o3 and o4-mini": two versioned names joined by "and" in the text are one object.
+    # Looked for where the two stand, not in the whole text (that was quadratic).
     for i in range(len(joined) - 1):
         pair = f"{joined[i]} and {joined[i + 1]}"
-        if pair in text and all(any(c.isdigit() for c in n) for n in joined[i : i + 2]):
+        stretch = text[placed[i][1] : placed[i + 1][2]]
+        if all(any(c.isdigit() for c in n) for n in joined[i : i + 2]) and pair in stretch:
             joined[i : i + 2] = [pair, ""]
     return [j for j in joined if j]
 

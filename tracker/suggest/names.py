@@ -14,6 +14,7 @@ No I/O. Finding *products* (``Gemini 3``, ``Kimi K3``) is
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -192,23 +193,35 @@ class NameBook:
     def find(self, text: str) -> list[Found]:
         """Every name in ``text``, in order of appearance, longest spelling first at a place."""
         found: list[Found] = []
-        taken: list[tuple[int, int]] = []
+        # Places already found, sorted and never overlapping, so whether a place is free
+        # is a look at its two neighbours (a scan of all of them made a long text with
+        # many names quadratic).
+        starts: list[int] = []
+        ends: list[int] = []
 
         def free(start: int, end: int) -> bool:
-            return all(end <= a or start >= b for a, b in taken)
+            at = bisect.bisect_right(starts, start)
+            before_free = at == 0 or ends[at - 1] <= start
+            after_free = at == len(starts) or end <= starts[at]
+            return before_free and after_free
+
+        def take(start: int, end: int) -> None:
+            at = bisect.bisect_right(starts, start)
+            starts.insert(at, start)
+            ends.insert(at, end)
 
         for match in self._latin.finditer(text):
             name = self._by_form.get(match.group(1).lower())
             if name is not None and free(match.start(), match.end()):
                 found.append(Found(name, match.group(1), match.start()))
-                taken.append((match.start(), match.end()))
+                take(match.start(), match.end())
         if _CJK.search(text):
             for form, name in self._cjk:
                 start = text.find(form)
                 while start >= 0:
                     if free(start, start + len(form)):
                         found.append(Found(name, form, start))
-                        taken.append((start, start + len(form)))
+                        take(start, start + len(form))
                     start = text.find(form, start + len(form))
         return sorted(found, key=lambda f: f.start)
 

@@ -12,6 +12,7 @@ version of its own (Qwen-Image-Edit). A letter after a version makes another mod
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 
@@ -41,7 +42,10 @@ def object_key(name: str) -> tuple[str, frozenset[str]]:
     return "".join(words), versions
 
 
-def _key_words(name: str) -> tuple[list[str], frozenset[str]]:
+# Cached: novelty asks it of the same news' thing for every statement of the report,
+# and of the same report names for every article.
+@functools.lru_cache(maxsize=4096)
+def _key_words(name: str) -> tuple[tuple[str, ...], frozenset[str]]:
     """The words of a name's key, in order, and its version numbers."""
     key = []
     versions: set[str] = set()
@@ -62,7 +66,7 @@ def _key_words(name: str) -> tuple[list[str], frozenset[str]]:
             and head.lower() not in _FILLER
         ):
             key.append(head.lower())
-    return key, frozenset(versions)
+    return tuple(key), frozenset(versions)
 
 
 def _version(number: str) -> str:

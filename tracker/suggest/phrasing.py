@@ -276,7 +276,12 @@ def _figures(fact: Fact) -> list[Figure]:
     """The fact's figures, those it gives as the value before a change ("由300美元上调至",
     "up from $200") last: the news is the value it changes to."""
     figures = [f for f in figures_in(fact.sentence) if f.kind != "date" and f.text in fact.numbers]
-    return sorted(figures, key=lambda f: bool(_BEFORE_CHANGE.search(fact.sentence[: f.start])))
+    # Only the words just before a figure can say it is the old value; searching all the
+    # text before each figure was quadratic in a long sentence.
+    return sorted(
+        figures,
+        key=lambda f: bool(_BEFORE_CHANGE.search(fact.sentence[max(0, f.start - 40) : f.start])),
+    )
 
 
 _BEFORE_CHANGE = re.compile(
