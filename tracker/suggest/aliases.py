@@ -16,10 +16,14 @@ from __future__ import annotations
 import re
 
 # A name as news writes it: words with capitals or digits, or a lower-case id with
-# hyphens ("gemini-3-pro-image-preview"), up to five words.
+# hyphens ("gemini-3-pro-image-preview"), up to five words. Latin letters only, not \w:
+# \w takes CJK too, and "代号nano-banana的模型" would make "nano-banana的模型" the name.
 _NAME = (
-    r"(?<![A-Za-z0-9.-])(?:[a-z]*[A-Z0-9][\w.+-]*|[a-z0-9]+(?:-[\w.+]+)+)(?: [A-Z0-9][\w.+-]*){0,4}"
+    r"(?<![A-Za-z0-9.-])(?:[a-z]*[A-Z0-9][A-Za-z0-9_.+-]*|[a-z0-9]+(?:-[A-Za-z0-9_.+]+)+)"
+    r"(?: [A-Z0-9][A-Za-z0-9_.+-]*){0,4}"
 )
+# A word of English between "which" and its verb ("which Google markets as").
+_WORD = r"[A-Za-z0-9_]+"
 _QUOTE_OPEN = r"[\"“「『]?"
 _QUOTE_CLOSE = r"[\"”」』]?"
 _CALLS = r"(?:markets?|sells?|brands?|calls?|names?|nicknames?|dubs?|bills?|refers to)"
@@ -36,7 +40,7 @@ def _after(thing: str) -> list[re.Pattern[str]]:
     anchor = re.escape(thing)
     return [
         re.compile(
-            anchor + rf"(?: in [A-Z][\w.-]*)?,? which (?:\w+ ){{0,3}}{_CALLS} (?:as )?"
+            anchor + rf"(?: in [A-Z][A-Za-z0-9_.-]*)?,? which (?:{_WORD} ){{0,3}}{_CALLS} (?:as )?"
             rf"{_POSSESSIVE}{_QUOTE_OPEN}(?P<alias>{_NAME}){_QUOTE_CLOSE}"
         ),
         re.compile(anchor + rf",? {_KNOWN_AS} {_QUOTE_OPEN}(?P<alias>{_NAME}){_QUOTE_CLOSE}"),
@@ -57,7 +61,7 @@ def _before(thing: str) -> list[re.Pattern[str]]:
     return [
         # "GPT-5 Thinking in ChatGPT, which he nicknames his "Research Goblin""
         re.compile(
-            rf"(?P<alias>{_NAME})(?: in [A-Z][\w.-]*)?,? which (?:\w+ ){{0,3}}{_CALLS} "
+            rf"(?P<alias>{_NAME})(?: in [A-Z][A-Za-z0-9_.-]*)?,? which (?:{_WORD} ){{0,3}}{_CALLS} "
             rf"(?:as )?{_POSSESSIVE}{_QUOTE_OPEN}{anchor}"
         ),
         re.compile(rf"(?P<alias>{_NAME}),? {_KNOWN_AS} {_QUOTE_OPEN}{anchor}"),
