@@ -1,8 +1,8 @@
 """The news of an article as a :class:`~tracker.types.Fact`: who did what, to what, when.
 
 The sentence that states the news is found by what news writing does
-(:mod:`tracker.suggest.key_sentence`). From the headline and that sentence come the actor (a known lab, company,
-person or body, else the headline's subject), the object (the product,
+(:mod:`tracker.suggest.key_sentence`). From the headline and that sentence come the
+actor (a known lab, company, person or body, else the headline's subject), the object (the product,
 model or paper: a name with a version number first), the kind of event
 (release, open-source, ranking, funding, acquisition, award, regulation,
 lawsuit, price, paper, milestone, rename), the date the article gives for the event
