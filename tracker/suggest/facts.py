@@ -34,6 +34,7 @@ from tracker.textutil import split_sentences
 from tracker.types import Article, Fact
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_LONGEST_SENTENCE = 1000  # characters; news sentences run to a few hundred
 
 
 _VERB_STARTS = re.compile(
@@ -61,6 +62,9 @@ def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
     body = without_masthead(article.text, title)
     sentences = [s for s in split_sentences(body) if one_line(s) != title][:12]
     sentence = key_sentence(title, sentences, names, article, evidence) if sentences else title
+    # A "sentence" longer than any sentence (a page without sentence ends) is cut: every
+    # rule after this reads it several times over.
+    sentence = sentence[:_LONGEST_SENTENCE]
     actor = _actor(title, sentence, names)
     thing = _object(title, sentence, names, actor)
     if _RELEASED_IT.search(sentence) and not product_names(title, names, actor):
