@@ -3,28 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from tracker.report import load_report
-from tracker.statements import statements
-from tracker.suggest.names import NameBook
 from tracker.suggest.stale_claims import stale_claim
 from tracker.types import Fact
 
-SEED = Path(__file__).parent / "data" / "reports" / "seed.md"
 CLAIM = "中国模型在开源领域领先[1]"
 
 
-@pytest.fixture(scope="module")
-def seed():
-    report = load_report(SEED, report_id="ai", language="zh")
-    return statements(report), NameBook.for_report(report.markdown)
-
-
-def ended(seed, headline: str, sentence: str):
-    found, names = seed
+def ended(seed_statements_and_names, headline: str, sentence: str):
+    found, names = seed_statements_and_names
     fact = Fact("Hugging Face", "ranking", "", date(2026, 6, 10), (), sentence)
     return stale_claim(fact, found, names, headline=headline, section_titles={}, place=None)
 
@@ -42,8 +31,8 @@ def ended(seed, headline: str, sentence: str):
         ),
     ],
 )
-def test_another_group_overtaking_this_one_in_the_field_ends_its_lead(seed, headline, sentence):
-    found = ended(seed, headline, sentence)
+def test_another_group_overtaking_this_one_in_the_field_ends_its_lead(seed_statements_and_names, headline, sentence):
+    found = ended(seed_statements_and_names, headline, sentence)
     assert found is not None
     statement, text = found
     assert statement.text == f"- {CLAIM}" or statement.text == CLAIM
@@ -65,5 +54,5 @@ def test_another_group_overtaking_this_one_in_the_field_ends_its_lead(seed, head
         ),
     ],
 )
-def test_the_lead_stands_when_the_group_keeps_it_or_the_field_differs(seed, headline, sentence):
-    assert ended(seed, headline, sentence) is None
+def test_the_lead_stands_when_the_group_keeps_it_or_the_field_differs(seed_statements_and_names, headline, sentence):
+    assert ended(seed_statements_and_names, headline, sentence) is None

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
 
-from tracker.report import load_report
-from tracker.statements import statements
 from tracker.suggest.as_of import as_of_revision
-from tracker.suggest.names import NameBook
 from tracker.types import Fact
 
-SEED = Path(__file__).parent / "data" / "reports" / "seed.md"
 SNAPSHOT = "根据Artificial Analysis截至2025年12月30日的排名："
-
-
-@pytest.fixture(scope="module")
-def report_statements():
-    report = load_report(SEED, report_id="ai", language="zh")
-    return statements(report), NameBook.for_report(report.markdown)
 
 
 def fact(sentence: str) -> Fact:
@@ -37,8 +26,8 @@ def fact(sentence: str) -> Fact:
         ("Artificial Analysis发布开源权重榜单，数据截至2026年3月31日。", "2026年3月31日"),
     ],
 )
-def test_the_same_sources_later_snapshot_moves_the_date(report_statements, sentence, new_text):
-    found, names = report_statements
+def test_the_same_sources_later_snapshot_moves_the_date(seed_statements_and_names, sentence, new_text):
+    found, names = seed_statements_and_names
     revised = as_of_revision(fact(sentence), found, names)
     assert revised is not None
     statement, text = revised
@@ -57,6 +46,6 @@ def test_the_same_sources_later_snapshot_moves_the_date(report_statements, sente
         "Artificial Analysis said on April 30, 2026 that it will add new benchmarks.",
     ],
 )
-def test_other_sources_older_snapshots_and_plain_dates_leave_it(report_statements, sentence):
-    found, names = report_statements
+def test_other_sources_older_snapshots_and_plain_dates_leave_it(seed_statements_and_names, sentence):
+    found, names = seed_statements_and_names
     assert as_of_revision(fact(sentence), found, names) is None
