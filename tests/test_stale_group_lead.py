@@ -31,7 +31,9 @@ def ended(seed_statements_and_names, headline: str, sentence: str):
         ),
     ],
 )
-def test_another_group_overtaking_this_one_in_the_field_ends_its_lead(seed_statements_and_names, headline, sentence):
+def test_another_group_overtaking_this_one_in_the_field_ends_its_lead(
+    seed_statements_and_names, headline, sentence
+):
     found = ended(seed_statements_and_names, headline, sentence)
     assert found is not None
     statement, text = found
@@ -54,5 +56,7 @@ def test_another_group_overtaking_this_one_in_the_field_ends_its_lead(seed_state
         ),
     ],
 )
-def test_the_lead_stands_when_the_group_keeps_it_or_the_field_differs(seed_statements_and_names, headline, sentence):
+def test_the_lead_stands_when_the_group_keeps_it_or_the_field_differs(
+    seed_statements_and_names, headline, sentence
+):
     assert ended(seed_statements_and_names, headline, sentence) is None

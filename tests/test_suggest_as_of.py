@@ -26,7 +26,9 @@ def fact(sentence: str) -> Fact:
         ("Artificial Analysis发布开源权重榜单，数据截至2026年3月31日。", "2026年3月31日"),
     ],
 )
-def test_the_same_sources_later_snapshot_moves_the_date(seed_statements_and_names, sentence, new_text):
+def test_the_same_sources_later_snapshot_moves_the_date(
+    seed_statements_and_names, sentence, new_text
+):
     found, names = seed_statements_and_names
     revised = as_of_revision(fact(sentence), found, names)
     assert revised is not None
@@ -46,6 +48,8 @@ def test_the_same_sources_later_snapshot_moves_the_date(seed_statements_and_name
         "Artificial Analysis said on April 30, 2026 that it will add new benchmarks.",
     ],
 )
-def test_other_sources_older_snapshots_and_plain_dates_leave_it(seed_statements_and_names, sentence):
+def test_other_sources_older_snapshots_and_plain_dates_leave_it(
+    seed_statements_and_names, sentence
+):
     found, names = seed_statements_and_names
     assert as_of_revision(fact(sentence), found, names) is None
