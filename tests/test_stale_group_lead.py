@@ -60,3 +60,16 @@ def test_the_lead_stands_when_the_group_keeps_it_or_the_field_differs(
     seed_statements_and_names, headline, sentence
 ):
     assert ended(seed_statements_and_names, headline, sentence) is None
+
+
+def test_a_share_needs_a_task_in_common_but_a_best_at_claim_may_share_a_name():
+    from tracker.suggest.stale_claims import _shares_task
+
+    # 谷歌/Google is a glossary name: it says whose share, not of which market.
+    assert _shares_task("Google Gemini在图像生成领先", "Google's Gemini rose to 21.5 percent")
+    assert not _shares_task(
+        "Google Gemini在图像生成领先", "Google's Gemini rose to 21.5 percent", tasks_only=True
+    )
+    assert _shares_task(
+        "Google Gemini在图像生成领先", "Gemini's share of image generation", tasks_only=True
+    )

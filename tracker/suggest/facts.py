@@ -70,7 +70,8 @@ def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
     if _RELEASED_IT.search(sentence) and not product_names(title, names, actor):
         # "Anthropic then released it …": the product the story named before.
         thing = _named_before(sentence, sentences, names, actor) or thing
-    thing = _specific_member(thing, [sentence, *sentences[:3]], names)
+    updated = _UPDATE.search(title) is not None
+    thing = _specific_member(thing, [sentence, *sentences[:3]], names, updated=updated)
     maker = names.maker_of(thing) if thing else None
     if maker is not None and (
         not actor
@@ -129,11 +130,21 @@ def _named_before(sentence: str, sentences: list[str], names: NameBook, actor: s
     return ""
 
 
-def _specific_member(thing: str, texts: list[str], names: NameBook) -> str:
-    """The text's fuller name for ``thing`` when it adds a version or date of its own
-    ("更新R1" is DeepSeek-R1-0528; "Kimi K2's context" is Kimi-K2-Instruct-0905: a new
-    checkpoint, not the model the report names), or its maker's spelling of a bare
-    model name ("R1" → "DeepSeek R1")."""
+# A headline about an update of what it names ("更新R1", "a September update").
+_UPDATE = re.compile(
+    r"更新|升级|新版|版本"
+    r"|\b(?:update[sd]?|upgrade[sd]?|refresh(?:es|ed)?|new version|checkpoint)\b",
+    re.IGNORECASE,
+)
+
+
+def _specific_member(thing: str, texts: list[str], names: NameBook, *, updated: bool) -> str:
+    """The text's fuller name for ``thing`` when the headline tells of an update and the
+    text's name adds a version or date of its own ("更新R1" is DeepSeek-R1-0528; "Kimi K2's
+    context in a September update" is Kimi-K2-Instruct-0905: a new checkpoint, not the
+    model the report names); otherwise a fuller name is the same model's full id, and the
+    news is of the model. Also its maker's spelling of a bare model name ("R1" →
+    "DeepSeek R1")."""
     if not thing:
         return thing
     wanted = set(_name_tokens(thing))
@@ -144,7 +155,7 @@ def _specific_member(thing: str, texts: list[str], names: NameBook) -> str:
             extra = [t for t in tokens if t not in wanted]
             if not wanted <= set(tokens) or not extra:
                 continue
-            if any(ch.isdigit() for t in extra for ch in t):
+            if updated and any(ch.isdigit() for t in extra for ch in t):
                 return run
             if bare and names.maker_of(run) is not None and run.endswith(thing):
                 return run

@@ -193,7 +193,7 @@ def _edge_in(
             if not names_actor(statement.plain, fact.actor, names):
                 continue
             # The field of the claim is the field of the share ("代码领域" / "AI coding").
-            if not _shares_task(statement.plain, clause.replace("-", " ")):
+            if not _shares_task(statement.plain, clause.replace("-", " "), tasks_only=True):
                 continue
             when = f"{fact.date.year}年{fact.date.month}月" if fact.date else ""
             return statement, _append(statement.text, f"（{when}份额达{format_zh(share)}）")
@@ -271,13 +271,15 @@ def _spelled(form: str, text: str) -> bool:
     return re.search(rf"(?<![A-Za-z]){re.escape(form)}(?![A-Za-z])", text) is not None
 
 
-def _shares_task(statement: str, said: str) -> bool:
-    """A field concept (the task: image editing) named in both, in any spelling."""
+def _shares_task(statement: str, said: str, *, tasks_only: bool = False) -> bool:
+    """A field concept (the task: image editing) named in both, in any spelling; with
+    ``tasks_only``, not a glossary name (谷歌/Google, 纳米香蕉/Nano Banana): a share is of a
+    task's market, which a lab's name does not say."""
     for row in FIELD_GLOSSARY:
         zh = [f for f in row if _cjk(f)]
         en = [f for f in row if not _cjk(f)]
-        if en and all(f[:1].isupper() for f in en):
-            continue  # a name (谷歌/Google, 深度求索/DeepSeek), not a task
+        if tasks_only and en and all(f[:1].isupper() for f in en):
+            continue
         in_statement = any(f in statement for f in zh) or any(
             re.search(rf"\b{re.escape(f)}\b", statement, re.I) for f in en
         )
