@@ -153,13 +153,7 @@ def covering_statement(
                 (s.kind == "row" and not beyond)
                 or shares_figure(s.plain, fact)
                 or same_event(s.plain, fact.event)
-                or (
-                    not beyond
-                    # News of no kind tracker can tell is of the thing only if its headline
-                    # says so: a study of o3's scheming is not what "OpenAI发布o3" states.
-                    and (fact.event != "other" or in_headline)
-                    and _names_actor_or_lead(s, leads, fact.actor, names, statements)
-                )
+                or (not beyond and _names_actor_or_lead(s, leads, fact.actor, names, statements))
                 # An item of the actor's list of results ("根据METR的测量…：") states
                 # its result for the thing the item names.
                 or _lead_tells(leads.get(id(s)), fact, names)
