@@ -131,3 +131,22 @@ def test_who_did_it_and_to_what(names, title, text, actor, thing):
     if thing is not None:
         assert fact.object == thing
     assert fact.object != "Artificial"
+
+
+def test_a_model_is_credited_to_its_maker_unless_the_text_has_another_release_it(names):
+    hosted = key_fact(
+        article(
+            "Microsoft releases GPT-5 in Copilot for every user",
+            "Microsoft releases GPT-5 in Copilot, with a smart mode that picks the model.",
+        ),
+        names,
+    )
+    assert hosted.actor == "Microsoft"
+    named_later = key_fact(
+        article(
+            "一年之后回看：R1发布让英伟达一天蒸发近6000亿美元",
+            "2025年1月20日，深度求索发布推理模型DeepSeek R1。",
+        ),
+        names,
+    )
+    assert names.lookup(named_later.actor) == names.lookup("DeepSeek")

@@ -81,6 +81,8 @@ def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
         or (
             event_kind(title, sentence) in ("release", "open-source")
             and names.lookup(actor) != maker
+            # …unless the text has the actor itself release it ("Microsoft releases …").
+            and not any(_releases(actor, text) for text in (title, sentence))
         )
     ):
         actor = maker.english[0]  # "Qwen3.5 tops …": the maker, not the headline's subject
@@ -136,6 +138,13 @@ _UPDATE = re.compile(
     r"|\b(?:update[sd]?|upgrade[sd]?|refresh(?:es|ed)?|new version|checkpoint)\b",
     re.IGNORECASE,
 )
+
+
+def _releases(actor: str, text: str) -> bool:
+    """``actor`` is the subject of a release verb in ``text`` ("Microsoft releases",
+    "英伟达发布")."""
+    pattern = re.escape(actor) + r"(?:['’]s)?\s*(?:\w+\s+)?(?:" + _RELEASE_VERB.pattern + ")"
+    return re.search(pattern, text, re.IGNORECASE) is not None
 
 
 def _specific_member(thing: str, texts: list[str], names: NameBook, *, updated: bool) -> str:
