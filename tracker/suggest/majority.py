@@ -68,8 +68,11 @@ def majority_revision(
     marker, or None."""
     for said in (fact.sentence, headline):
         for clause in _CLAUSE.findall(said):
-            shares = [s for s in shares_in(clause) if s.value < 0.5]
-            if not shares:
+            found = shares_in(clause)
+            shares = [s for s in found if s.value < 0.5]
+            # A clause that also gives a majority ("RL 80%, pretraining 20%") may well
+            # confirm the claim: which share is the subject's is not clear from it.
+            if not shares or len(shares) < len(found):
                 continue
             for statement in statements:
                 if statement.kind == "row" or not _MAJORITY.search(statement.plain):
