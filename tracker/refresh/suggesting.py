@@ -99,10 +99,11 @@ def _propose(
     state: RunState,
     events: RefreshEvents,
 ) -> list[_Pending]:
+    from tracker.match import embed
     from tracker.suggest import near_duplicate
     from tracker.suggest.propose import ReportView, propose
 
-    view = ReportView.of(report)
+    view = ReportView.of(report, embed=embed)
     # Stories already behind this report's suggestions, for near-duplicate checks.
     seen: list[tuple[int, str]] = []
     for existing in store.suggestions(report=report.id):

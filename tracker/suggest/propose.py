@@ -7,7 +7,11 @@ In this order, for the article's key fact (:mod:`tracker.suggest.facts`):
 2. a statement that already states the news → a ``citation`` of the article
    for it when that statement cites nothing or only general sources, else
    nothing at all (the report says it, with its own source);
-3. otherwise → an ``addition`` in the report's language.
+3. news whose headline says a statement no longer holds, where no rule of step 1
+   knows the statement's form → a ``revision`` appending the news to the
+   statement it reads most like (:mod:`tracker.suggest.updates`; only when the
+   view was given an embedding function);
+4. otherwise → an ``addition`` in the report's language.
 
 :class:`ReportView` holds what this needs of a report (its statements, its
 names, its general references) so it is worked out once per report, not once
@@ -16,9 +20,13 @@ per article. Pure: no I/O, no clock.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
 
 from tracker.statements import Statement, general_references, statements
 from tracker.suggest.additions import addition, feeds_of, from_article
@@ -26,10 +34,20 @@ from tracker.suggest.aliases import aliases_of
 from tracker.suggest.citing import cite_after, may_cite, overview_references, summary_sections
 from tracker.suggest.facts import key_fact
 from tracker.suggest.names import NameBook
-from tracker.suggest.novelty import covering_statement
+from tracker.suggest.novelty import REFERS_BACK, covering_statement
+from tracker.suggest.phrasing import draft_news
 from tracker.suggest.revisions import find_revision
+from tracker.suggest.updates import (
+    signals_change,
+    update_text,
+    updated_statement,
+    with_update,
+)
 from tracker.textutil import split_sentences
 from tracker.types import Article, Fact, Match, Report, Suggestion, SuggestionKind
+
+# Texts → their L2-normalised embeddings, one row each (tracker.match.embed).
+Embed = Callable[[Sequence[str]], NDArray[np.float32]]
 
 
 @dataclass(frozen=True)
@@ -40,9 +58,13 @@ class ReportView:
     general: frozenset[int]  # reference numbers cited across the report
     summaries: frozenset[str]  # abstract, introduction, conclusion
     overview: frozenset[tuple[str, int]]  # (chapter, reference) of a chapter's survey source
+    embed: Embed | None = None
+    vectors: NDArray[np.float32] | None = None  # the statements' embeddings, in order
 
     @classmethod
-    def of(cls, report: Report) -> ReportView:
+    def of(cls, report: Report, embed: Embed | None = None) -> ReportView:
+        """The view of ``report``; with ``embed``, news can be placed against the
+        statement it reads most like (the statements are embedded once, here)."""
         found = tuple(statements(report))
         return cls(
             report=report,
@@ -51,7 +73,15 @@ class ReportView:
             overview=overview_references(found),
             general=general_references(report),
             summaries=summary_sections({s.id: s.title for s in report.sections}),
+            embed=embed,
+            vectors=None if embed is None or not found else embed(_in_context(found)),
         )
+
+    def cosines(self, text: str) -> list[float] | None:
+        """``text``'s similarity to each statement, in order; None without embeddings."""
+        if self.embed is None or self.vectors is None:
+            return None
+        return [float(c) for c in self.vectors @ self.embed([text])[0]]
 
     @property
     def marker(self) -> str:
@@ -102,9 +132,75 @@ def propose(
             view, article, match, fact, covering, cite_after(covering, view.marker),
             SuggestionKind.CITATION, now, source_names,
         )  # fmt: skip
+    update = _claim_update(view, article, match, fact, now, source_names)
+    if update is not None:
+        return update
     return addition(
         report, article, match, now=now, source_names=source_names, names=view.names, fact=fact
     )
+
+
+def _claim_update(
+    view: ReportView,
+    article: Article,
+    match: Match,
+    fact: Fact,
+    now: datetime,
+    source_names: Sequence[str],
+) -> Suggestion | None:
+    """A revision appending the news to the statement of its section it changes
+    (:mod:`tracker.suggest.updates`), or None. Only news that can be written in the
+    report's language qualifies."""
+    if view.embed is None or not signals_change(article.title):
+        return None
+    cosines = view.cosines(f"{article.title} {_lede(article)}")
+    if cosines is None:
+        return None
+    statement = updated_statement(
+        view.statements, cosines, section_id=match.section_id, headline=article.title
+    )
+    if statement is None:
+        return None
+    report = view.report
+    chinese = report.language.lower().startswith("zh")
+    news = update_text(article.title, chinese=chinese)
+    if news is None:
+        # A headline in another language: the news as drafted from its key fact.
+        draft = draft_news(
+            fact, language=report.language, names=view.names, headline=article.title,
+            source=("、" if chinese else " and ").join(feeds_of(article, source_names)),
+        )  # fmt: skip
+        if draft.needs_translation:
+            return None  # an English quote is no update of a Chinese sentence
+        news = _DAY_PREFIX.sub("", draft.text)
+    day = fact.date or (article.published or now).date()
+    replacement = with_update(statement, news, day, view.marker, chinese=chinese)
+    return _edit(
+        view, article, match, fact, statement, replacement,
+        SuggestionKind.REVISION, now, source_names,
+    )  # fmt: skip
+
+
+# The ISO date draft_news puts before a statement ("2025-11-18，…"); an update writes
+# the date its own way.
+_DAY_PREFIX = re.compile(r"^\d{4}-\d{2}-\d{2}(?:，|: )")
+
+
+def _in_context(found: Sequence[Statement]) -> list[str]:
+    """Each statement as it is read: one that refers back ("其可在…硬件上运行") with the
+    statement before it, whose thing it is about; alone it is about nothing."""
+    texts = []
+    for i, statement in enumerate(found):
+        before = found[i - 1] if i else None
+        if (
+            before is not None
+            and before.section_id == statement.section_id
+            and REFERS_BACK.match(statement.plain)
+        ):
+            texts.append(f"{before.plain} {statement.plain}")
+        else:
+            texts.append(statement.plain)
+    return texts
 
 
 def _lede(article: Article) -> str:

@@ -1,0 +1,120 @@
+"""News that changes what a statement claims, where no rule knows the claim's form.
+
+The specific revisions (:mod:`tracker.suggest.revisions`) each know one form of
+claim: a figure of a named measure, a ranking row, a snapshot date, a "most
+of" claim. Much stale-making news fits none of them: a rival passing the lab
+the report calls the leader, a test finding a product short of the level the
+report says it reached, a tool folded into another. Such news says *that*
+something changed in its headline ("passes", "no longer", "降至", "并入"), and
+it is about the one statement of its section that it reads most like.
+
+So, for news that would otherwise become a new bullet: when its headline
+signals a change and the statement of its section closest to its headline and
+lede in the multilingual embedding space is close enough, the edit is that
+statement with the news appended as a dated update, the statement's own
+citations kept (it was true when written) and the article cited for the update.
+The editor sees it as a tracked change of that statement, not as a bullet the
+section's readers would have to reconcile with it.
+
+Pure: the similarities come in as numbers, one per statement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+from tracker.statements import Statement
+
+# A headline that says something changed or is not as believed. Words that only
+# announce ("launches", "发布") or rank ("tops") are not here: a launch is an
+# addition, a ranking has its own rule.
+_CHANGE = re.compile(
+    r"\bno longer\b|\bpass(?:es|ed)\b|\bovertak\w+|\bovertook\b|\bsurpass\w*|\boutpac\w+"
+    r"|\b(?:falls?|fell|drops?|dropped|slips?|slipped) (?:to|below|behind|under)\b"
+    r"|\b(?:rises?|rose|climbs?|climbed|jumps?|jumped|grows?|grew) to\b"
+    r"|\bends\b|\bended\b|\bshut(?:s|ting)? down\b|\bretir(?:es|ed|ing)\b|\bdiscontinu\w+"
+    r"|\bfold(?:s|ed)? into\b|\breplac(?:es|ed|ing)\b|\bfor the first time\b"
+    r"|\bpoints? the other way\b|\bcontrary to\b|\bfalls? short\b"
+    r"|不再|超过|反超|超越|跌至|降至|升至|涨至|增至|停止|下线|并入|取代|首次|仅|只有|只排|最高只"
+    r"|并非|落后|跌破|逆转|让位|失去",
+    re.IGNORECASE,
+)
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+# How close (cosine of the headline and lede to the statement) a statement must be to
+# count as the one the news is about. Chosen on the development briefs (eval/README.md,
+# "Round 7"): at 0.35 a news story about a first became an update of a statement it
+# only confirmed; at 0.40 none did.
+_MIN_COSINE = 0.40
+
+
+def signals_change(headline: str) -> bool:
+    """Whether the headline says something changed or is not as the report has it."""
+    return _CHANGE.search(headline) is not None
+
+
+def updated_statement(
+    statements: Sequence[Statement],
+    cosines: Sequence[float],
+    *,
+    section_id: str,
+    headline: str,
+) -> Statement | None:
+    """The statement of ``section_id`` the news changes (``cosines[i]`` is the news'
+    similarity to ``statements[i]``), or None: no change signalled, or no statement
+    of the section close enough. Table rows are left to the ranking rule."""
+    if not signals_change(headline):
+        return None
+    scored = [
+        (cosine, statement)
+        for statement, cosine in zip(statements, cosines, strict=True)
+        if statement.section_id == section_id and statement.kind != "row"
+    ]
+    if not scored:
+        return None
+    cosine, statement = max(scored, key=lambda pair: pair[0])
+    return statement if cosine >= _MIN_COSINE else None
+
+
+def update_text(headline: str, *, chinese: bool) -> str | None:
+    """The headline as the update, when it is in the report's language: it is the one
+    sentence that says what changed (a drafted event, "X开源Y", may not). None for a
+    headline in another language."""
+    headline = re.sub(r"\s+", " ", headline).strip()
+    if not headline or bool(_CJK.search(headline)) != chinese:
+        return None
+    return headline
+
+
+def with_update(
+    statement: Statement, news: str, day: date | None, marker: str, *, chinese: bool
+) -> str:
+    """``statement`` with ``news`` (one sentence, no date, no citation) appended as a
+    dated update citing ``marker``; the statement's own words and citations unchanged.
+    A statement that introduces a list ("…兴起[1]：") takes the update before its colon."""
+    text = statement.text.rstrip()
+    when = _written_date(day, chinese=chinese)
+    news = news.rstrip("。.；; ")
+    if chinese:
+        update = f"{when}，{news}{marker}" if when else f"{news}{marker}"
+    else:
+        update = f"As of {when}, {news}{marker}" if when else f"{news}{marker}"
+    if text.endswith(("：", ":")):
+        opened, closed = ("（", "）") if chinese else (" (", ")")
+        return f"{text[:-1]}{opened}{update}{closed}{text[-1]}"
+    if text.endswith(("。", ".", "！", "？", "!", "?")):
+        space = "" if chinese else " "
+        return f"{text}{space}{update}{'。' if chinese else '.'}"
+    # A list item or table-less line with no closing stop: the update joins it.
+    return f"{text}；{update}" if chinese else f"{text}; {update}"
+
+
+def _written_date(day: date | None, *, chinese: bool) -> str:
+    if day is None:
+        return ""
+    if chinese:
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day:%B} {day.day}, {day.year}"
