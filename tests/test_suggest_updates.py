@@ -65,7 +65,12 @@ def test_headlines_that_say_something_changed(headline):
 
 @pytest.mark.parametrize(
     "headline",
-    ["Google launches Gemini 4", "OpenAI发布GPT-6", "Qwen tops the open-weights leaderboard"],
+    [
+        "Google launches Gemini 4",
+        "OpenAI发布GPT-6",
+        "Qwen tops the open-weights leaderboard",
+        "某公司创始人首次回应外界质疑",  # a first is news of its own
+    ],
 )
 def test_announcements_and_rankings_signal_no_change(headline):
     assert not signals_change(headline)
@@ -136,6 +141,27 @@ def test_news_that_a_statement_no_longer_holds_updates_it(views):
     assert not made.needs_translation
 
 
+def test_news_of_a_change_to_a_statement_naming_its_thing_is_an_update_not_a_citation(views):
+    with_embeddings, without = views
+    retired = article(
+        "OpenAI停止更新Codex CLI，并入ChatGPT桌面应用",
+        "OpenAI 5月12日宣布，开源终端编程工具Codex CLI将停止更新，其功能并入ChatGPT桌面应用，"
+        "GitHub仓库转为只读。已有用户可以一键迁移设置。",
+        language="zh",
+    )
+    match = Match(retired.url, "3.2", 0.6, {}, "")
+    # Without embeddings the rules see a list item naming Codex CLI: the news would cite it.
+    cited = propose(without, retired, match, now=NOW)
+    assert cited is not None and cited.kind is SuggestionKind.CITATION
+    made = propose(with_embeddings, retired, match, now=NOW)
+    assert made is not None and made.kind is SuggestionKind.REVISION
+    assert made.target == "Codex CLI（OpenAI）[1]"
+    assert (
+        made.proposed_text
+        == f"Codex CLI（OpenAI）[1]；2026年5月12日，{retired.title}{with_embeddings.marker}"
+    )
+
+
 def test_without_embeddings_or_a_change_signal_the_news_is_an_addition(views):
     with_embeddings, without = views
     match = Match(NO_LONGER.url, "4.3", 0.6, {}, "")
@@ -157,3 +183,17 @@ def test_a_headline_in_the_reports_language_is_the_update_itself():
     )
     assert update_text("Qwen-Image 2 no longer runs on consumer cards", chinese=True) is None
     assert update_text("Qwen-Image 2 no longer runs on consumer cards", chinese=False) is not None
+
+
+def test_the_statement_naming_the_news_thing_needs_only_to_be_the_closest():
+    found = [statement("A[1]。"), statement("B（X）[1]")]
+    cosines = [0.2, 0.35]
+    change = "X no longer does B"
+    assert updated_statement(found, cosines, section_id="4.3", headline=change) is None
+    named = updated_statement(found, cosines, section_id="4.3", headline=change, named=found[1])
+    assert named is found[1]
+    # Not the closest: the named one does not win on its name alone.
+    assert (
+        updated_statement(found, [0.35, 0.3], section_id="4.3", headline=change, named=found[1])
+        is None
+    )

@@ -10,7 +10,8 @@ In this order, for the article's key fact (:mod:`tracker.suggest.facts`):
 3. news whose headline says a statement no longer holds, where no rule of step 1
    knows the statement's form → a ``revision`` appending the news to the
    statement it reads most like (:mod:`tracker.suggest.updates`; only when the
-   view was given an embedding function);
+   view was given an embedding function), tried before step 2's citation: news
+   of a change is no restatement;
 4. otherwise → an ``addition`` in the report's language.
 
 :class:`ReportView` holds what this needs of a report (its statements, its
@@ -125,6 +126,11 @@ def propose(
         headline=article.title,
         aliases=aliases_of(fact.object, f"{article.title}\n{article.text or ''}"),
     )
+    # News that says a statement changed is no restatement of it, even when the rules
+    # above find the statement that names its thing.
+    update = _claim_update(view, article, match, fact, now, source_names, covering)
+    if update is not None:
+        return update
     if covering is not None:
         if not may_cite(covering, view.general, view.overview):
             return None
@@ -132,9 +138,6 @@ def propose(
             view, article, match, fact, covering, cite_after(covering, view.marker),
             SuggestionKind.CITATION, now, source_names,
         )  # fmt: skip
-    update = _claim_update(view, article, match, fact, now, source_names)
-    if update is not None:
-        return update
     return addition(
         report, article, match, now=now, source_names=source_names, names=view.names, fact=fact
     )
@@ -147,6 +150,7 @@ def _claim_update(
     fact: Fact,
     now: datetime,
     source_names: Sequence[str],
+    named: Statement | None,
 ) -> Suggestion | None:
     """A revision appending the news to the statement of its section it changes
     (:mod:`tracker.suggest.updates`), or None. Only news that can be written in the
@@ -157,7 +161,7 @@ def _claim_update(
     if cosines is None:
         return None
     statement = updated_statement(
-        view.statements, cosines, section_id=match.section_id, headline=article.title
+        view.statements, cosines, section_id=match.section_id, headline=article.title, named=named
     )
     if statement is None:
         return None

@@ -28,16 +28,17 @@ from datetime import date
 from tracker.statements import Statement
 
 # A headline that says something changed or is not as believed. Words that only
-# announce ("launches", "发布") or rank ("tops") are not here: a launch is an
-# addition, a ranking has its own rule.
+# announce ("launches", "发布"), rank ("tops") or tell of a first ("首次回应", "for
+# the first time") are not here: a launch or a first is news of its own, a ranking
+# has its own rule.
 _CHANGE = re.compile(
     r"\bno longer\b|\bpass(?:es|ed)\b|\bovertak\w+|\bovertook\b|\bsurpass\w*|\boutpac\w+"
     r"|\b(?:falls?|fell|drops?|dropped|slips?|slipped) (?:to|below|behind|under)\b"
     r"|\b(?:rises?|rose|climbs?|climbed|jumps?|jumped|grows?|grew) to\b"
     r"|\bends\b|\bended\b|\bshut(?:s|ting)? down\b|\bretir(?:es|ed|ing)\b|\bdiscontinu\w+"
-    r"|\bfold(?:s|ed)? into\b|\breplac(?:es|ed|ing)\b|\bfor the first time\b"
+    r"|\bfold(?:s|ed)? into\b|\breplac(?:es|ed|ing)\b"
     r"|\bpoints? the other way\b|\bcontrary to\b|\bfalls? short\b"
-    r"|不再|超过|反超|超越|跌至|降至|升至|涨至|增至|停止|下线|并入|取代|首次|仅|只有|只排|最高只"
+    r"|不再|超过|反超|超越|跌至|降至|升至|涨至|增至|停止|下线|并入|取代|仅|只有|只排|最高只"
     r"|并非|落后|跌破|逆转|让位|失去",
     re.IGNORECASE,
 )
@@ -49,6 +50,10 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 # "Round 7"): at 0.35 a news story about a first became an update of a statement it
 # only confirmed; at 0.40 none did.
 _MIN_COSINE = 0.40
+# A statement the name rules already tie to the news' thing needs only to be the
+# closest of its section, above a floor: short list items ("Codex CLI（OpenAI）")
+# embed far from any news about them.
+_NAMED_MIN_COSINE = 0.30
 
 
 def signals_change(headline: str) -> bool:
@@ -62,10 +67,12 @@ def updated_statement(
     *,
     section_id: str,
     headline: str,
+    named: Statement | None = None,
 ) -> Statement | None:
     """The statement of ``section_id`` the news changes (``cosines[i]`` is the news'
     similarity to ``statements[i]``), or None: no change signalled, or no statement
-    of the section close enough. Table rows are left to the ranking rule."""
+    of the section close enough. ``named`` is the statement that names the news'
+    thing, if the name rules found one. Table rows are left to the ranking rule."""
     if not signals_change(headline):
         return None
     scored = [
@@ -76,7 +83,8 @@ def updated_statement(
     if not scored:
         return None
     cosine, statement = max(scored, key=lambda pair: pair[0])
-    return statement if cosine >= _MIN_COSINE else None
+    floor = _NAMED_MIN_COSINE if statement is named else _MIN_COSINE
+    return statement if cosine >= floor else None
 
 
 def update_text(headline: str, *, chinese: bool) -> str | None:
