@@ -150,3 +150,25 @@ def test_a_model_is_credited_to_its_maker_unless_the_text_has_another_release_it
         names,
     )
     assert names.lookup(named_later.actor) == names.lookup("DeepSeek")
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "actor"),
+    [
+        (
+            "GitHub's Copilot code review reaches every paid plan",
+            "Copilot code review, which comments on pull requests before a human does, is now "
+            "available on every paid plan, GitHub said on Tuesday.",
+            "GitHub",
+        ),
+        (
+            "星河科技的Copilot助手正式上线",
+            "星河科技宣布，其Copilot助手结束测试，向所有付费用户开放。",
+            "星河科技",
+        ),
+    ],
+)
+def test_a_headline_that_says_whose_the_thing_is_names_the_actor(names, title, text, actor):
+    # The name book knows Copilot as Microsoft's; the headline's possessive says otherwise.
+    fact = key_fact(article(title, text), names)
+    assert fact.actor == actor

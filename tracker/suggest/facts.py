@@ -86,6 +86,9 @@ def key_fact(article: Article, names: NameBook, *, evidence: str = "") -> Fact:
         )
     ):
         actor = maker.english[0]  # "Qwen3.5 tops …": the maker, not the headline's subject
+    # The headline saying whose the thing is outranks the name book's maker: a
+    # subsidiary's product or a namesake ("GitHub's Copilot coding agent").
+    actor = _possessor(title, thing, names) or actor
     if actor and re.fullmatch(r"[A-Z]\d+(?:\.\d+)*\w*", thing):
         thing = f"{actor} {thing}"  # "DeepSeek releases V3.2": the model is "DeepSeek V3.2"
     elif actor and re.fullmatch(r"[A-Z][a-z]+", thing) and f"{actor} {thing}" in body:
@@ -176,6 +179,22 @@ def _name_tokens(name: str) -> list[str]:
 
 
 # ----------------------------------------------------------------- actor and object
+
+
+def _possessor(title: str, thing: str, names: NameBook) -> str:
+    """Whose the headline says ``thing`` is: "GitHub's Copilot …", "星河科技的Copilot…"
+    (a Chinese possessor only opening the headline, where it is one name). A product
+    or version is no possessor ("Kimi K2's context" is the model's, not a maker's)."""
+    if not thing:
+        return ""
+    latin = re.search(
+        r"(?<![\w.])([A-Z][\w.&-]*(?: [A-Z][\w.&-]*){0,2})['’]s " + re.escape(thing), title
+    )
+    chinese = re.match(r"^([\u4e00-\u9fffA-Za-z]{2,8}?)的" + re.escape(thing), title)
+    found = (latin or chinese).group(1) if (latin or chinese) else ""
+    if not found or re.search(r"\d", found) or names.maker_of(found) is not None:
+        return ""
+    return found
 
 
 def _actor(title: str, sentence: str, names: NameBook) -> str:
