@@ -191,7 +191,8 @@ def _possessor(title: str, thing: str, names: NameBook) -> str:
         r"(?<![\w.])([A-Z][\w.&-]*(?: [A-Z][\w.&-]*){0,2})['’]s " + re.escape(thing), title
     )
     chinese = re.match(r"^([\u4e00-\u9fffA-Za-z]{2,8}?)的" + re.escape(thing), title)
-    found = (latin or chinese).group(1) if (latin or chinese) else ""
+    said = latin or chinese
+    found = said.group(1) if said is not None else ""
     if not found or re.search(r"\d", found) or names.maker_of(found) is not None:
         return ""
     return found
