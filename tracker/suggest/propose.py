@@ -12,7 +12,10 @@ In this order, for the article's key fact (:mod:`tracker.suggest.facts`):
    statement it reads most like (:mod:`tracker.suggest.updates`; only when the
    view was given an embedding function), tried before step 2's citation: news
    of a change is no restatement;
-4. otherwise → an ``addition`` in the report's language.
+4. commentary (an essay, interview, round-up … announcing nothing,
+   :mod:`tracker.suggest.commentary`) → a ``citation`` for the statement of its
+   section it discusses (only with embeddings), when one is close enough;
+5. otherwise → an ``addition`` in the report's language.
 
 :class:`ReportView` holds what this needs of a report (its statements, its
 names, its general references) so it is worked out once per report, not once
@@ -33,6 +36,7 @@ from tracker.statements import Statement, general_references, statements
 from tracker.suggest.additions import addition, feeds_of, from_article
 from tracker.suggest.aliases import aliases_of
 from tracker.suggest.citing import cite_after, may_cite, overview_references, summary_sections
+from tracker.suggest.commentary import discussed_statement, is_commentary
 from tracker.suggest.facts import key_fact
 from tracker.suggest.names import NameBook
 from tracker.suggest.novelty import REFERS_BACK, covering_statement
@@ -131,6 +135,9 @@ def propose(
     update = _claim_update(view, article, match, fact, now, source_names, covering)
     if update is not None:
         return update
+    if covering is None and is_commentary(article.title, fact.event):
+        # Commentary near no statement stays an addition: the section may lack what it says.
+        covering = _discussed(view, article, match)
     if covering is not None:
         if not may_cite(covering, view.general, view.overview):
             return None
@@ -141,6 +148,15 @@ def propose(
     return addition(
         report, article, match, now=now, source_names=source_names, names=view.names, fact=fact
     )
+
+
+def _discussed(view: ReportView, article: Article, match: Match) -> Statement | None:
+    """The statement of the matched section a commentary discusses, or None (always
+    without embeddings: then nothing says which)."""
+    cosines = view.cosines(f"{article.title} {_lede(article)}")
+    if cosines is None:
+        return None
+    return discussed_statement(view.statements, cosines, section_id=match.section_id)
 
 
 def _claim_update(

@@ -1,0 +1,67 @@
+"""Commentary: articles that discuss what happened rather than report that something did.
+
+An essay, an interview, a keynote looked back on, a year's round-up, a
+hands-on test or a tutorial tells the editor nothing the report lacks when it
+announces nothing: its subject is a trend, a result or a product the report
+already states, seen by someone. Such a piece is no new bullet: it is a source
+for the statement it discusses, the one of its section it reads most like,
+when that statement cites only general sources. Commentary that reads like no
+statement of its section closely enough may say what the section lacks, and
+stays an addition.
+
+The genre is read off the headline, where outlets mark it ("长文", "专访",
+"盘点", "round-up", "interview"). An article of a kind of news tracker knows
+(a release, a paper, funding, a price, a ranking …) is news whatever its
+headline calls it: "Q&A" over a launch is still a launch.
+
+Pure: the similarities come in as numbers, one per statement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from tracker.statements import Statement
+
+_GENRE = re.compile(
+    r"\b(?:essay|op-ed|opinion|analysis|interview|Q&A|AMA|round-?up|recap|retrospective"
+    r"|looks? back|year in review|keynote|speech|podcast|explainer|tutorial|hands-on"
+    r"|guide to|how to|best practices)\b"
+    r"|长文|专访|访谈|演讲|盘点|回看|回顾|复盘|综述|观点|解读|评论|问答|答网友|教程|实测|指南|最佳实践",
+    re.IGNORECASE,
+)
+
+# How close (cosine of headline and lede) the statement a commentary becomes a source
+# for must be. On the development briefs the commentary pieces' closest statements
+# were the ones they discuss down to about 0.34, and unrelated below about 0.22.
+_MIN_COSINE = 0.30
+
+
+def _bare_lead(statement: Statement) -> bool:
+    """A short line introducing a list ("这一模式的优势在于：", "主要竞争产品包括：")
+    states nothing of its own to be a source for."""
+    plain = statement.plain
+    return plain.endswith(("：", ":")) and len(plain) < 12
+
+
+def is_commentary(headline: str, event: str) -> bool:
+    """Whether the article is commentary with no news of a kind tracker knows."""
+    return event == "other" and _GENRE.search(headline) is not None
+
+
+def discussed_statement(
+    statements: Sequence[Statement], cosines: Sequence[float], *, section_id: str
+) -> Statement | None:
+    """The statement of ``section_id`` the commentary reads most like, if close enough
+    (``cosines[i]`` is its similarity to ``statements[i]``). Table rows are included: a
+    round-up may discuss what a trend table states."""
+    scored = [
+        (cosine, statement)
+        for statement, cosine in zip(statements, cosines, strict=True)
+        if statement.section_id == section_id and not _bare_lead(statement)
+    ]
+    if not scored:
+        return None
+    cosine, statement = max(scored, key=lambda pair: pair[0])
+    return statement if cosine >= _MIN_COSINE else None
