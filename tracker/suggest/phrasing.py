@@ -125,7 +125,8 @@ def _phrase_zh(fact: Fact, actor: str, names: NameBook, headline: str = "") -> s
     if event == "funding" and actor and money is not None:
         valuation = _second(figures, money, "money")
         tail = f"，估值{format_zh(valuation)}" if valuation is not None else ""
-        return f"{actor}完成{format_zh(money)}融资{tail}"
+        stage = _round(f"{fact.sentence} {headline}")
+        return f"{actor}完成{format_zh(money)}{f'{stage}轮' if stage else ''}融资{tail}"
     if event == "acquisition" and actor and thing:
         tail = f"，交易金额{format_zh(money)}" if money is not None else ""
         return f"{actor}宣布收购{thing}{tail}"
@@ -244,7 +245,9 @@ def _phrase_en(fact: Fact, actor: str, names: NameBook) -> str:
         place = format_en(rank) if rank is not None else "#1"
         return f"{thing} ranked {place}" + (f" on {board}" if board else "")
     if event == "funding" and actor and money is not None:
-        return f"{actor} raised {format_en(money)}"
+        stage = _round(fact.sentence)
+        stage_en = {"种子": "seed", "天使": "angel"}.get(stage, f"Series {stage}")
+        return f"{actor} raised {format_en(money)}" + (f" in a {stage_en} round" if stage else "")
     if event == "acquisition" and actor and thing:
         return f"{actor} agreed to acquire {thing}"
     if event == "rename" and actor and thing:
@@ -317,6 +320,21 @@ def _board(fact: Fact, names: NameBook, language: str) -> str:
         if found.name.kind == "board" or found.form == "Artificial Analysis":
             return found.name.spelled_for(language)
     return ""
+
+
+# A funding round's stage, as the Chinese "X轮" writes it: "Series B", "B轮", "seed round".
+_ROUND = re.compile(
+    r"\bSeries ([A-H])\b|(?<![A-Za-z])([A-H]\+?|Pre-[A-H]|天使|种子)轮|\b(seed|angel) round\b"
+)
+
+
+def _round(text: str) -> str:
+    """The stage of the round ``text`` tells of ("B", "Pre-A", "种子"), or ""."""
+    found = _ROUND.search(text)
+    if found is None:
+        return ""
+    stage = next(g for g in found.groups() if g)
+    return {"seed": "种子", "angel": "天使"}.get(stage.lower(), stage)
 
 
 def _second(figures: list[Figure], first: Figure, kind: str) -> Figure | None:
