@@ -172,3 +172,14 @@ def test_a_headline_that_says_whose_the_thing_is_names_the_actor(names, title, t
     # The name book knows Copilot as Microsoft's; the headline's possessive says otherwise.
     fact = key_fact(article(title, text), names)
     assert fact.actor == actor
+
+
+def test_a_chinese_headlines_doer_opens_a_clause_and_is_no_adverb_phrase(names):
+    fact = key_fact(
+        article(
+            "千亿参数也开源：星河智能发布旗舰模型Orbit-2",
+            "星河智能今天发布并开源旗舰模型Orbit-2，总参数约1000亿，采用混合专家架构。",
+        ),
+        names,
+    )
+    assert fact.actor == "星河智能"

@@ -216,8 +216,18 @@ def _actor(title: str, sentence: str, names: NameBook) -> str:
             if subject and subject.split()[0].lower() not in COMMON_CAPITALS and not product:
                 return subject
             break
-    match = re.match(r"^([\u4e00-\u9fff]{2,8}?)(?:发布|推出|宣布|开源|完成|获得|收购|起诉)", title)
-    return match.group(1) if match else ""
+    # A Chinese headline's doer opens it; when what opens it ends in an adverb ("万亿参数
+    # 也开源：蚂蚁百灵发布…"), it is a subject phrase, and the doer opens a later clause.
+    for clause in re.split(r"[：:，,｜|！!？?\s]+", title):
+        match = re.match(
+            r"^([\u4e00-\u9fff]{2,8}?)(?:发布|推出|宣布|开源|完成|获得|收购|起诉)", clause
+        )
+        if match is None or not _ADVERB_END.search(match.group(1)):
+            return match.group(1) if match else ""
+    return ""
+
+
+_ADVERB_END = re.compile(r"(?:也|都|又|再|将|已|还|才|就|正式|终于|再次|首次|率先|同时|今日|今天)$")
 
 
 def _led_by_strangers_product(text: str, first_actor: Found, names: NameBook) -> bool:
