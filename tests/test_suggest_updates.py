@@ -70,6 +70,7 @@ def test_headlines_that_say_something_changed(headline):
         "OpenAI发布GPT-6",
         "Qwen tops the open-weights leaderboard",
         "某公司创始人首次回应外界质疑",  # a first is news of its own
+        "The R1 paper passes peer review",  # passing a test is no one passed
     ],
 )
 def test_announcements_and_rankings_signal_no_change(headline):
@@ -185,15 +186,16 @@ def test_a_headline_in_the_reports_language_is_the_update_itself():
     assert update_text("Qwen-Image 2 no longer runs on consumer cards", chinese=False) is not None
 
 
-def test_the_statement_naming_the_news_thing_needs_only_to_be_the_closest():
+def test_a_statement_naming_what_the_headline_names_is_the_one_updated():
     found = [statement("A[1]。"), statement("B（X）[1]")]
-    cosines = [0.2, 0.35]
     change = "X no longer does B"
-    assert updated_statement(found, cosines, section_id="4.3", headline=change) is None
-    named = updated_statement(found, cosines, section_id="4.3", headline=change, named=found[1])
-    assert named is found[1]
-    # Not the closest: the named one does not win on its name alone.
-    assert (
-        updated_statement(found, [0.35, 0.3], section_id="4.3", headline=change, named=found[1])
-        is None
-    )
+    assert updated_statement(found, [0.2, 0.35], section_id="4.3", headline=change) is None
+    named = [found[1]]
+    update = updated_statement(found, [0.2, 0.35], section_id="4.3", headline=change, named=named)
+    assert update is found[1]
+    # Named, it wins however far it embeds: short list items embed far from any news.
+    update = updated_statement(found, [0.9, 0.1], section_id="4.3", headline=change, named=named)
+    assert update is found[1]
+    # Of several named, the closest.
+    update = updated_statement(found, [0.2, 0.1], section_id="4.3", headline=change, named=found)
+    assert update is found[0]

@@ -38,7 +38,9 @@ from tracker.suggest.aliases import aliases_of
 from tracker.suggest.citing import cite_after, may_cite, overview_references, summary_sections
 from tracker.suggest.commentary import discussed_statement, is_commentary
 from tracker.suggest.facts import key_fact
+from tracker.suggest.name_runs import product_names
 from tracker.suggest.names import NameBook
+from tracker.suggest.naming import names_object
 from tracker.suggest.novelty import REFERS_BACK, covering_statement
 from tracker.suggest.phrasing import draft_news
 from tracker.suggest.revisions import find_revision
@@ -176,8 +178,19 @@ def _claim_update(
     cosines = view.cosines(f"{article.title} {_lede(article)}")
     if cosines is None:
         return None
+    # The statements naming what the headline names: the name rules' evidence of which.
+    said = product_names(article.title, view.names)
+    naming = [
+        s
+        for s in view.statements
+        if s.section_id == match.section_id and any(names_object(s.plain, p) for p in said)
+    ]
     statement = updated_statement(
-        view.statements, cosines, section_id=match.section_id, headline=article.title, named=named
+        view.statements,
+        cosines,
+        section_id=match.section_id,
+        headline=article.title,
+        named=[*naming, *([named] if named is not None else [])],
     )
     if statement is None:
         return None

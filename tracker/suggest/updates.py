@@ -8,11 +8,13 @@ report says it reached, a tool folded into another. Such news says *that*
 something changed in its headline ("passes", "no longer", "降至", "并入"), and
 it is about the one statement of its section that it reads most like.
 
-So, for news that would otherwise become a new bullet: when its headline
-signals a change and the statement of its section closest to its headline and
-lede in the multilingual embedding space is close enough, the edit is that
-statement with the news appended as a dated update, the statement's own
-citations kept (it was true when written) and the article cited for the update.
+So, for news that would otherwise become a new bullet or a citation: when its
+headline signals a change, the statement it changes is the one of its section
+that names what the headline names (the closest of them in the multilingual
+embedding space, if several), else the one closest to its headline and lede if
+close enough. The edit is that statement with the news appended as a dated
+update, the statement's own citations kept (it was true when written) and the
+article cited for the update.
 The editor sees it as a tracked change of that statement, not as a bullet the
 section's readers would have to reconcile with it.
 
@@ -22,7 +24,7 @@ Pure: the similarities come in as numbers, one per statement.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 
 from tracker.statements import Statement
@@ -32,13 +34,15 @@ from tracker.statements import Statement
 # the first time") are not here: a launch or a first is news of its own, a ranking
 # has its own rule.
 _CHANGE = re.compile(
-    r"\bno longer\b|\bpass(?:es|ed)\b|\bovertak\w+|\bovertook\b|\bsurpass\w*|\boutpac\w+"
+    # Passing someone or a figure ("passes OpenAI's", "passes 1 billion"), not a test.
+    r"\bno longer\b|\bpass(?:es|ed) (?=(?-i:[A-Z0-9$€£¥]))"
+    r"|\bovertak\w+|\bovertook\b|\bsurpass\w*|\boutpac\w+"
     r"|\b(?:falls?|fell|drops?|dropped|slips?|slipped) (?:to|below|behind|under)\b"
     r"|\b(?:rises?|rose|climbs?|climbed|jumps?|jumped|grows?|grew) to\b"
     r"|\bends\b|\bended\b|\bshut(?:s|ting)? down\b|\bretir(?:es|ed|ing)\b|\bdiscontinu\w+"
     r"|\bfold(?:s|ed)? into\b|\breplac(?:es|ed|ing)\b"
-    r"|\bpoints? the other way\b|\bcontrary to\b|\bfalls? short\b"
-    r"|不再|超过|反超|超越|跌至|降至|升至|涨至|增至|停止|下线|并入|取代|仅|只有|只排|最高只"
+    r"|\bpoints? the other way\b|\bcontrary to\b|\bfalls? short\b|\b(?:drops?|falls?|fell) out of\b"
+    r"|不再|超过|反超|超越|跌至|降至|升至|涨至|增至|跌出|掉出|停止|停更|下线|并入|取代|仅|只有|只排|最高只"
     r"|并非|落后|跌破|逆转|让位|失去",
     re.IGNORECASE,
 )
@@ -50,10 +54,6 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 # "Round 7"): at 0.35 a news story about a first became an update of a statement it
 # only confirmed; at 0.40 none did.
 _MIN_COSINE = 0.40
-# A statement the name rules already tie to the news' thing needs only to be the
-# closest of its section, above a floor: short list items ("Codex CLI（OpenAI）")
-# embed far from any news about them.
-_NAMED_MIN_COSINE = 0.30
 
 
 def signals_change(headline: str) -> bool:
@@ -67,12 +67,14 @@ def updated_statement(
     *,
     section_id: str,
     headline: str,
-    named: Statement | None = None,
+    named: Collection[Statement] = (),
 ) -> Statement | None:
     """The statement of ``section_id`` the news changes (``cosines[i]`` is the news'
-    similarity to ``statements[i]``), or None: no change signalled, or no statement
-    of the section close enough. ``named`` is the statement that names the news'
-    thing, if the name rules found one. Table rows are left to the ranking rule."""
+    similarity to ``statements[i]``), or None when no change is signalled. ``named``
+    are the statements that name what the headline names (the name rules' finding):
+    the closest of those in the section, however short and far it embeds ("Qwen
+    Code（阿里巴巴）"); with none, the section's closest statement if close enough.
+    Table rows are left to the ranking rule."""
     if not signals_change(headline):
         return None
     scored = [
@@ -80,11 +82,14 @@ def updated_statement(
         for statement, cosine in zip(statements, cosines, strict=True)
         if statement.section_id == section_id and statement.kind != "row"
     ]
+    ids = {id(s) for s in named}
+    by_name = [(cosine, s) for cosine, s in scored if id(s) in ids]
+    if by_name:
+        return max(by_name, key=lambda pair: pair[0])[1]
     if not scored:
         return None
     cosine, statement = max(scored, key=lambda pair: pair[0])
-    floor = _NAMED_MIN_COSINE if statement is named else _MIN_COSINE
-    return statement if cosine >= floor else None
+    return statement if cosine >= _MIN_COSINE else None
 
 
 def update_text(headline: str, *, chinese: bool) -> str | None:
