@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tracker.match import embed
 from tracker.report import load_report
 from tracker.suggest.propose import ReportView, propose
 from tracker.types import Article, Match
@@ -44,12 +45,17 @@ HOSTILE = {
     ),
     "hyphens": ("x", "-".join(["a"] * 100_000)),
     "dotted digits": ("x", "1.2.3.4." * 25_000),
+    # Headlines that take the embedding paths: a change to a statement, commentary.
+    "change without sentence ends": ("Gemini 3 no longer tops LMArena", "Gemini 3 and " * 20_000),
+    "commentary without sentence ends": ("长文：推理模型这一年", "推理模型与强化学习" * 20_000),
 }
 
 
 @pytest.fixture(scope="module")
 def view() -> ReportView:
-    return ReportView.of(load_report(SEED, report_id="ai-2024-2025", language="zh"))
+    # With embeddings, as a refresh builds it: the update and commentary paths read the
+    # article's headline and lede too.
+    return ReportView.of(load_report(SEED, report_id="ai-2024-2025", language="zh"), embed=embed)
 
 
 # One prose section and the ranking table's: revisions and coverage read both kinds of

@@ -155,7 +155,7 @@ def propose(
 def _discussed(view: ReportView, article: Article, match: Match) -> Statement | None:
     """The statement of the matched section a commentary discusses, or None (always
     without embeddings: then nothing says which)."""
-    cosines = view.cosines(f"{article.title} {_lede(article)}")
+    cosines = view.cosines(_headline_and_lede(article))
     if cosines is None:
         return None
     return discussed_statement(view.statements, cosines, section_id=match.section_id)
@@ -175,7 +175,7 @@ def _claim_update(
     report's language qualifies."""
     if view.embed is None or not signals_change(article.title):
         return None
-    cosines = view.cosines(f"{article.title} {_lede(article)}")
+    cosines = view.cosines(_headline_and_lede(article))
     if cosines is None:
         return None
     # The statements naming what the headline names: the name rules' evidence of which.
@@ -234,6 +234,15 @@ def _in_context(found: Sequence[Statement]) -> list[str]:
         else:
             texts.append(statement.plain)
     return texts
+
+
+# What of a news story is compared with the statements: its headline and lede, cut
+# where a sentence of any length would end (a page without sentence ends is one lede).
+_NEWS_CHARS = 600
+
+
+def _headline_and_lede(article: Article) -> str:
+    return f"{article.title} {_lede(article)}"[:_NEWS_CHARS]
 
 
 def _lede(article: Article) -> str:
