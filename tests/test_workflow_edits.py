@@ -214,3 +214,43 @@ def test_one_story_in_two_languages_is_one_suggestion_drafted_from_the_reports_l
     assert [u.rsplit("/", 1)[1] for u in suggestion["urls"]] == ["mistral-zh", "mistral-en"]
     assert "Mistral Large 3" in suggestion["proposed_text"]
     assert re.search(r"[\u4e00-\u9fff]", suggestion["proposed_text"])
+
+
+def test_news_of_a_change_is_accepted_as_a_dated_update_of_its_statement(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    title = "OpenAI停止更新Codex CLI，功能并入ChatGPT桌面应用"
+    text = (
+        "OpenAI 11月19日宣布，开源终端编程智能体Codex CLI将停止更新，其编码智能体功能并入"
+        "ChatGPT桌面应用，GitHub仓库转为只读。已有用户可以一键迁移设置，继续在终端里让智能体"
+        "编写代码、执行代码并提交修改。"
+    )
+    url = local_server.add(
+        "/news/codex-cli",
+        f'<html lang="zh"><head><meta charset="utf-8"><title>{title}</title></head>'
+        f"<body><article><h1>{title}</h1><p>{text}</p></article></body></html>",
+    )
+    feed = local_server.add(
+        "/feed.xml",
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>News</title>'
+        f"<item><title>{title}</title><link>{url}</link>"
+        f"<pubDate>{format_datetime(DAY_1 - timedelta(days=1))}</pubDate></item>"
+        "</channel></rss>",
+        content_type="application/rss+xml; charset=utf-8",
+    )
+    config_path = write_config(tmp_path, feed)
+    config = load_config(config_path)
+    Tracker(config, clock=lambda: DAY_1).refresh()
+
+    [update] = json.loads(cli(config_path, "suggestions", "--json"))
+    item = "Codex CLI（OpenAI）[1]"
+    assert update["kind"] == "revision" and update["target"] == item
+    assert update["proposed_text"] == f"{item}；2026年11月19日，{title}[6]"
+
+    cli(config_path, "accept", str(update["id"]))
+    Tracker(config, clock=lambda: DAY_2).refresh()
+    edition = (tmp_path / "editions" / "2026-11-27.md").read_text(encoding="utf-8")
+    # The item keeps its words and source; the update follows it, citing the article.
+    assert f"- {item}；2026年11月19日，{title}[6]" in edition.splitlines()
+    references = edition[edition.index("## 参考文献") :]
+    assert any(line.startswith("6. ") and url in line for line in references.splitlines())
