@@ -28,6 +28,8 @@ ASYNC_TREND = "异步智能体模式成为重要趋势。"
         "某机构创始人长文：智能体为何走向异步",
         "专访某实验室负责人：可解释性还要走多远",
         "年度盘点：开源模型这一年",
+        "Lab chief says agents will not replace engineers this decade",
+        "某实验室创始人直言：智能体还远未成熟",
     ],
 )
 def test_commentary_headlines_of_no_known_kind_of_news(headline):

@@ -10,7 +10,8 @@ statement of its section closely enough may say what the section lacks, and
 stays an addition.
 
 The genre is read off the headline, where outlets mark it ("长文", "专访",
-"盘点", "round-up", "interview"). An article of a kind of news tracker knows
+"盘点", "round-up", "interview"), or where a person's view is the headline
+("X says …", "X直言…"). An article of a kind of news tracker knows
 (a release, a paper, funding, a price, a ranking …) is news whatever its
 headline calls it: "Q&A" over a launch is still a launch.
 
@@ -27,8 +28,11 @@ from tracker.statements import Statement
 _GENRE = re.compile(
     r"\b(?:essay|op-ed|opinion|analysis|interview|Q&A|AMA|round-?up|recap|retrospective"
     r"|looks? back|year in review|keynote|speech|podcast|explainer|tutorial|hands-on"
-    r"|guide to|how to|best practices)\b"
-    r"|长文|专访|访谈|演讲|盘点|回看|回顾|复盘|综述|观点|解读|评论|问答|答网友|教程|实测|指南|最佳实践",
+    r"|guide to|how to|best practices"
+    # Someone's view, when nothing else is news: "X says he is '0%' excited …".
+    r"|says|said|argues|warns|admits)\b"
+    r"|长文|专访|访谈|演讲|盘点|回看|回顾|复盘|综述|观点|解读|评论|问答|答网友|教程|实测|指南|最佳实践"
+    r"|表示|认为|直言|回应|坦言",
     re.IGNORECASE,
 )
 
