@@ -10,8 +10,10 @@ import pytest
 from tracker.report import load_report
 from tracker.suggest.events import event_kind
 from tracker.suggest.facts import key_fact
+from tracker.suggest.name_runs import product_names
 from tracker.suggest.names import NameBook
-from tracker.types import Article
+from tracker.suggest.phrasing import draft_news
+from tracker.types import Article, Fact
 
 SEED = Path(__file__).parent / "data" / "reports" / "seed.md"
 
@@ -183,3 +185,14 @@ def test_a_chinese_headlines_doer_opens_a_clause_and_is_no_adverb_phrase(names):
         names,
     )
     assert fact.actor == "星河智能"
+
+
+def test_a_place_in_a_ranking_is_no_product(names):
+    assert product_names("The original model slipped to 17th on LMArena's image board", names) == []
+
+
+def test_a_glossary_name_is_written_as_the_report_writes_it(names):
+    fact = Fact("Google", "ranking", "nano-banana", None, ("17th",), "nano-banana fell to 17th.")
+    draft = draft_news(fact, language="zh", names=names, headline="", source="Example")
+    # The report writes "Nano Banana"; "纳米香蕉" is the Chinese press's name for it.
+    assert "Nano Banana" in draft.text and "纳米香蕉" not in draft.text

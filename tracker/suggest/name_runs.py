@@ -43,7 +43,10 @@ _DEMONYMS = _words(
     "China America Europe Japan Korea India France Germany Britain Canada Israel Taiwan Russia"
 )
 # Names that are never what news is about: licences.
-NOT_A_THING = re.compile(r"^(?:Apache|MIT|GPL|BSD|CC|Creative Commons)\b")
+# Licences, and a place in a ranking ("slipped to 17th", "第17位"): no product.
+NOT_A_THING = re.compile(
+    r"^(?:(?:Apache|MIT|GPL|BSD|CC|Creative Commons)\b|\d+(?:st|nd|rd|th)$|第\d+(?:名|位)?$)"
+)
 
 
 def product_names(text: str, names: NameBook, actor: str = "") -> list[str]:
