@@ -199,3 +199,21 @@ def test_a_statement_naming_what_the_headline_names_is_the_one_updated():
     # Of several named, the closest.
     update = updated_statement(found, [0.2, 0.1], section_id="4.3", headline=change, named=found)
     assert update is found[0]
+
+
+def test_a_row_of_a_describing_table_takes_the_update_in_its_last_cell():
+    trend = Statement(
+        "8.1", "| 智能体 | Claude Code等工具实现多步骤任务自动化 |", (), "row", 0,
+        cells=("智能体", "Claude Code等工具实现多步骤任务自动化"), header=("趋势", "描述"),
+    )  # fmt: skip
+    ranked = Statement(
+        "8.1", "| 1 | GLM-4.7 | 智谱AI |", (), "row", 0,
+        cells=("1", "GLM-4.7", "智谱AI"), header=("排名", "模型", "公司"),
+    )  # fmt: skip
+    change = "Codex passes Claude Code as the most used coding agent"
+    chosen = updated_statement([trend, ranked], [0.5, 0.9], section_id="8.1", headline=change)
+    assert chosen is trend  # the ranking row, closer, is the ranking rule's
+    updated = with_update(trend, "Codex超过Claude Code", date(2026, 6, 3), "[7]", chinese=True)
+    assert updated == (
+        "| 智能体 | Claude Code等工具实现多步骤任务自动化；2026年6月3日，Codex超过Claude Code[7] |"
+    )

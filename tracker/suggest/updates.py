@@ -74,13 +74,14 @@ def updated_statement(
     are the statements that name what the headline names (the name rules' finding):
     the closest of those in the section, however short and far it embeds ("Qwen
     Code（阿里巴巴）"); with none, the section's closest statement if close enough.
-    Table rows are left to the ranking rule."""
+    Rows of a ranking table are left to the ranking rule; a row of a table that
+    describes (a trend and what it is) takes an update like a sentence."""
     if not signals_change(headline):
         return None
     scored = [
         (cosine, statement)
         for statement, cosine in zip(statements, cosines, strict=True)
-        if statement.section_id == section_id and statement.kind != "row"
+        if statement.section_id == section_id and (statement.kind != "row" or _describes(statement))
     ]
     ids = {id(s) for s in named}
     by_name = [(cosine, s) for cosine, s in scored if id(s) in ids]
@@ -108,6 +109,8 @@ def with_update(
     """``statement`` with ``news`` (one sentence, no date, no citation) appended as a
     dated update citing ``marker``; the statement's own words and citations unchanged.
     A statement that introduces a list ("…兴起[1]：") takes the update before its colon."""
+    if statement.kind == "row":
+        return _row_with_update(statement, news, day, marker, chinese=chinese)
     text = statement.text.rstrip()
     when = _written_date(day, chinese=chinese)
     news = news.rstrip("。.；; ")
@@ -123,6 +126,36 @@ def with_update(
         return f"{text}{space}{update}{'。' if chinese else '.'}"
     # A list item or table-less line with no closing stop: the update joins it.
     return f"{text}；{update}" if chinese else f"{text}; {update}"
+
+
+# A table that ranks or numbers its rows: a header like these, or a cell of digits only.
+_RANKING_HEADER = re.compile(r"排名|名次|序号|rank|^#$|^no\.?$", re.IGNORECASE)
+
+
+def _describes(row: Statement) -> bool:
+    """Whether a table row describes rather than ranks: no rank column, no number cell."""
+    return (
+        bool(row.cells)
+        and not any(_RANKING_HEADER.search(h.strip()) for h in row.header)
+        and not any(cell.strip().isdigit() for cell in row.cells)
+    )
+
+
+def _row_with_update(
+    row: Statement, news: str, day: date | None, marker: str, *, chinese: bool
+) -> str:
+    """The row with the update appended to its last cell ("…自动化；2026年6月3日，…[7]")."""
+    cells = list(row.cells)
+    last = max((i for i, cell in enumerate(cells) if cell.strip()), default=len(cells) - 1)
+    when = _written_date(day, chinese=chinese)
+    news = news.rstrip("。.；; ")
+    if chinese:
+        update = f"{when}，{news}{marker}" if when else f"{news}{marker}"
+        cells[last] = f"{cells[last].strip()}；{update}"
+    else:
+        update = f"as of {when}, {news}{marker}" if when else f"{news}{marker}"
+        cells[last] = f"{cells[last].strip()}; {update}"
+    return "| " + " | ".join(cell.strip() for cell in cells) + " |"
 
 
 def _written_date(day: date | None, *, chinese: bool) -> str:
