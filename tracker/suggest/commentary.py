@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 
 from tracker.statements import Statement
+from tracker.suggest.updates import closest_in_section
 
 _GENRE = re.compile(
     r"\b(?:essay|op-ed|opinion|analysis|interview|Q&A|AMA|round-?up|recap|retrospective"
@@ -60,12 +61,7 @@ def discussed_statement(
     """The statement of ``section_id`` the commentary reads most like, if close enough
     (``cosines[i]`` is its similarity to ``statements[i]``). Table rows are included: a
     round-up may discuss what a trend table states."""
-    scored = [
-        (cosine, statement)
-        for statement, cosine in zip(statements, cosines, strict=True)
-        if statement.section_id == section_id and not _bare_lead(statement)
-    ]
-    if not scored:
-        return None
-    cosine, statement = max(scored, key=lambda pair: pair[0])
-    return statement if cosine >= _MIN_COSINE else None
+    closest = closest_in_section(
+        statements, cosines, section_id, lambda statement: not _bare_lead(statement)
+    )
+    return closest[1] if closest is not None and closest[0] >= _MIN_COSINE else None

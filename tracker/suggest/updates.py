@@ -24,7 +24,7 @@ Pure: the similarities come in as numbers, one per statement.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import date
 
 from tracker.statements import Statement
@@ -78,19 +78,35 @@ def updated_statement(
     describes (a trend and what it is) takes an update like a sentence."""
     if not signals_change(headline):
         return None
+    ids = {id(s) for s in named}
+    by_name = closest_in_section(
+        statements, cosines, section_id, lambda s: id(s) in ids and _updatable(s)
+    )
+    if by_name is not None:
+        return by_name[1]
+    closest = closest_in_section(statements, cosines, section_id, _updatable)
+    return closest[1] if closest is not None and closest[0] >= _MIN_COSINE else None
+
+
+def closest_in_section(
+    statements: Sequence[Statement],
+    cosines: Sequence[float],
+    section_id: str,
+    keep: Callable[[Statement], bool] = lambda s: True,
+) -> tuple[float, Statement] | None:
+    """The statement of ``section_id`` that ``keep`` keeps with the highest cosine
+    (``cosines[i]`` is the news' similarity to ``statements[i]``), and that cosine."""
     scored = [
         (cosine, statement)
         for statement, cosine in zip(statements, cosines, strict=True)
-        if statement.section_id == section_id and (statement.kind != "row" or _describes(statement))
+        if statement.section_id == section_id and keep(statement)
     ]
-    ids = {id(s) for s in named}
-    by_name = [(cosine, s) for cosine, s in scored if id(s) in ids]
-    if by_name:
-        return max(by_name, key=lambda pair: pair[0])[1]
-    if not scored:
-        return None
-    cosine, statement = max(scored, key=lambda pair: pair[0])
-    return statement if cosine >= _MIN_COSINE else None
+    return max(scored, key=lambda pair: pair[0]) if scored else None
+
+
+def _updatable(statement: Statement) -> bool:
+    """Rows of a ranking table are the ranking rule's; any other statement can be updated."""
+    return statement.kind != "row" or _describes(statement)
 
 
 def update_text(headline: str, *, chinese: bool) -> str | None:
@@ -112,20 +128,24 @@ def with_update(
     if statement.kind == "row":
         return _row_with_update(statement, news, day, marker, chinese=chinese)
     text = statement.text.rstrip()
-    when = _written_date(day, chinese=chinese)
-    news = news.rstrip("。.；; ")
-    if chinese:
-        update = f"{when}，{news}{marker}" if when else f"{news}{marker}"
-    else:
-        update = f"As of {when}, {news}{marker}" if when else f"{news}{marker}"
+    update = _update_clause(news, day, marker, chinese=chinese)
     if text.endswith(("：", ":")):
         opened, closed = ("（", "）") if chinese else (" (", ")")
         return f"{text[:-1]}{opened}{update}{closed}{text[-1]}"
     if text.endswith(("。", ".", "！", "？", "!", "?")):
         space = "" if chinese else " "
-        return f"{text}{space}{update}{'。' if chinese else '.'}"
+        return f"{text}{space}{update[:1].upper()}{update[1:]}{'。' if chinese else '.'}"
     # A list item or table-less line with no closing stop: the update joins it.
     return f"{text}；{update}" if chinese else f"{text}; {update}"
+
+
+def _update_clause(news: str, day: date | None, marker: str, *, chinese: bool) -> str:
+    """ "2026年6月3日，…[7]" / "as of June 3, 2026, …[7]": the news dated and cited."""
+    when = _written_date(day, chinese=chinese)
+    news = news.rstrip("。.；; ")
+    if not when:
+        return f"{news}{marker}"
+    return f"{when}，{news}{marker}" if chinese else f"as of {when}, {news}{marker}"
 
 
 # A table that ranks or numbers its rows: a header like these, or a cell of digits only.
@@ -147,14 +167,9 @@ def _row_with_update(
     """The row with the update appended to its last cell ("…自动化；2026年6月3日，…[7]")."""
     cells = list(row.cells)
     last = max((i for i, cell in enumerate(cells) if cell.strip()), default=len(cells) - 1)
-    when = _written_date(day, chinese=chinese)
-    news = news.rstrip("。.；; ")
-    if chinese:
-        update = f"{when}，{news}{marker}" if when else f"{news}{marker}"
-        cells[last] = f"{cells[last].strip()}；{update}"
-    else:
-        update = f"as of {when}, {news}{marker}" if when else f"{news}{marker}"
-        cells[last] = f"{cells[last].strip()}; {update}"
+    joiner = "；" if chinese else "; "
+    update = _update_clause(news, day, marker, chinese=chinese)
+    cells[last] = f"{cells[last].strip()}{joiner}{update}"
     return "| " + " | ".join(cell.strip() for cell in cells) + " |"
 
 
