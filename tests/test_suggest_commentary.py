@@ -25,6 +25,7 @@ ASYNC_TREND = "异步智能体模式成为重要趋势。"
         "An essay on why coding agents went asynchronous",
         "Interview: the researcher who measured task horizons",
         "Our 2025 round-up: the year of verifiable rewards",
+        "Looking back at 2025: the year models learned to reason",
         "某机构创始人长文：智能体为何走向异步",
         "专访某实验室负责人：可解释性还要走多远",
         "年度盘点：开源模型这一年",

@@ -57,6 +57,9 @@ def test_the_update_is_appended_and_the_statement_kept(text, chinese, expected):
         "Model X no longer runs on a laptop",
         "某模型价格降至每月100美元",
         "某工具并入新平台",
+        "某公司将终端工具捐给开源基金会",
+        "Researcher walks back his account of where reasoning comes from",
+        "研究问题实测：某模型只答对38%",
     ],
 )
 def test_headlines_that_say_something_changed(headline):

@@ -28,7 +28,7 @@ from tracker.suggest.updates import closest_in_section
 
 _GENRE = re.compile(
     r"\b(?:essay|op-ed|opinion|analysis|interview|Q&A|AMA|round-?up|recap|retrospective"
-    r"|looks? back|year in review|keynote|speech|podcast|explainer|tutorial|hands-on"
+    r"|look(?:s|ing)? back|year in review|keynote|speech|podcast|explainer|tutorial|hands-on"
     r"|guide to|how to|best practices"
     # Someone's view, when nothing else is news: "X says he is '0%' excited …".
     r"|says|said|argues|warns|admits)\b"
