@@ -31,6 +31,8 @@ ASYNC_TREND = "异步智能体模式成为重要趋势。"
         "年度盘点：开源模型这一年",
         "Lab chief says agents will not replace engineers this decade",
         "某实验室创始人直言：智能体还远未成熟",
+        "某实验室研究员：强化学习终于跑通了",
+        "Lab co-founder: the next model will reason for hours",
     ],
 )
 def test_commentary_headlines_of_no_known_kind_of_news(headline):

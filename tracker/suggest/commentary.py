@@ -33,7 +33,10 @@ _GENRE = re.compile(
     # Someone's view, when nothing else is news: "X says he is '0%' excited …".
     r"|says|said|argues|warns|admits)\b"
     r"|长文|专访|访谈|演讲|盘点|回看|回顾|复盘|综述|观点|解读|评论|问答|答网友|教程|实测|指南|最佳实践"
-    r"|表示|认为|直言|回应|坦言",
+    r"|表示|认为|直言|回应|坦言"
+    # A headline that quotes someone by role: "Anthropic研究员：…", "Lab founder: …".
+    r"|^[^：:]{0,16}(?:研究员|创始人|CEO|首席[\u4e00-\u9fff]{1,4}|负责人|科学家|总裁|董事长|教授)[：:]"
+    r"|^[^:]{0,40}\b(?:CEO|founder|co-founder|researchers?|scientist|professor)s?: ",
     re.IGNORECASE,
 )
 
