@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -65,8 +65,9 @@ class ReportView:
     general: frozenset[int]  # reference numbers cited across the report
     summaries: frozenset[str]  # abstract, introduction, conclusion
     overview: frozenset[tuple[str, int]]  # (chapter, reference) of a chapter's survey source
-    embed: Embed | None = None
-    vectors: NDArray[np.float32] | None = None  # the statements' embeddings, in order
+    # Not compared: a view is its report's; an array has no single truth value.
+    embed: Embed | None = field(default=None, compare=False)
+    vectors: NDArray[np.float32] | None = field(default=None, compare=False)  # in order
 
     @classmethod
     def of(cls, report: Report, embed: Embed | None = None) -> ReportView:
