@@ -60,15 +60,15 @@ def main(paths: list[str]) -> None:
                 for cosine, statement in zip(cosines, view.statements, strict=True)
                 if statement.section_id == brief.label and statement.kind != "row"
             ]
+            if brief.revises and any(_squeezed(g).startswith("|") for g in brief.revises):
+                rows += 1  # a table row: the ranking rule's, or a describing table's
+                continue
             if not in_section:
                 continue
             best_cosine, best = max(in_section, key=lambda pair: pair[0])
             kind = "revises" if brief.revises else "covered" if brief.gold.covered else "new"
             closest[kind].append(best_cosine)
             if brief.revises:
-                if any(_squeezed(g).startswith("|") for g in brief.revises):
-                    rows += 1  # a ranking row: the ranking rule's, not an update's
-                    continue
                 total += 1
                 hits += any(_same(g, best.text) for g in brief.revises)
         print(
