@@ -107,6 +107,29 @@ FIELD_GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("微调", "fine-tuning", "fine-tune", "fine-tuned"),
     ("开发者", "developer", "developers", "programmer", "programmers", "coder", "coders"),
     ("实验室", "lab", "labs"),
+    # Research vocabulary of safety and interpretability papers, so a paper's topic can be
+    # written in Chinese ("发表关于涌现式失调的研究") rather than quoted in English.
+    ("涌现式失调", "emergent misalignment"),
+    ("失调", "misalignment", "misaligned"),
+    ("对齐", "alignment"),
+    ("图谋", "密谋", "scheming", "covert actions"),
+    ("欺骗", "deception", "deceptive", "deceive"),
+    ("提示词注入", "提示注入", "prompt injection", "prompt-injection"),
+    ("越狱", "jailbreak", "jailbreaks", "jailbreaking"),
+    ("红队测试", "red teaming", "red-teaming", "red team", "red-team"),
+    ("幻觉", "hallucination", "hallucinations"),
+    ("谄媚", "sycophancy", "sycophantic"),
+    ("内省", "introspection", "introspective"),
+    ("忠实性", "faithfulness", "faithful"),
+    ("可监控性", "monitorability"),
+    ("电路追踪", "circuit tracing", "attribution graph", "attribution graphs"),
+    ("电路", "circuits", "circuit"),
+    ("权重稀疏", "weight-sparse", "weight sparsity"),
+    ("蒸馏", "distillation", "distilled"),
+    ("混合专家", "mixture of experts", "mixture-of-experts", "MoE"),
+    ("上下文窗口", "context window", "context length"),
+    ("残差连接", "residual connection", "residual connections"),
+    ("超连接", "hyper-connections", "hyper-connection"),
 )
 
 # Hyphens split tokens ("DeepSeek-R1" = "DeepSeek R1"); dots and slashes do not ("4.5").

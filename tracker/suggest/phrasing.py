@@ -95,12 +95,17 @@ def _phrase_zh(fact: Fact, actor: str, names: NameBook, headline: str = "") -> s
     rank = next((f for f in figures if f.kind == "rank"), None)
     detail = _detail_zh(fact, figures)
     event = fact.event
+    if event == "paper" and actor and not thing:
+        # A paper whose thing no name says is about what it studies: the field concepts
+        # its headline and key sentence name, or the term a Chinese headline quotes.
+        topics = _concepts_zh(f"{headline} {fact.sentence}") or _quoted_term(headline)
+        return f"{actor}发表关于{_zh_list(topics)}的研究{detail}" if topics else ""
     if event in ("release", "open-source", "paper") and actor and thing:
         if event == "paper":
             # A paper about a product is research on it, not the product published; what
             # it studies is the field concepts its headline names ("思维链", "稀疏自编码器").
             if _looks_like_name(thing):
-                topics = _concepts_zh(headline, exclude=thing, most=1)
+                topics = _concepts_zh(headline, exclude=thing, most=1) or _quoted_term(headline)
                 return f"{actor}发表关于{thing}{''.join(topics)}的研究{detail}"
             topics = _concepts_zh(f"{headline} {fact.sentence}", exclude=thing)
             if topics:
@@ -348,6 +353,9 @@ _RESEARCH_TOPICS = frozenset(
         "可解释性", "机械可解释性", "稀疏自编码器", "神经元", "思维链", "强化学习", "可验证奖励",
         "工具调用", "多模态", "图像生成", "图像编辑", "推理模型", "智能体", "编码智能体", "安全",
         "作弊", "监控", "微调", "规划", "任务时长", "训练成本", "大语言模型",
+        "涌现式失调", "失调", "对齐", "图谋", "欺骗", "提示词注入", "越狱", "红队测试", "幻觉",
+        "谄媚", "内省", "忠实性", "可监控性", "电路追踪", "电路", "权重稀疏", "蒸馏", "混合专家",
+        "上下文窗口", "残差连接", "超连接",
     )
 )  # fmt: skip
 
@@ -376,6 +384,17 @@ def _concepts_zh(text: str, *, exclude: str = "", most: int = 2) -> list[str]:
     # A longer concept includes a shorter one ("思维链监控" has "思维链"): keep the longer.
     chosen = [c for c in chosen if not any(c != o and c in o for o in chosen)]
     return chosen[:most]
+
+
+# A term a Chinese headline puts in quotes: outlets quote the new concept of a story
+# ("Claude具有有限的“内省”能力").
+_QUOTED = re.compile(r"[“「\"]([\u4e00-\u9fff]{2,6})[”」\"]")
+
+
+def _quoted_term(headline: str) -> list[str]:
+    """The first short Chinese term ``headline`` quotes, as a one-item list, else []."""
+    found = _QUOTED.search(headline)
+    return [found.group(1)] if found else []
 
 
 def _zh_list(items: list[str]) -> str:
