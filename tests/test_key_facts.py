@@ -35,6 +35,8 @@ def article(title: str, text: str) -> Article:
         ("OpenAI won gold at the International Mathematical Olympiad.", "award"),
         ("The lab's model won first place at the programming finals.", "award"),
         ("谷歌模型获奖。", "award"),
+        ("A lab's reasoning system earns gold at the informatics olympiad.", "award"),
+        ("The lab opens the weights of its image editor.", "open-source"),
     ],
 )
 def test_a_win_is_an_award_only_when_something_is_won(text, kind):
@@ -189,6 +191,12 @@ def test_a_chinese_headlines_doer_opens_a_clause_and_is_no_adverb_phrase(names):
 
 def test_a_place_in_a_ranking_is_no_product(names):
     assert product_names("The original model slipped to 17th on LMArena's image board", names) == []
+
+
+def test_a_glossary_term_is_written_in_chinese_and_a_glossary_name_as_the_report_does(names):
+    paper = Fact("Anthropic", "paper", "agent", None, (), "Anthropic studied how an agent plans.")
+    draft = draft_news(paper, language="zh", names=names, headline="", source="Example")
+    assert "智能体" in draft.text and "agent" not in draft.text
 
 
 def test_a_glossary_name_is_written_as_the_report_writes_it(names):

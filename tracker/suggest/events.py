@@ -40,7 +40,7 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "award",
             # "won strong reviews" is no award: a win is of a prize, a medal, a contest.
-            r"\b(?:wins?|won)\b(?=[^.;]{0,40}\b(?:awards?|prize|medal|gold|silver|bronze|title"
+            r"\b(?:wins?|won|earn(?:s|ed)?)\b(?=[^.;]{0,40}\b(?:awards?|prize|medal|gold|silver|bronze|title"
             r"|championship|competition|contest|olympiad|place|finals?)\b)"
             r"|\b(?:awards?|awarded|prize|medal)\b|获奖|金牌|奖项",
         ),
@@ -56,7 +56,8 @@ EVENTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "open-source",
-            r"\bopen[- ](?:sourc\w+|weights?)\b|\breleases? (?:the )?weights\b|开源",
+            r"\bopen[- ](?:sourc\w+|weights?)\b|\b(?:releases?|opens?) (?:up )?(?:the )?weights\b"
+            r"|开源",
         ),
         ("price", r"\b(?:price[sd]?|pricing|per month|a month|/month)\b|价格|定价|降价|涨价|/月"),
         (

@@ -405,13 +405,13 @@ def _zh_list(items: list[str]) -> str:
 
 def _zh_term(thing: str) -> str:
     """A field-glossary term in its Chinese form ("image model" → "图像模型"); names as they
-    are, the glossary's too: a row whose Latin forms are capitalised ("Nano Banana",
+    are, the glossary's too: a row whose Latin forms are all capitalised ("Nano Banana",
     "Google") is a name, which the report writes in Latin ("纳米香蕉" is the press's)."""
     key = thing.lower().replace("-", " ")
     for row in FIELD_GLOSSARY:
         latin = [form for form in row if not _CJK.search(form)]
         if key in (form.lower() for form in latin):
-            if any(form[:1].isupper() for form in latin):
+            if all(form[:1].isupper() for form in latin):
                 return next((form for form in latin if form.lower() == key), thing)
             return next((form for form in row if _CJK.search(form)), thing)
     return thing
