@@ -137,6 +137,16 @@ _LATIN_TOKEN = re.compile(r"\$?[a-z0-9]+(?:[.+'/][a-z0-9]+)*\+?", re.IGNORECASE)
 _LATIN_WORD = r"\$?[A-Za-z0-9]+(?:[.\-+'/][A-Za-z0-9]+)*\+?"
 _LATIN_RUN = re.compile(rf"{_LATIN_WORD}(?:[ ]{_LATIN_WORD})*")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
+def is_name_row(row: Sequence[str]) -> bool:
+    """Whether a glossary row is a name (a company, a product: every Latin form
+    capitalised, "Google", "Nano Banana") rather than a field concept ("agent",
+    "AI agent", "reasoning model")."""
+    latin = [form for form in row if not _CJK.search(form)]
+    return bool(latin) and all(form[:1].isupper() for form in latin)
+
+
 _STOPWORDS = frozenset(
     [
         "a",

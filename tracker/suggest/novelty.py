@@ -395,10 +395,15 @@ def _person_said(statement: Statement, fact: Fact, names: NameBook, headline: st
         return False
     if not names_actor(statement.plain, fact.actor, names):
         return False
+    # A concept or a rival the headline names ("Google" for Altman); the person's own
+    # company is no subject of a view ("梁文锋署名，DeepSeek新论文…" is DeepSeek's paper).
+    org = names.affiliation(name)
+    own = {form.lower() for form in org.forms} if org is not None else set()
     return any(
         any(spelled(form.replace("-", " "), headline.replace("-", " ")) for form in row)
         and any(spelled(form, statement.plain) for form in row)
         for row in FIELD_GLOSSARY
+        if not own.intersection(form.lower() for form in row)
     )
 
 

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass
 
 from tracker.figures import Figure, figures_in, format_en, format_zh
-from tracker.glossary import FIELD_GLOSSARY
+from tracker.glossary import FIELD_GLOSSARY, is_name_row
 from tracker.suggest.names import NameBook
 from tracker.types import Fact
 
@@ -411,7 +411,7 @@ def _zh_term(thing: str) -> str:
     for row in FIELD_GLOSSARY:
         latin = [form for form in row if not _CJK.search(form)]
         if key in (form.lower() for form in latin):
-            if all(form[:1].isupper() for form in latin):
+            if is_name_row(row):
                 return next((form for form in latin if form.lower() == key), thing)
             return next((form for form in row if _CJK.search(form)), thing)
     return thing
