@@ -204,3 +204,7 @@ def test_a_glossary_name_is_written_as_the_report_writes_it(names):
     draft = draft_news(fact, language="zh", names=names, headline="", source="Example")
     # The report writes "Nano Banana"; "纳米香蕉" is the Chinese press's name for it.
     assert "Nano Banana" in draft.text and "纳米香蕉" not in draft.text
+
+
+def test_a_name_with_accented_letters_is_a_name(names):
+    assert product_names("Ai2开源后训练方案Tülu 3", names) == ["Tülu 3"]

@@ -19,7 +19,9 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-WORD = re.compile(r"[A-Za-z][A-Za-z0-9.+'’-]*[A-Za-z0-9+]|[A-Za-z]|[0-9][A-Za-z0-9.+-]*")
+# Latin letters, accented ones too: "Tülu 3" is a name as much as "Tulu 3".
+_L = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+WORD = re.compile(rf"[{_L}][{_L}0-9.+'’-]*[{_L}0-9+]|[{_L}]|[0-9][{_L}0-9.+-]*")
 STOP = _words(
     "a an the and or of to in on for with by from at as is are was were be its it this "
     "that new their his her our your now after over into than more most about says said "
@@ -42,8 +44,8 @@ _DEMONYMS = _words(
     "Israeli Emirati Saudi Russian Taiwanese Western Asian "
     "China America Europe Japan Korea India France Germany Britain Canada Israel Taiwan Russia"
 )
-# Names that are never what news is about: licences.
-# Licences, and a place in a ranking ("slipped to 17th", "第17位"): no product.
+# Names that are never what news is about: licences, and a place in a ranking
+# ("slipped to 17th", "第17位").
 NOT_A_THING = re.compile(
     r"^(?:(?:Apache|MIT|GPL|BSD|CC|Creative Commons)\b|\d+(?:st|nd|rd|th)$|第\d+(?:名|位)?$)"
 )
