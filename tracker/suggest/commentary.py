@@ -12,8 +12,8 @@ stays an addition.
 The genre is read off the headline, where outlets mark it ("长文", "专访",
 "盘点", "round-up", "interview"), or where a person's view is the headline
 ("X says …", "X直言…"). An article of a kind of news tracker knows
-(a release, a paper, funding, a price, a ranking …) is news whatever its
-headline calls it: "Q&A" over a launch is still a launch.
+(a release, a paper, funding, a price, a ranking …) in its headline is news
+whatever the headline calls it: "Q&A" over a launch is still a launch.
 
 Pure: the similarities come in as numbers, one per statement.
 """
@@ -24,6 +24,7 @@ import re
 from collections.abc import Sequence
 
 from tracker.statements import Statement
+from tracker.suggest.events import event_kind
 from tracker.suggest.updates import closest_in_section
 
 _GENRE = re.compile(
@@ -53,9 +54,11 @@ def _bare_lead(statement: Statement) -> bool:
     return plain.endswith(("：", ":")) and len(plain) < 12
 
 
-def is_commentary(headline: str, event: str) -> bool:
-    """Whether the article is commentary with no news of a kind tracker knows."""
-    return event == "other" and _GENRE.search(headline) is not None
+def is_commentary(headline: str) -> bool:
+    """Whether the headline marks commentary and tells no kind of news tracker knows.
+    The headline's own kind, not the body's: a piece on an old launch names it
+    ("the command-line agent the company put out in February 2025")."""
+    return _GENRE.search(headline) is not None and event_kind(headline) == "other"
 
 
 def discussed_statement(

@@ -138,7 +138,7 @@ def propose(
     update = _claim_update(view, article, match, fact, now, source_names, covering)
     if update is not None:
         return update
-    if covering is None and is_commentary(article.title, fact.event):
+    if covering is None and is_commentary(article.title):
         # Commentary near no statement stays an addition: the section may lack what it says.
         covering = _discussed(view, article, match)
     if covering is not None:
