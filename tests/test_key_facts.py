@@ -208,3 +208,16 @@ def test_a_glossary_name_is_written_as_the_report_writes_it(names):
 
 def test_a_name_with_accented_letters_is_a_name(names):
     assert product_names("Ai2开源后训练方案Tülu 3", names) == ["Tülu 3"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("谷歌安全团队的智能体Big Sleep发现漏洞", ["Big Sleep"]),
+        ("Google's Big Sleep finds another bug", ["Big Sleep"]),
+        # In title case a common word is no name, whatever follows it.
+        ("A Big Update for Gemini", ["Gemini"]),
+    ],
+)
+def test_a_common_word_starts_a_name_only_where_title_case_cannot_explain_it(names, text, expected):
+    assert product_names(text, names) == expected

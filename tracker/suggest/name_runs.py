@@ -59,6 +59,9 @@ def product_names(text: str, names: NameBook, actor: str = "") -> list[str]:
 
 # A lower-case modifier glued to a name ("DeepSeek-day loss", "GPT-4-class model",
 # "Claude-powered app") says what the name qualifies; the name is the part before it.
+_CJK_BEFORE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]\s?$")
+_POSSESSIVE_BEFORE = re.compile(r"['’]s\s$")
+
 _GLUED_MODIFIER = re.compile(
     r"-(?:day|era|style|like|based|powered|backed|made|built|sized|class|level|led|driven"
     r"|related|fuell?ed|induced|linked)$"
@@ -113,7 +116,19 @@ def name_runs(text: str, names: NameBook, actor: str) -> list[str]:
         if current:
             runs.append(current)
             current = []
-        if match.start() == 0 and _name_like(word, first=False, names=names):
+        starts_name = match.start() == 0 and _name_like(word, first=False, names=names)
+        # A capitalised common word right after Chinese text or a possessive is no title
+        # case: it starts the name that follows ("谷歌智能体Big Sleep", "Google's Big Sleep").
+        starts_name = starts_name or (
+            word[:1].isupper()
+            and word.lower() in COMMON_CAPITALS
+            and (
+                _CJK_BEFORE.search(text[: match.start()])
+                or _POSSESSIVE_BEFORE.search(text[: match.start()])
+            )
+            is not None
+        )
+        if starts_name:
             # A headline's capitalised first word starts a name when a name follows it
             # ("Claude Code gets …", "Cursor 2.0 takes on …"); alone it is only title case.
             following = WORD.match(text, match.end() + 1)
