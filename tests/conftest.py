@@ -12,6 +12,7 @@ from tracker.demo.server import LocalServer
 from tracker.report import load_report
 from tracker.statements import Statement, statements
 from tracker.suggest.names import NameBook
+from tracker.suggest.propose import ReportView
 
 SEED_REPORT = Path(__file__).parent / "data" / "reports" / "seed.md"
 
@@ -28,3 +29,13 @@ def seed_statements_and_names() -> tuple[list[Statement], NameBook]:
     """The frozen seed report's statements and its name book, read once per run."""
     report = load_report(SEED_REPORT, report_id="ai", language="zh")
     return statements(report), NameBook.for_report(report.markdown)
+
+
+@pytest.fixture(scope="session")
+def seed_views() -> tuple[ReportView, ReportView]:
+    """The frozen seed report's view with embeddings (as a refresh builds it) and
+    without (the rules alone), for the suggestion tests."""
+    from tracker.match import embed
+
+    report = load_report(SEED_REPORT, report_id="ai", language="zh")
+    return ReportView.of(report, embed=embed), ReportView.of(report)

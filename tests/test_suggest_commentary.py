@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from tracker.match import embed
-from tracker.report import load_report
 from tracker.statements import Statement
 from tracker.suggest.commentary import discussed_statement, is_commentary
-from tracker.suggest.propose import ReportView, propose
+from tracker.suggest.propose import propose
 from tracker.types import Article, Match, SuggestionKind
 
-SEED_REPORT = Path(__file__).parent / "data" / "reports" / "seed.md"
 NOW = datetime(2026, 7, 1, tzinfo=UTC)
 ASYNC_TREND = "异步智能体模式成为重要趋势。"
 
@@ -63,12 +59,6 @@ def test_a_bare_list_lead_is_no_statement_to_cite():
 # ------------------------------------------------- through propose, with the real model
 
 
-@pytest.fixture(scope="module")
-def views():
-    report = load_report(SEED_REPORT, report_id="ai", language="zh")
-    return ReportView.of(report, embed=embed), ReportView.of(report)
-
-
 ESSAY = Article(
     url="https://blog.test/async-agents-essay",
     title="长文：为什么编码智能体都在走向异步",
@@ -84,8 +74,8 @@ ESSAY = Article(
 )
 
 
-def test_commentary_on_a_trend_the_report_states_cites_it(views):
-    with_embeddings, _ = views
+def test_commentary_on_a_trend_the_report_states_cites_it(seed_views):
+    with_embeddings, _ = seed_views
     made = propose(with_embeddings, ESSAY, Match(ESSAY.url, "3.3", 0.6, {}, ""), now=NOW)
     assert made is not None
     assert made.kind is SuggestionKind.CITATION
@@ -94,8 +84,8 @@ def test_commentary_on_a_trend_the_report_states_cites_it(views):
     assert made.proposed_text == f"异步智能体模式成为重要趋势{with_embeddings.marker}。"
 
 
-def test_commentary_near_no_statement_stays_an_addition(views):
-    with_embeddings, without = views
+def test_commentary_near_no_statement_stays_an_addition(seed_views):
+    with_embeddings, without = seed_views
     # Without embeddings nothing says which statement the essay discusses.
     plain = propose(without, ESSAY, Match(ESSAY.url, "3.3", 0.6, {}, ""), now=NOW)
     assert plain is not None and plain.kind is SuggestionKind.ADDITION

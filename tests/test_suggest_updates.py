@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
-from tracker.match import embed
-from tracker.report import load_report
 from tracker.statements import Statement
-from tracker.suggest.propose import ReportView, propose
+from tracker.suggest.propose import propose
 from tracker.suggest.updates import signals_change, update_text, updated_statement, with_update
 from tracker.types import Article, Match, SuggestionKind
 
-SEED_REPORT = Path(__file__).parent / "data" / "reports" / "seed.md"
 NOW = datetime(2026, 7, 1, tzinfo=UTC)
 CONSUMER_HARDWARE = "其可在配备良好的消费级硬件上运行[1]。"
 
@@ -104,12 +100,6 @@ def test_no_statement_close_enough_or_no_change_signalled_updates_nothing():
 # ------------------------------------------------- through propose, with the real model
 
 
-@pytest.fixture(scope="module")
-def views():
-    report = load_report(SEED_REPORT, report_id="ai", language="zh")
-    return ReportView.of(report, embed=embed), ReportView.of(report)
-
-
 def article(title: str, text: str, language: str = "en") -> Article:
     return Article(
         url="https://news.test/qwen-image-2",
@@ -131,8 +121,8 @@ NO_LONGER = article(
 )
 
 
-def test_news_that_a_statement_no_longer_holds_updates_it(views):
-    with_embeddings, _ = views
+def test_news_that_a_statement_no_longer_holds_updates_it(seed_views):
+    with_embeddings, _ = seed_views
     made = propose(with_embeddings, NO_LONGER, Match(NO_LONGER.url, "4.3", 0.6, {}, ""), now=NOW)
     assert made is not None
     assert made.kind is SuggestionKind.REVISION
@@ -145,8 +135,8 @@ def test_news_that_a_statement_no_longer_holds_updates_it(views):
     assert not made.needs_translation
 
 
-def test_news_of_a_change_to_a_statement_naming_its_thing_is_an_update_not_a_citation(views):
-    with_embeddings, without = views
+def test_news_of_a_change_to_a_statement_naming_its_thing_is_an_update_not_a_citation(seed_views):
+    with_embeddings, without = seed_views
     retired = article(
         "OpenAI停止更新Codex CLI，并入ChatGPT桌面应用",
         "OpenAI 5月12日宣布，开源终端编程工具Codex CLI将停止更新，其功能并入ChatGPT桌面应用，"
@@ -166,8 +156,8 @@ def test_news_of_a_change_to_a_statement_naming_its_thing_is_an_update_not_a_cit
     )
 
 
-def test_without_embeddings_or_a_change_signal_the_news_is_an_addition(views):
-    with_embeddings, without = views
+def test_without_embeddings_or_a_change_signal_the_news_is_an_addition(seed_views):
+    with_embeddings, without = seed_views
     match = Match(NO_LONGER.url, "4.3", 0.6, {}, "")
     plain = propose(without, NO_LONGER, match, now=NOW)
     assert plain is not None and plain.kind is SuggestionKind.ADDITION
