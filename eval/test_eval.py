@@ -37,6 +37,7 @@ HOLDOUT_2 = HERE / "holdout2.yaml"
 HOLDOUT_3 = HERE / "holdout3.yaml"
 ROUND_8 = HERE / "round8.yaml"
 ROUND_9 = HERE / "round9.yaml"
+ROUND_10 = HERE / "round10.yaml"
 REPORT = HERE.parent / "tests" / "data" / "reports" / "seed.md"  # the frozen seed
 
 
@@ -52,8 +53,16 @@ def test_shipped_set_meets_the_brief() -> None:
 
 @pytest.mark.parametrize(
     ("path", "min_revising"),
-    [(SET, 12), (HOLDOUT, 8), (HOLDOUT_2, 6), (HOLDOUT_3, 8), (ROUND_8, 8), (ROUND_9, 8)],
-    ids=["articles", "holdout", "holdout2", "holdout3", "round8", "round9"],
+    [
+        (SET, 12),
+        (HOLDOUT, 8),
+        (HOLDOUT_2, 6),
+        (HOLDOUT_3, 8),
+        (ROUND_8, 8),
+        (ROUND_9, 8),
+        (ROUND_10, 8),
+    ],
+    ids=["articles", "holdout", "holdout2", "holdout3", "round8", "round9", "round10"],
 )
 def test_every_labelled_brief_has_gold_and_revises_quote_the_report(
     path: Path, min_revising: int
