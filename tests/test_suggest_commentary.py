@@ -22,6 +22,8 @@ ASYNC_TREND = "异步智能体模式成为重要趋势。"
         "Interview: a lab chief on why agents need a slower pace",
         "Our 2025 round-up: the year of verifiable rewards",
         "Looking back at 2025: the year models learned to reason",
+        "From the archive: a case that programmers will run fleets of agents",
+        "某研究者点评某模型：用很小的预算训出前沿模型",
         "某机构创始人长文：智能体为何走向异步",
         "专访某实验室负责人：可解释性还要走多远",
         "年度盘点：大模型这一年",
@@ -92,3 +94,10 @@ def test_commentary_near_no_statement_stays_an_addition(seed_views):
     # Matched to a section whose statements are about something else.
     elsewhere = propose(with_embeddings, ESSAY, Match(ESSAY.url, "8.2", 0.6, {}, ""), now=NOW)
     assert elsewhere is not None and elsewhere.kind is SuggestionKind.ADDITION
+
+
+def test_a_statement_naming_what_the_headline_names_is_the_one_discussed():
+    found = [statement("A。"), statement("B（X）[1]")]
+    # Named, it wins however far it embeds; unnamed, the closest if close enough.
+    assert discussed_statement(found, [0.6, 0.1], section_id="3.3", named=[found[1]]) is found[1]
+    assert discussed_statement(found, [0.6, 0.1], section_id="3.3") is found[0]

@@ -56,6 +56,8 @@ def test_the_update_is_appended_and_the_statement_kept(text, chinese, expected):
         "某公司将终端工具捐给开源基金会",
         "Researcher walks back his account of where reasoning comes from",
         "研究问题实测：某模型只答对38%",
+        "The lab stops training sparse autoencoders",
+        "“通义”退场：某公司大模型统一更名",
     ],
 )
 def test_headlines_that_say_something_changed(headline):
@@ -209,4 +211,25 @@ def test_a_row_of_a_describing_table_takes_the_update_in_its_last_cell():
     updated = with_update(trend, "Codex超过Claude Code", date(2026, 6, 3), "[7]", chinese=True)
     assert updated == (
         "| 智能体 | Claude Code等工具实现多步骤任务自动化；2026年6月3日，Codex超过Claude Code[7] |"
+    )
+
+
+def test_an_update_is_dated_when_reported_not_by_a_date_it_announces(seed_views):
+    with_embeddings, _ = seed_views
+    title = "阿里Qwen Code将于8月31日后停更，功能并入通义灵码"
+    retiring = Article(
+        url="https://news.test/qwen-code",
+        title=title,
+        text="阿里巴巴6月20日宣布，终端编程工具Qwen Code将于8月31日后停止更新，功能并入通义灵码。",
+        published=datetime(2026, 6, 20, 9, tzinfo=UTC),
+        language="zh",
+        source="Test Wire",
+        content_hash="qwen-code",
+    )
+    made = propose(with_embeddings, retiring, Match(retiring.url, "3.2", 0.6, {}, ""), now=NOW)
+    assert made is not None and made.kind is SuggestionKind.REVISION
+    assert made.target == "Qwen Code（阿里巴巴）[1]"
+    assert (
+        made.proposed_text
+        == f"Qwen Code（阿里巴巴）[1]；2026年6月20日，{title}{with_embeddings.marker}"
     )

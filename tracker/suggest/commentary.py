@@ -21,7 +21,7 @@ Pure: the similarities come in as numbers, one per statement.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from tracker.statements import Statement
 from tracker.suggest.events import event_kind
@@ -30,10 +30,10 @@ from tracker.suggest.updates import closest_in_section
 _GENRE = re.compile(
     r"\b(?:essay|op-ed|opinion|analysis|interview|Q&A|AMA|round-?up|recap|retrospective"
     r"|look(?:s|ing)? back|year in review|keynote|speech|podcast|explainer|tutorial|hands-on"
-    r"|guide to|how to|best practices"
+    r"|guide to|how to|best practices|from the archives?|worth (?:your|a) \w+"
     # Someone's view, when nothing else is news: "X says he is '0%' excited …".
     r"|says|said|argues|warns|admits)\b"
-    r"|长文|专访|访谈|演讲|盘点|回看|回顾|复盘|综述|观点|解读|评论|问答|答网友|教程|实测|指南|最佳实践"
+    r"|长文|专访|访谈|演讲|盘点|回看|回顾|复盘|综述|观点|解读|评论|点评|问答|答网友|教程|实测|指南|最佳实践"
     r"|表示|认为|直言|回应|坦言"
     # A headline that quotes someone by role: "Anthropic研究员：…", "Lab founder: …".
     r"|^[^：:]{0,16}(?:研究员|创始人|CEO|首席[\u4e00-\u9fff]{1,4}|负责人|科学家|总裁|董事长|教授)[：:]"
@@ -62,11 +62,20 @@ def is_commentary(headline: str) -> bool:
 
 
 def discussed_statement(
-    statements: Sequence[Statement], cosines: Sequence[float], *, section_id: str
+    statements: Sequence[Statement],
+    cosines: Sequence[float],
+    *,
+    section_id: str,
+    named: Collection[Statement] = (),
 ) -> Statement | None:
-    """The statement of ``section_id`` the commentary reads most like, if close enough
-    (``cosines[i]`` is its similarity to ``statements[i]``). Table rows are included: a
-    round-up may discuss what a trend table states."""
+    """The statement of ``section_id`` the commentary discusses: of those ``named`` (they
+    name what its headline names), the closest; else the one it reads most like, if
+    close enough (``cosines[i]`` is its similarity to ``statements[i]``). Table rows
+    are included: a round-up may discuss what a trend table states."""
+    ids = {id(s) for s in named}
+    by_name = closest_in_section(statements, cosines, section_id, lambda s: id(s) in ids)
+    if by_name is not None:
+        return by_name[1]  # what the headline names: the piece is about that
     closest = closest_in_section(
         statements, cosines, section_id, lambda statement: not _bare_lead(statement)
     )

@@ -159,7 +159,22 @@ def _discussed(view: ReportView, article: Article, match: Match) -> Statement | 
     cosines = view.cosines(_headline_and_lede(article))
     if cosines is None:
         return None
-    return discussed_statement(view.statements, cosines, section_id=match.section_id)
+    return discussed_statement(
+        view.statements,
+        cosines,
+        section_id=match.section_id,
+        named=_naming_headline(view, article, match.section_id),
+    )
+
+
+def _naming_headline(view: ReportView, article: Article, section_id: str) -> list[Statement]:
+    """The statements of ``section_id`` that name what the headline names."""
+    said = product_names(article.title, view.names)
+    return [
+        s
+        for s in view.statements
+        if s.section_id == section_id and any(names_object(s.plain, p) for p in said)
+    ]
 
 
 def _claim_update(
@@ -180,12 +195,7 @@ def _claim_update(
     if cosines is None:
         return None
     # The statements naming what the headline names: the name rules' evidence of which.
-    said = product_names(article.title, view.names)
-    naming = [
-        s
-        for s in view.statements
-        if s.section_id == match.section_id and any(names_object(s.plain, p) for p in said)
-    ]
+    naming = _naming_headline(view, article, match.section_id)
     statement = updated_statement(
         view.statements,
         cosines,
@@ -207,7 +217,8 @@ def _claim_update(
         if draft.needs_translation:
             return None  # an English quote is no update of a Chinese sentence
         news = _DAY_PREFIX.sub("", draft.text)
-    day = fact.date or (article.published or now).date()
+    # Dated as reported: the fact's date may be one the news announces ("7月31日后停更").
+    day = article.published.date() if article.published else (fact.date or now.date())
     replacement = with_update(statement, news, day, view.marker, chinese=chinese)
     return _edit(
         view, article, match, fact, statement, replacement,

@@ -45,9 +45,9 @@ _CHANGE = re.compile(
     # Handed to another owner; a claim taken back.
     r"|\bhand(?:s|ed)? (?:over|off)\b|\bdonat(?:es|ed) \S+(?: \S+)? to\b"
     r"|\b(?:walks?|walked|takes?|took) back\b|\bretract\w*|\brethinks?\b|\brevisits?\b"
-    r"|\brevers(?:es|ed)\b"
+    r"|\brevers(?:es|ed)\b|\bstop(?:s|ped)?\b|\bamend(?:s|ed)?\b"
     r"|不再|超过|反超|超越|跌至|降至|升至|涨至|增至|跌出|掉出|停止|停更|下线|并入|取代|仅|只有|只排|最高只"
-    r"|只[\u4e00-\u9fff]{0,2}\d|捐给|移交|转交|收回|撤回|改口|推翻"
+    r"|只[\u4e00-\u9fff]{0,2}\d|捐给|移交|转交|收回|撤回|改口|推翻|退场|更名|改名"
     r"|并非|落后|跌破|逆转|让位|失去",
     re.IGNORECASE,
 )
