@@ -57,7 +57,7 @@ def test_the_update_is_appended_and_the_statement_kept(text, chinese, expected):
         "Researcher walks back his account of where reasoning comes from",
         "研究问题实测：某模型只答对38%",
         "The lab stops training sparse autoencoders",
-        "“通义”退场：某公司大模型统一更名",
+        "“通义”退场：某公司大模型换用新品牌",
     ],
 )
 def test_headlines_that_say_something_changed(headline):

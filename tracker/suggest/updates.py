@@ -30,9 +30,9 @@ from datetime import date
 from tracker.statements import Statement
 
 # A headline that says something changed or is not as believed. Words that only
-# announce ("launches", "发布"), rank ("tops") or tell of a first ("首次回应", "for
-# the first time") are not here: a launch or a first is news of its own, a ranking
-# has its own rule.
+# announce ("launches", "发布"), rank ("tops"), rename ("更名") or tell of a first
+# ("首次回应", "for the first time") are not here: a launch, a rename or a first is
+# news of its own, a ranking has its own rule.
 _CHANGE = re.compile(
     # Passing someone or a figure ("passes OpenAI's", "passes 1 billion"), not a test.
     r"\bno longer\b|\bpass(?:es|ed) (?=(?-i:[A-Z0-9$€£¥]))"
@@ -47,7 +47,7 @@ _CHANGE = re.compile(
     r"|\b(?:walks?|walked|takes?|took) back\b|\bretract\w*|\brethinks?\b|\brevisits?\b"
     r"|\brevers(?:es|ed)\b|\bstop(?:s|ped)?\b|\bamend(?:s|ed)?\b"
     r"|不再|超过|反超|超越|跌至|降至|升至|涨至|增至|跌出|掉出|停止|停更|下线|并入|取代|仅|只有|只排|最高只"
-    r"|只[\u4e00-\u9fff]{0,2}\d|捐给|移交|转交|收回|撤回|改口|推翻|退场|更名|改名"
+    r"|只[\u4e00-\u9fff]{0,2}\d|捐给|移交|转交|收回|撤回|改口|推翻|退场"
     r"|并非|落后|跌破|逆转|让位|失去",
     re.IGNORECASE,
 )
