@@ -40,7 +40,7 @@ _LONGEST_SENTENCE = 1000  # characters; news sentences run to a few hundred
 _VERB_STARTS = re.compile(
     r"^(?:releas|launch|unveil|introduc|announc|ship|roll|debut|open|raise|acquir|buy|win|top"
     r"|rank|sue|ban|pass|cut|hit|reach|beat|surpass|publish|find|show|say|add|make|bring|let"
-    r"|get|take|expand|update|upgrade|double)",
+    r"|get|take|expand|update|upgrade|double|join|stop|end|drop|retir|fold|hand|donat)",
     re.IGNORECASE,
 )
 # Glossary concepts that are things news can be about (not activities or qualities).

@@ -187,6 +187,8 @@ def _figure_revision(
         previous = statement
         if statement.kind == "row" or not about:
             continue
+        if _anothers(statement.plain, fact, f"{headline} {fact.sentence}", names):
+            continue
         olds = figures_in(statement.text)
         confirmed = (
             any(
@@ -303,6 +305,17 @@ def _about(
         and REFERS_BACK.match(statement.plain) is not None
         and names_object(previous.plain, fact.object)
     )
+
+
+def _anothers(plain: str, fact: Fact, said: str, names: NameBook) -> bool:
+    """Whether ``plain`` is about another organisation's product: it names
+    organisations, none of which the news names (``said``: its headline and key
+    sentence), and not the actor nor whom the actor speaks for. "Cursor's Ultra plan"
+    is no figure of "Google AI Ultra"."""
+    theirs = {f.name for f in names.find(plain) if f.name.kind == "org"}
+    if not theirs or (fact.actor and names_actor(plain, fact.actor, names)):
+        return False
+    return not theirs & {f.name for f in names.find(said)}
 
 
 def _names_own_product(plain: str, actor: str, names: NameBook) -> bool:
