@@ -28,6 +28,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -135,12 +136,13 @@ def propose(
     )
     # News that says a statement changed is no restatement of it, even when the rules
     # above find the statement that names its thing.
-    update = _claim_update(view, article, match, fact, now, source_names, covering)
+    placed = _Placed(view, article, match.section_id)
+    update = _claim_update(view, placed, article, match, fact, now, source_names, covering)
     if update is not None:
         return update
     if covering is None and is_commentary(article.title):
         # Commentary near no statement stays an addition: the section may lack what it says.
-        covering = _discussed(view, article, match)
+        covering = _discussed(view, placed, match)
     if covering is not None:
         if not may_cite(covering, view.general, view.overview):
             return None
@@ -153,32 +155,41 @@ def propose(
     )
 
 
-def _discussed(view: ReportView, article: Article, match: Match) -> Statement | None:
+class _Placed:
+    """Where the news stands against the statements, worked out once and only when a
+    step asks: its headline and lede's cosine to each statement (None without
+    embeddings), and the statements of its section naming what the headline names."""
+
+    def __init__(self, view: ReportView, article: Article, section_id: str) -> None:
+        self._view, self._article, self._section_id = view, article, section_id
+
+    @cached_property
+    def cosines(self) -> list[float] | None:
+        return self._view.cosines(_headline_and_lede(self._article))
+
+    @cached_property
+    def naming(self) -> list[Statement]:
+        said = product_names(self._article.title, self._view.names)
+        return [
+            s
+            for s in self._view.statements
+            if s.section_id == self._section_id and any(names_object(s.plain, p) for p in said)
+        ]
+
+
+def _discussed(view: ReportView, placed: _Placed, match: Match) -> Statement | None:
     """The statement of the matched section a commentary discusses, or None (always
     without embeddings: then nothing says which)."""
-    cosines = view.cosines(_headline_and_lede(article))
-    if cosines is None:
+    if placed.cosines is None:
         return None
     return discussed_statement(
-        view.statements,
-        cosines,
-        section_id=match.section_id,
-        named=_naming_headline(view, article, match.section_id),
+        view.statements, placed.cosines, section_id=match.section_id, named=placed.naming
     )
-
-
-def _naming_headline(view: ReportView, article: Article, section_id: str) -> list[Statement]:
-    """The statements of ``section_id`` that name what the headline names."""
-    said = product_names(article.title, view.names)
-    return [
-        s
-        for s in view.statements
-        if s.section_id == section_id and any(names_object(s.plain, p) for p in said)
-    ]
 
 
 def _claim_update(
     view: ReportView,
+    placed: _Placed,
     article: Article,
     match: Match,
     fact: Fact,
@@ -189,19 +200,15 @@ def _claim_update(
     """A revision appending the news to the statement of its section it changes
     (:mod:`tracker.suggest.updates`), or None. Only news that can be written in the
     report's language qualifies."""
-    if view.embed is None or not signals_change(article.title):
-        return None
-    cosines = view.cosines(_headline_and_lede(article))
-    if cosines is None:
+    if not signals_change(article.title) or placed.cosines is None:
         return None
     # The statements naming what the headline names: the name rules' evidence of which.
-    naming = _naming_headline(view, article, match.section_id)
     statement = updated_statement(
         view.statements,
-        cosines,
+        placed.cosines,
         section_id=match.section_id,
         headline=article.title,
-        named=[*naming, *([named] if named is not None else [])],
+        named=[*placed.naming, *([named] if named is not None else [])],
     )
     if statement is None:
         return None
